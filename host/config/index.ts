@@ -1,0 +1,12 @@
+/**
+ * @module config
+ * Loads and validates routes.toml. Every error is a RusmError with `where` = file:line:column
+ * of the offending key or value and a `hint`.
+ */
+
+export type { ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
+export { loadConfig } from "./load.ts";
+export { parseConfig } from "./parse.ts";
+export { parseListen } from "./listen.ts";
+export { parseRouteKey, type RouteKey } from "./routes.ts";
+export { DEFAULTS } from "./schema.ts";

@@ -1,0 +1,96 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RusmError } from "../errors.ts";
+import { loadConfig } from "./load.ts";
+
+let dir = "";
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rusm-config-"));
+  await mkdir(join(dir, "guests"));
+  await writeFile(join(dir, "guests", "app.wasm"), "");
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(name: string, text: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+async function loadError(path: string): Promise<RusmError> {
+  try {
+    await loadConfig(path);
+  } catch (err) {
+    if (err instanceof RusmError) return err;
+    throw err;
+  }
+  throw new Error("expected an error");
+}
+
+describe("loadConfig", () => {
+  it("loads a file whose components exist, paths relative to the file", async () => {
+    const file = await write(
+      "ok.toml",
+      `[components]\napp = "guests/app.wasm"\n[serve.routes]\n"GET /" = "app"\n`,
+    );
+    const config = await loadConfig(file);
+    expect(config.file).toBe(file);
+    expect(config.components.get("app")?.path).toBe(join(dir, "guests", "app.wasm"));
+  });
+
+  it("ignores a UTF-8 byte order mark", async () => {
+    const file = await write(
+      "bom.toml",
+      `\uFEFF[components]\napp = "guests/app.wasm"\n[serve.routes]\n"/" = "app"\n`,
+    );
+    await expect(loadConfig(file)).resolves.toMatchObject({ routes: [{ pattern: "/" }] });
+  });
+
+  it("reports a missing config file as RUSM_FILE_NOT_FOUND", async () => {
+    const err = await loadError(join(dir, "nope.toml"));
+    expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
+    expect(err.message).toContain(`${join(dir, "nope.toml")} does not exist`);
+    expect(err.hint).toContain("routes.toml");
+    expect(err.where).toBeUndefined();
+  });
+
+  it("reports a directory passed as the config file", async () => {
+    const err = await loadError(dir);
+    expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
+    expect(err.message).toContain("is not a regular file");
+  });
+
+  it("reports a missing component file at its path value", async () => {
+    const text = `[components]\napp = "guests/app.wasm"\n[components.gone]\npath = "guests/gone.wasm"\n[serve.routes]\n"GET /" = "app"\n`;
+    const file = await write("missing.toml", text);
+    const err = await loadError(file);
+    expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
+    expect(err.where).toEqual({ file, line: 4, column: 8 });
+    expect(err.message).toContain("components.gone");
+    expect(err.message).toContain(join(dir, "guests", "gone.wasm"));
+    expect(err.hint).toContain(dir);
+  });
+
+  it("reports a component path that is a directory", async () => {
+    const file = await write(
+      "dir.toml",
+      `[components]\napp = "guests"\n[serve.routes]\n"GET /" = "app"\n`,
+    );
+    const err = await loadError(file);
+    expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
+    expect(err.where).toEqual({ file, line: 2, column: 7 });
+  });
+
+  it("passes schema errors through, with the absolute file", async () => {
+    const file = await write("bad.toml", `[serve]\nmax-memory-mb = 0\n`);
+    const err = await loadError(file);
+    expect(err.code).toBe("RUSM_CONFIG_INVALID");
+    expect(err.where).toEqual({ file, line: 2, column: 17 });
+  });
+});

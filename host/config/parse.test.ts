@@ -1,0 +1,162 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { RusmError } from "../errors.ts";
+import { createRouter } from "../router/index.ts";
+import { parseConfig } from "./parse.ts";
+
+const FILE = "/srv/app/routes.toml";
+// A valid tail, so each case below has exactly the problem it is about.
+const TAIL = `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`;
+
+function configError(text: string): RusmError {
+  try {
+    parseConfig(text, FILE);
+  } catch (err) {
+    if (err instanceof RusmError) return err;
+    throw err;
+  }
+  throw new Error("expected an error");
+}
+
+describe("parseConfig: valid files", () => {
+  const text = [
+    `[serve]`, // 1
+    `listen = "0.0.0.0:0"`, // 2
+    `max-memory-mb = 128`, // 3
+    `[admin]`, // 4
+    `listen = "[::1]:9464"`, // 5
+    `[components]`, // 6
+    `ticks = "guests/ticks.wasm"`, // 7
+    `big = { path = "../big.wasm", max-memory-mb = 256, body-buffer-kb = 16 }`, // 8
+    `[components.site]`, // 9
+    `path = "/opt/site.wasm"`, // 10
+    `[serve.routes]`, // 11
+    `"GET /ticks" = "ticks"`, // 12
+    `"POST /users/:id" = "big"`, // 13
+    `"/static/*" = "site"`, // 14
+  ].join("\n");
+  const config = parseConfig(text, FILE);
+
+  it("reads [serve] and [admin]", () => {
+    expect(config.file).toBe(FILE);
+    expect(config.serve).toEqual({
+      listen: { host: "0.0.0.0", port: 0 },
+      maxMemoryMb: 128,
+      bodyBufferKb: 64,
+    });
+    expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
+  });
+
+  it("reads components in every form, paths resolved against the file's directory", () => {
+    expect([...config.components.values()]).toEqual([
+      {
+        name: "ticks",
+        path: "/srv/app/guests/ticks.wasm",
+        maxMemoryMb: 128,
+        bodyBufferKb: 64,
+        where: { file: FILE, line: 7, column: 1 },
+        pathWhere: { file: FILE, line: 7, column: 9 },
+      },
+      {
+        name: "big",
+        path: "/srv/big.wasm",
+        maxMemoryMb: 256,
+        bodyBufferKb: 16,
+        where: { file: FILE, line: 8, column: 1 },
+        pathWhere: { file: FILE, line: 8, column: 16 },
+      },
+      {
+        name: "site",
+        path: "/opt/site.wasm",
+        maxMemoryMb: 128,
+        bodyBufferKb: 64,
+        where: { file: FILE, line: 9, column: 13 },
+        pathWhere: { file: FILE, line: 10, column: 8 },
+      },
+    ]);
+  });
+
+  it("reads routes in file order, method null for any method", () => {
+    expect(config.routes).toEqual([
+      {
+        method: "GET",
+        path: "/ticks",
+        component: "ticks",
+        pattern: "GET /ticks",
+        where: { file: FILE, line: 12, column: 1 },
+      },
+      {
+        method: "POST",
+        path: "/users/:id",
+        component: "big",
+        pattern: "POST /users/:id",
+        where: { file: FILE, line: 13, column: 1 },
+      },
+      {
+        method: null,
+        path: "/static/*",
+        component: "site",
+        pattern: "/static/*",
+        where: { file: FILE, line: 14, column: 1 },
+      },
+    ]);
+  });
+
+  it("applies defaults when [serve] and [admin] are absent", () => {
+    const minimal = parseConfig(TAIL, FILE);
+    expect(minimal.serve).toEqual({
+      listen: { host: "127.0.0.1", port: 8080 },
+      maxMemoryMb: 64,
+      bodyBufferKb: 64,
+    });
+    expect(minimal.admin).toBeNull();
+    expect(minimal.components.get("app")).toMatchObject({ maxMemoryMb: 64, bodyBufferKb: 64 });
+  });
+
+  it("resolves a relative config path against the working directory", () => {
+    const relative = parseConfig(TAIL, "conf/routes.toml");
+    expect(relative.file).toBe(resolve("conf/routes.toml"));
+    expect(relative.components.get("app")?.path).toBe(resolve("conf/app.wasm"));
+  });
+
+  it("accepts dotted keys and inline tables for the same structure", () => {
+    const dotted = parseConfig(
+      `serve.listen = "localhost:1"\ncomponents.app.path = "a.wasm"\nserve.routes = { "/" = "app" }\n`,
+      FILE,
+    );
+    expect(dotted.serve.listen).toEqual({ host: "localhost", port: 1 });
+    expect(dotted.routes).toMatchObject([
+      { method: null, path: "/", where: { line: 3, column: 18 } },
+    ]);
+  });
+
+  it("accepts a component named like an Object.prototype member", () => {
+    const text = `[components]\nconstructor = "c.wasm"\n[serve.routes]\n"/" = "constructor"\n`;
+    expect(parseConfig(text, FILE).components.get("constructor")?.path).toBe("/srv/app/c.wasm");
+    const unknown = configError(`[components]\na = "a.wasm"\n[serve.routes]\n"/" = "toString"\n`);
+    expect(unknown.message).toContain(`names component "toString"`);
+  });
+});
+
+describe("parseConfig + createRouter", () => {
+  it("compiles config routes; a conflict points at the later route's line in routes.toml", () => {
+    const text = `[components]\na = "a"\n[serve.routes]\n"GET /users/:id" = "a"\n"GET /x" = "a"\n"GET /users/:name" = "a"\n`;
+    const routes = parseConfig(text, FILE).routes.map((r) => ({ ...r, target: r.component }));
+    const err = catchError(() => createRouter(routes));
+    expect(err).toBeInstanceOf(RusmError);
+    expect(err).toMatchObject({
+      code: "RUSM_ROUTE_CONFLICT",
+      message: `route "GET /users/:name" conflicts with "GET /users/:id" (line 4): both match GET /users/<x>`,
+      where: { file: FILE, line: 6, column: 1 },
+    });
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected an error");
+}

@@ -1,0 +1,60 @@
+/**
+ * @module config/parse
+ * routes.toml text to a validated {@link Config}; pure (no file system access).
+ */
+
+import { dirname, resolve } from "node:path";
+import { configSchema, type SchemaOutput } from "./schema.ts";
+import { firstIssue } from "./issues.ts";
+import { parseToml, type TomlDocument } from "./toml.ts";
+import type { ComponentConfig, Config, RouteConfig } from "./types.ts";
+
+/**
+ * Parses and validates routes.toml `text`. `file` names it in errors and anchors relative
+ * component paths; it is not read, nor are the component files checked (see loadConfig).
+ *
+ * Errors: `RUSM_CONFIG_SYNTAX` (invalid TOML, duplicate key), `RUSM_CONFIG_INVALID` (schema,
+ * the first problem in file order), each with `where` and `hint`.
+ */
+export function parseConfig(text: string, file: string): Config {
+  const absolute = resolve(file);
+  const doc = parseToml(text, absolute);
+  const result = configSchema.safeParse(doc.value, { reportInput: true });
+  if (!result.success) throw firstIssue(result.error.issues, doc);
+  return toConfig(result.data, doc);
+}
+
+function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
+  const serve = {
+    listen: data.serve.listen,
+    maxMemoryMb: data.serve["max-memory-mb"],
+    bodyBufferKb: data.serve["body-buffer-kb"],
+  };
+  const base = dirname(doc.file);
+  const components = new Map<string, ComponentConfig>();
+  for (const [name, c] of Object.entries(data.components)) {
+    components.set(name, {
+      name,
+      path: resolve(base, c.path),
+      maxMemoryMb: c["max-memory-mb"] ?? serve.maxMemoryMb,
+      bodyBufferKb: c["body-buffer-kb"] ?? serve.bodyBufferKb,
+      where: doc.locate(["components", name], "key"),
+      pathWhere: doc.locate(["components", name, "path"], "value"),
+    });
+  }
+  // The schema rejects a missing [serve.routes], so `routes` is set here.
+  const routes: RouteConfig[] = (data.serve.routes ?? []).map((r) => ({
+    method: r.method,
+    path: r.path,
+    component: r.component,
+    pattern: r.key,
+    where: doc.locate(["serve", "routes", r.key], "key"),
+  }));
+  return {
+    file: doc.file,
+    serve,
+    admin: data.admin ? { listen: data.admin.listen } : null,
+    components,
+    routes,
+  };
+}

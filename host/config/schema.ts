@@ -1,0 +1,176 @@
+/**
+ * @module config/schema
+ * The zod schema of routes.toml. Tables are strict (an unknown key is an error). Each error
+ * message here is the "expected" half of a report (`an integer from 1 to 65536`); config/issues
+ * adds the key, the value found and the location. Custom checks report a whole message plus
+ * `params: { at, hint }`.
+ *
+ * ```toml
+ * [serve]
+ * listen = "127.0.0.1:8080"   # default
+ * max-memory-mb = 64          # default, 1..65536, per process
+ * body-buffer-kb = 64         # default, 1..1048576, bounded response channel per process
+ * [admin]                     # optional; listen is then required
+ * listen = "127.0.0.1:9464"
+ * [components]
+ * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
+ * [serve.routes]              # at least one
+ * "GET /ticks" = "ticks"
+ * ```
+ */
+
+import { z } from "zod";
+import { LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
+import { parseRouteKey, ROUTE_KEY_EXPECTED, type RouteKey } from "./routes.ts";
+import { formatKey, type KeyPath } from "./tree.ts";
+
+/** Defaults for omitted keys. */
+export const DEFAULTS = { listen: "127.0.0.1:8080", maxMemoryMb: 64, bodyBufferKb: 64 } as const;
+
+/** What a custom issue carries besides its message. */
+export interface IssueParams {
+  /** Point at the key (a bad route key) or at the value (default). */
+  at?: "key" | "value";
+  hint?: string;
+  /** When set, the message is only the reason: config/issues says "<key> must be <expected>". */
+  expected?: string;
+  /** Something required is absent: reported after problems with what is there. */
+  missing?: boolean;
+}
+
+/** Hints for values of a given key name, shared with config/issues. */
+export const VALUE_HINTS: Record<string, string> = {
+  listen: LISTEN_HINT,
+  "max-memory-mb": "the memory cap per process in MiB, e.g. max-memory-mb = 64",
+  "body-buffer-kb": "the response buffer per process in KiB, e.g. body-buffer-kb = 64",
+  path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
+};
+
+const intIn = (min: number, max: number) => {
+  const expected = `an integer from ${min} to ${max}`;
+  return z.int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
+};
+const maxMemoryMb = intIn(1, 65536);
+const bodyBufferKb = intIn(1, 1048576);
+
+const listen = z.string({ error: LISTEN_EXPECTED }).transform((text, ctx) => {
+  const parsed = parseListen(text);
+  if (parsed.ok) return parsed.listen;
+  const params: IssueParams = { expected: LISTEN_EXPECTED };
+  ctx.addIssue({ code: "custom", message: parsed.reason, input: text, params });
+  return z.NEVER;
+});
+
+/** A route from `[serve.routes]`, its key parsed. */
+export interface SchemaRoute extends RouteKey {
+  key: string;
+  component: string;
+}
+
+const ROUTE_HINT = `write "METHOD /path" = "component", e.g. "GET /users/:id" = "users"`;
+
+const routes = z
+  .record(z.string(), z.string({ error: "a component name (a key of [components])" }))
+  .transform((table, ctx) => {
+    const out: SchemaRoute[] = [];
+    const entries = Object.entries(table);
+    if (entries.length === 0) {
+      const params: IssueParams = { at: "key", hint: ROUTE_HINT, missing: true };
+      ctx.addIssue({
+        code: "custom",
+        message: "serve.routes is empty: nothing to serve",
+        params,
+        continue: true,
+      });
+    }
+    for (const [key, component] of entries) {
+      const parsed = parseRouteKey(key);
+      if (parsed.ok) {
+        out.push({ key, component, ...parsed.route });
+        continue;
+      }
+      const message = `${formatKey(["serve", "routes", key])} is not a valid route key: ${parsed.reason}; expected ${ROUTE_KEY_EXPECTED}`;
+      const params: IssueParams = { at: "key", hint: ROUTE_HINT };
+      ctx.addIssue({ code: "custom", path: [key], message, params, continue: true });
+    }
+    return out;
+  });
+
+const serveShape = {
+  listen: listen.prefault(DEFAULTS.listen),
+  "max-memory-mb": maxMemoryMb.default(DEFAULTS.maxMemoryMb),
+  "body-buffer-kb": bodyBufferKb.default(DEFAULTS.bodyBufferKb),
+  routes: routes.optional(),
+};
+const adminShape = { listen };
+const componentShape = {
+  path: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }),
+  "max-memory-mb": maxMemoryMb.optional(),
+  "body-buffer-kb": bodyBufferKb.optional(),
+};
+
+const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const component = z.preprocess(
+  (value) => (typeof value === "string" ? { path: value } : value),
+  z.strictObject(componentShape, { error: `a path string or a table { path = "...", ... }` }),
+);
+const components = z.record(
+  z.string().regex(COMPONENT_NAME, {
+    error: `a component name (a letter, then letters, digits, "-" or "_")`,
+  }),
+  component,
+);
+
+const table = (name: string) => ({ error: `a table ([${name}])` });
+
+const rootShape = {
+  serve: z.strictObject(serveShape, table("serve")).prefault({}),
+  admin: z.strictObject(adminShape, table("admin")).optional(),
+  components: components.prefault({}),
+};
+
+/** The whole file. Output keys keep their TOML spelling; config/parse maps them. */
+export const configSchema = z
+  .strictObject(rootShape, { error: "a table" })
+  .superRefine((config, ctx) => {
+    const { routes } = config.serve;
+    if (routes === undefined) {
+      const params: IssueParams = {
+        at: "key",
+        hint: `add a [serve.routes] table, e.g. "GET /" = "app"`,
+        missing: true,
+      };
+      const message = "serve.routes is missing: nothing to serve";
+      ctx.addIssue({ code: "custom", path: ["serve"], message, params });
+      return;
+    }
+    const known = Object.keys(config.components);
+    for (const route of routes) {
+      if (Object.hasOwn(config.components, route.component)) continue;
+      const defined = known.length === 0 ? "[components] is empty" : `defined: ${known.join(", ")}`;
+      const message = `${formatKey(["serve", "routes", route.key])} names component "${route.component}", which is not in [components] (${defined})`;
+      const params: IssueParams = {
+        hint: `define it under [components], e.g. ${route.component} = "${route.component}.wasm", or fix the name`,
+      };
+      ctx.addIssue({ code: "custom", path: ["serve", "routes", route.key], message, params });
+    }
+  });
+
+/** The validated file, keys as in TOML. */
+export type SchemaOutput = z.output<typeof configSchema>;
+
+const ACCEPTED = {
+  root: Object.keys(rootShape),
+  serve: Object.keys(serveShape),
+  admin: Object.keys(adminShape),
+  component: Object.keys(componentShape),
+};
+
+/** The keys a strict table accepts, by the table's path; [] if not a strict table. */
+export function acceptedKeys(table: KeyPath): string[] {
+  if (table.length === 0) return ACCEPTED.root;
+  if (table.length === 1 && (table[0] === "serve" || table[0] === "admin"))
+    return ACCEPTED[table[0]];
+  if (table.length === 2 && table[0] === "components") return ACCEPTED.component;
+  return [];
+}
