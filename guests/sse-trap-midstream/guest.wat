@@ -1,0 +1,11 @@
+;; sse-trap-midstream: text/event-stream, three events, then `unreachable`.
+
+(func (export "wasi:http/incoming-handler@0.2.12#handle") (param $request i32) (param $outparam i32)
+  (local $body i32) (local $stream i32)
+  (call $respond (local.get $outparam) (i32.const 0x420) (i32.const 17))
+  (local.set $stream)
+  (local.set $body)
+  (drop (call $sse_tick (local.get $stream) (i32.const 0)))
+  (drop (call $sse_tick (local.get $stream) (i32.const 1)))
+  (drop (call $sse_tick (local.get $stream) (i32.const 2)))
+  unreachable)

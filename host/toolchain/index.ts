@@ -1,0 +1,36 @@
+/**
+ * @module toolchain
+ * Building guests into components: WAT with jco's wasm-tools, TypeScript/JavaScript with
+ * StarlingMonkey (componentize-js). Used by `scripts/build-guests.ts`. Only assembles.
+ */
+
+export { ensureToolPreopens } from "./preopens.ts";
+export {
+  HTTP_GUEST_WORLD,
+  STARLINGMONKEY_WORLD,
+  WIT_DEPS_DIR,
+  WIT_DIR,
+  deriveStarlingMonkeyWit,
+  httpGuestWitInputs,
+  listFiles,
+  prepareWorldWit,
+  starlingMonkeyWitInputs,
+  stripWorlds,
+} from "./wit.ts";
+export {
+  buildCoreModule,
+  buildWatComponent,
+  isComponent,
+  isCoreModule,
+  parseWat,
+  type WatSource,
+  type WitTarget,
+} from "./wat.ts";
+export { composeWat, type ComposedWat } from "./wat-compose.ts";
+export {
+  buildStarlingMonkeyGuest,
+  bundleGuest,
+  type StarlingMonkeyBuild,
+  type StarlingMonkeyOptions,
+} from "./starlingmonkey.ts";
+export { RECIPE_VERSION, toolVersions, type ToolVersions } from "./versions.ts";

@@ -1,0 +1,146 @@
+/**
+ * @module toolchain/wit
+ * The WIT directories guests are built against.
+ *
+ * `wit/` is rusm's own package (world `rusm:host/http-guest`, which is wasi:http/proxy@0.2.12)
+ * with the vendored WASI 0.2.12 packages in `wit/deps/`. StarlingMonkey (componentize-js 0.22)
+ * is built against WASI 0.2.10 and needs a world that exports
+ * `wasi:http/incoming-handler@0.2.10`, so {@link deriveStarlingMonkeyWit} writes a 0.2.10 copy
+ * at build time. A guest with its own world (a test fixture) gets a directory holding its world
+ * file and a copy of the vendored deps ({@link prepareWorldWit}).
+ */
+
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** rusm's WIT package, absolute. */
+export const WIT_DIR = fileURLToPath(new URL("../../wit/", import.meta.url)).replace(/\/$/, "");
+
+/** The vendored WASI 0.2.12 packages, one folder per package, absolute. */
+export const WIT_DEPS_DIR = join(WIT_DIR, "deps");
+
+/** The world every wasi:http guest is built against (`world` option of `componentEmbed`). */
+export const HTTP_GUEST_WORLD = "rusm:host/http-guest";
+
+/** The world in the derived 0.2.10 directory (`worldName` option of `componentize`). */
+export const STARLINGMONKEY_WORLD = "http-guest";
+
+/** The WASI version the vendored deps have, and the one StarlingMonkey was built against. */
+const VENDORED_WASI = "0.2.12";
+const STARLINGMONKEY_WASI = "0.2.10";
+
+/**
+ * The packages the StarlingMonkey world needs. sockets and filesystem are left out on purpose:
+ * the engine carries its own 0.2.10 copy of them and the 0.2.12 shapes conflict with it.
+ */
+const STARLINGMONKEY_DEPS = ["io", "clocks", "random", "cli", "http"] as const;
+
+const STARLINGMONKEY_WORLD_WIT = `/// Derived by rusm's host/toolchain/wit.ts from wit/deps (WASI ${VENDORED_WASI}). Do not edit.
+package rusm:starlingmonkey;
+
+world ${STARLINGMONKEY_WORLD} {
+  import wasi:http/types@${STARLINGMONKEY_WASI};
+  import wasi:cli/stdout@${STARLINGMONKEY_WASI};
+  import wasi:cli/stderr@${STARLINGMONKEY_WASI};
+  import wasi:clocks/monotonic-clock@${STARLINGMONKEY_WASI};
+  import wasi:clocks/wall-clock@${STARLINGMONKEY_WASI};
+  import wasi:random/random@${STARLINGMONKEY_WASI};
+  export wasi:http/incoming-handler@${STARLINGMONKEY_WASI};
+}
+`;
+
+/** Every file under `dir`, absolute and sorted (for cache keys). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The files {@link HTTP_GUEST_WORLD} is read from: all of `wit/`. */
+export function httpGuestWitInputs(): Promise<string[]> {
+  return listFiles(WIT_DIR).then((files) => files.filter((f) => f.endsWith(".wit")));
+}
+
+/** The files {@link deriveStarlingMonkeyWit} reads. */
+export function starlingMonkeyWitInputs(): string[] {
+  return STARLINGMONKEY_DEPS.map((pkg) => join(WIT_DEPS_DIR, pkg, "package.wit"));
+}
+
+/**
+ * Removes every top-level `world name { ... }` block from a WIT document.
+ *
+ * Braces are counted, so inline interfaces inside a world go with it; `//` comments are skipped
+ * so a brace in a comment does not count.
+ */
+export function stripWorlds(wit: string): string {
+  let out = "";
+  let at = 0;
+  const header = /^[ \t]*world\s+[\w-]+\s*\{/gm;
+  for (let m = header.exec(wit); m !== null; m = header.exec(wit)) {
+    out += wit.slice(at, m.index);
+    let depth = 1;
+    let i = m.index + m[0].length;
+    while (i < wit.length && depth > 0) {
+      if (wit.startsWith("//", i)) {
+        const eol = wit.indexOf("\n", i);
+        i = eol === -1 ? wit.length : eol;
+        continue;
+      }
+      if (wit[i] === "{") depth++;
+      else if (wit[i] === "}") depth--;
+      i++;
+    }
+    if (wit[i] === "\n") i++;
+    at = i;
+    header.lastIndex = i;
+  }
+  return out + wit.slice(at);
+}
+
+/**
+ * Writes the WASI 0.2.10 WIT directory StarlingMonkey guests are componentized against:
+ * `deps/{io,clocks,random,cli,http}/package.wit` from the vendored 0.2.12 copies with
+ * `@0.2.12` turned into `@0.2.10` and every world removed (their includes pull in sockets and
+ * filesystem), plus a root package whose world is {@link STARLINGMONKEY_WORLD}.
+ * Interface-only packages merge with the engine's own 0.2.10 WIT.
+ *
+ * @param outDir absolute; replaced wholesale.
+ * @returns `outDir`, to pass as `witPath` with `worldName: STARLINGMONKEY_WORLD`.
+ */
+export async function deriveStarlingMonkeyWit(outDir: string): Promise<string> {
+  await rm(outDir, { recursive: true, force: true });
+  for (const pkg of STARLINGMONKEY_DEPS) {
+    const source = await readFile(join(WIT_DEPS_DIR, pkg, "package.wit"), "utf8");
+    const derived = stripWorlds(source.replaceAll(`@${VENDORED_WASI}`, `@${STARLINGMONKEY_WASI}`));
+    await mkdir(join(outDir, "deps", pkg), { recursive: true });
+    await writeFile(join(outDir, "deps", pkg, "package.wit"), derived);
+  }
+  await writeFile(join(outDir, "world.wit"), STARLINGMONKEY_WORLD_WIT);
+  return outDir;
+}
+
+/**
+ * Writes a WIT directory for a guest with its own world: the world file at the root and a copy
+ * of every vendored WASI 0.2.12 package in `deps/`.
+ *
+ * @param worldFile absolute path of a `.wit` file with one package and its world(s).
+ * @param outDir absolute; replaced wholesale.
+ * @returns `outDir`, to pass as `witPath`.
+ */
+export async function prepareWorldWit(worldFile: string, outDir: string): Promise<string> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await copyFile(worldFile, join(outDir, basename(worldFile)));
+  for (const dep of await readdir(WIT_DEPS_DIR, { withFileTypes: true })) {
+    if (!dep.isDirectory()) continue;
+    await mkdir(join(outDir, "deps", dep.name), { recursive: true });
+    await copyFile(
+      join(WIT_DEPS_DIR, dep.name, "package.wit"),
+      join(outDir, "deps", dep.name, "package.wit"),
+    );
+  }
+  return outDir;
+}

@@ -1,0 +1,238 @@
+/**
+ * @module scripts/build-guests
+ * Builds every guest in `guests/` into `build/guests/<name>.wasm`, skipping unchanged ones.
+ *
+ *     node scripts/build-guests.ts [--force] [name...]
+ *
+ * A guest is a folder `guests/<name>/` holding one of:
+ * - `guest.wat`: module fields joined after `guests/_wat/prelude.wat` into a WAT component of
+ *   world `rusm:host/http-guest`;
+ * - `index.ts`: a StarlingMonkey guest (esbuild + componentize-js, WASI 0.2.10 world);
+ * - `module.wat`: a plain core module (a "not a component" fixture);
+ * - `other.wat` + `world.wit`: a component of its own world (a "not an HTTP guest" fixture).
+ *
+ * Cache: `<name>.key` beside `<name>.wasm` holds a sha256 of the guest's source files, the WIT
+ * files it is built against, the tool versions and the toolchain's recipe version. A guest
+ * whose key matches is not rebuilt; `--force` rebuilds anyway. Guests build one at a time, WAT
+ * first (~0.1 s each), then StarlingMonkey (~0.9 GB and 3-18 s each). Progress goes to stderr; the
+ * exit code is 1 when any guest failed (its old output is removed), 2 for a usage error.
+ */
+
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { RusmError, isRusmError } from "../host/errors.ts";
+import {
+  RECIPE_VERSION,
+  WIT_DEPS_DIR,
+  buildCoreModule,
+  buildStarlingMonkeyGuest,
+  buildWatComponent,
+  deriveStarlingMonkeyWit,
+  httpGuestWitInputs,
+  listFiles,
+  prepareWorldWit,
+  starlingMonkeyWitInputs,
+  toolVersions,
+  type ToolVersions,
+} from "../host/toolchain/index.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const GUESTS_DIR = join(ROOT, "guests");
+const PRELUDE = join(GUESTS_DIR, "_wat", "prelude.wat");
+const GUESTS_TSCONFIG = join(GUESTS_DIR, "tsconfig.json");
+const OUT_DIR = join(ROOT, "build", "guests");
+const STARLINGMONKEY_WIT_DIR = join(ROOT, "build", "wit-0.2.10");
+const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
+
+type GuestKind = "wat" | "starlingmonkey" | "core-module" | "other-world";
+
+interface Guest {
+  name: string;
+  dir: string;
+  kind: GuestKind;
+}
+
+/** The file(s) that make a folder a guest of each kind, in the order they are looked for. */
+const MARKERS: readonly [GuestKind, readonly string[]][] = [
+  ["wat", ["guest.wat"]],
+  ["starlingmonkey", ["index.ts"]],
+  ["core-module", ["module.wat"]],
+  ["other-world", ["other.wat", "world.wit"]],
+];
+
+const LABELS: Record<GuestKind, string> = {
+  wat: "WAT",
+  starlingmonkey: "StarlingMonkey",
+  "core-module": "core module",
+  "other-world": "WAT, own world",
+};
+
+const rel = (file: string) => relative(process.cwd(), file) || ".";
+const log = (line: string) => process.stderr.write(line);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function size(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} KB`;
+  return `${bytes} B`;
+}
+
+/** Every guest folder in `guests/` (folders starting with `_` or `.` are shared, not guests). */
+async function discoverGuests(): Promise<Guest[]> {
+  const guests: Guest[] = [];
+  for (const entry of await readdir(GUESTS_DIR, { withFileTypes: true })) {
+    if (!entry.isDirectory() || /^[_.]/.test(entry.name)) continue;
+    const dir = join(GUESTS_DIR, entry.name);
+    const kinds = MARKERS.filter(([, files]) => files.every((f) => existsSync(join(dir, f))));
+    const [first] = kinds;
+    if (first === undefined || kinds.length > 1) {
+      throw new RusmError(
+        "RUSM_USAGE",
+        `${rel(dir)}: a guest folder needs exactly one of guest.wat, index.ts, module.wat, or other.wat + world.wit`,
+      );
+    }
+    guests.push({ name: entry.name, dir, kind: first[0] });
+  }
+  return guests.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The files a guest's bytes depend on, absolute. */
+async function inputsOf(guest: Guest): Promise<string[]> {
+  const own = (await listFiles(guest.dir)).filter((f) => !f.endsWith("README.md"));
+  switch (guest.kind) {
+    case "wat":
+      return [PRELUDE, ...own, ...(await httpGuestWitInputs())];
+    case "starlingmonkey":
+      // esbuild reads some tsconfig options (verbatimModuleSyntax, useDefineForClassFields...).
+      return [...own, GUESTS_TSCONFIG, ...starlingMonkeyWitInputs()];
+    case "core-module":
+      return own;
+    case "other-world":
+      return [...own, ...(await listFiles(WIT_DEPS_DIR)).filter((f) => f.endsWith(".wit"))];
+  }
+}
+
+/** sha256 over the recipe, the kind, the tool versions and each input's path and content. */
+async function cacheKey(guest: Guest, tools: ToolVersions): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`recipe ${RECIPE_VERSION}\nkind ${guest.kind}\ntools ${JSON.stringify(tools)}\n`);
+  for (const file of await inputsOf(guest)) {
+    const content = createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
+    hash.update(`${relative(ROOT, file)} ${content}\n`);
+  }
+  return hash.digest("hex");
+}
+
+const read = async (file: string) => ({ file, text: await readFile(file, "utf8") });
+
+let starlingMonkeyWit: Promise<string> | undefined;
+
+/** Builds one guest's bytes. */
+async function compile(guest: Guest): Promise<Uint8Array> {
+  switch (guest.kind) {
+    case "wat":
+      return buildWatComponent([await read(PRELUDE), await read(join(guest.dir, "guest.wat"))]);
+    case "core-module":
+      return buildCoreModule(await read(join(guest.dir, "module.wat")));
+    case "other-world": {
+      const witPath = await prepareWorldWit(
+        join(guest.dir, "world.wit"),
+        join(WORLD_WIT_DIR, guest.name),
+      );
+      return buildWatComponent(await read(join(guest.dir, "other.wat")), { witPath });
+    }
+    case "starlingmonkey": {
+      starlingMonkeyWit ??= deriveStarlingMonkeyWit(STARLINGMONKEY_WIT_DIR);
+      const witPath = await starlingMonkeyWit;
+      const built = await buildStarlingMonkeyGuest({ entry: join(guest.dir, "index.ts"), witPath });
+      return built.component;
+    }
+  }
+}
+
+type Outcome = "built" | "cached" | "failed";
+
+/** Builds `guest` unless its key matches the stored one; reports on stderr. */
+async function buildGuest(guest: Guest, tools: ToolVersions, force: boolean): Promise<Outcome> {
+  const wasm = join(OUT_DIR, `${guest.name}.wasm`);
+  const keyFile = join(OUT_DIR, `${guest.name}.key`);
+  const key = await cacheKey(guest, tools);
+  const stored = await readFile(keyFile, "utf8").catch(() => undefined);
+  if (!force && stored?.trim() === key && existsSync(wasm)) return "cached";
+
+  const started = performance.now();
+  log(`building ${guest.name} (${LABELS[guest.kind]})… `);
+  try {
+    const bytes = await compile(guest);
+    // Written aside and renamed, so a reader never sees half a file.
+    const partial = `${wasm}.${process.pid}.tmp`;
+    await writeFile(partial, bytes);
+    await rename(partial, wasm);
+    await writeFile(keyFile, `${key}\n`);
+    log(`${seconds(performance.now() - started)}, ${size(bytes.length)}\n`);
+    return "built";
+  } catch (err) {
+    // A stale output must not pass for this guest's: remove it with its key.
+    await Promise.all([rm(wasm, { force: true }), rm(keyFile, { force: true })]);
+    const why = isRusmError(err) ? err.format(rel) : err instanceof Error ? err.stack : String(err);
+    log(`failed\n${why}\n`);
+    return "failed";
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const force = args.includes("--force");
+  const names = args.filter((a) => a !== "--force");
+  const all = await discoverGuests();
+  const unknown = names.filter((n) => !all.some((g) => g.name === n));
+  if (unknown.length > 0) {
+    throw new RusmError("RUSM_USAGE", `unknown guest or flag: ${unknown.join(", ")}`, {
+      hint: `usage: node scripts/build-guests.ts [--force] [name...]; guests: ${all.map((g) => g.name).join(", ")}`,
+    });
+  }
+  const chosen = names.length > 0 ? all.filter((g) => names.includes(g.name)) : all;
+  const tools = await toolVersions();
+  await mkdir(OUT_DIR, { recursive: true });
+
+  const started = performance.now();
+  // One at a time, the fast WAT guests first. Running the WAT builds concurrently gains nothing:
+  // jco's wasm-tools runs synchronously on this thread. Neither does overlapping a
+  // StarlingMonkey build: componentize-js blocks the thread in spawnSync while wizer runs.
+  const ordered = [
+    ...chosen.filter((g) => g.kind !== "starlingmonkey"),
+    ...chosen.filter((g) => g.kind === "starlingmonkey"),
+  ];
+  const outcomes = new Map<Guest, Outcome>();
+  for (const g of ordered) outcomes.set(g, await buildGuest(g, tools, force));
+
+  const named = (outcome: Outcome) => chosen.filter((g) => outcomes.get(g) === outcome);
+  const cached = named("cached");
+  if (cached.length > 0) {
+    log(`unchanged, not rebuilt: ${cached.map((g) => g.name).join(", ")}\n`);
+  }
+  const failed = named("failed");
+  log(
+    `${named("built").length} built, ${cached.length} cached, ${failed.length} failed in ` +
+      `${seconds(performance.now() - started)} -> ${rel(OUT_DIR)}/\n`,
+  );
+  if (failed.length > 0) {
+    log(
+      `error: ${failed.length} guest(s) failed to build: ${failed.map((g) => g.name).join(", ")}\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  log(`${isRusmError(err) ? err.format(rel) : err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = isRusmError(err, "RUSM_USAGE") ? 2 : 1;
+}
