@@ -1,0 +1,252 @@
+/**
+ * @module component/load
+ * Loads a component once at startup: checks it is a wasi:http component, transpiles it (or
+ * takes it from the cache), caps its memories at `max-memory-mb`, compiles its core modules
+ * once, and imports the glue. Requests then only instantiate.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { RusmError, type SourceLocation } from "../errors.ts";
+import { PROVIDED_INTERFACES } from "../wasi/index.ts";
+import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
+import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
+import { WASM_PAGE_BYTES, binaryKind, capMemories } from "./wasm-binary.ts";
+
+/** What rusm needs to know about a component to load it (config's `[components]` entry). */
+export interface ComponentSpec {
+  readonly name: string;
+  /** Absolute path of the `.wasm` file. */
+  readonly path: string;
+  readonly maxMemoryMb: number;
+  readonly bodyBufferKb: number;
+  /** Where the component is declared, for error messages. */
+  readonly where?: SourceLocation | undefined;
+}
+
+export interface LoadOptions {
+  cacheDir: string;
+  /** Progress lines for the operator (first transpile of a big component takes seconds). */
+  progress?: ((line: string) => void) | undefined;
+}
+
+/** The `wasi:http/incoming-handler` export of an instance. */
+export interface IncomingHandler {
+  handle(request: unknown, responseOut: unknown): Promise<void>;
+}
+
+/** A component ready to instantiate once per request. */
+export interface LoadedComponent {
+  readonly spec: ComponentSpec;
+  readonly maxMemoryBytes: number;
+  readonly bodyBufferBytes: number;
+  /** True when this start transpiled it (false: taken from the cache). */
+  readonly transpiled: boolean;
+  /**
+   * A fresh instance with `imports`. `onMemory` sees every linear memory the instance's core
+   * modules export (for the OOM classification).
+   */
+  instantiate(
+    imports: Record<string, object>,
+    onMemory: (memory: WebAssembly.Memory) => void,
+  ): Promise<IncomingHandler>;
+}
+
+type InstantiateFn = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, object>,
+  instantiateCore: (
+    module: WebAssembly.Module,
+    imports?: WebAssembly.Imports,
+  ) => Promise<WebAssembly.Instance>,
+) => Promise<{ incomingHandler?: IncomingHandler }>;
+
+const HTTP_HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
+
+function invalid(spec: ComponentSpec, message: string, hint?: string, cause?: unknown): RusmError {
+  return new RusmError(
+    "RUSM_COMPONENT_INVALID",
+    `component "${spec.name}" (${spec.path}) ${message}`,
+    {
+      where: spec.where,
+      hint,
+      cause,
+    },
+  );
+}
+
+async function readComponent(spec: ComponentSpec): Promise<Uint8Array> {
+  const info = await stat(spec.path).catch(() => null);
+  if (info === null || !info.isFile()) {
+    throw new RusmError(
+      "RUSM_FILE_NOT_FOUND",
+      `component "${spec.name}": no file at ${spec.path}`,
+      {
+        where: spec.where,
+        hint: "check the path; paths in routes.toml are relative to the file",
+      },
+    );
+  }
+  const bytes = new Uint8Array(await readFile(spec.path));
+  const kind = binaryKind(bytes);
+  if (kind === "not-wasm") {
+    throw invalid(
+      spec,
+      "is not a WebAssembly binary (no \\0asm header)",
+      "point the entry at a .wasm component",
+    );
+  }
+  if (kind === "core-module") {
+    throw invalid(
+      spec,
+      "is a core WebAssembly module, not a component",
+      "build a component (wasm32-wasip2, componentize-js, or `jco new` on the module)",
+    );
+  }
+  return bytes;
+}
+
+async function transpileCached(
+  spec: ComponentSpec,
+  bytes: Uint8Array,
+  options: LoadOptions,
+): Promise<{ entry: CacheEntry; transpiled: boolean }> {
+  const key = cacheKey(bytes, TRANSPILER, TRANSPILE_OPTIONS);
+  const cached = await readEntry(options.cacheDir, key);
+  if (cached !== null) return { entry: cached, transpiled: false };
+  const mb = (bytes.length / 1_048_576).toFixed(1);
+  options.progress?.(`transpiling ${spec.name} (${mb} MB) with ${TRANSPILER}…`);
+  const started = performance.now();
+  const ticker = setInterval(() => {
+    options.progress?.(
+      `  …still transpiling ${spec.name} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }, 5000);
+  try {
+    const out = await transpileComponent(bytes, "component").catch((err: unknown) => {
+      throw invalid(
+        spec,
+        `could not be transpiled: ${err instanceof Error ? err.message : String(err)}`,
+        undefined,
+        err,
+      );
+    });
+    const files: Record<string, Uint8Array> = {};
+    for (const [file, content] of Object.entries(out.files)) {
+      // .mjs: the glue is an ES module wherever the cache lives.
+      files[file.endsWith(".js") ? file.replace(/\.js$/, ".mjs") : file] = content;
+    }
+    const entry = await writeEntry(options.cacheDir, key, files, {
+      imports: out.imports,
+      exports: out.exports,
+    });
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    options.progress?.(`transpiled ${spec.name} in ${secs} s (cached)`);
+    return { entry, transpiled: true };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+function checkInterfaces(spec: ComponentSpec, entry: CacheEntry): void {
+  if (!entry.meta.exports.some((e) => HTTP_HANDLER.test(e))) {
+    const exported = entry.meta.exports.filter((e) => e.includes(":"));
+    throw new RusmError(
+      "RUSM_COMPONENT_NOT_HTTP",
+      `component "${spec.name}" (${spec.path}) does not export wasi:http/incoming-handler@0.2.x; it exports ${exported.length > 0 ? exported.join(", ") : "nothing"}`,
+      {
+        where: spec.where,
+        hint: "rusm serves wasi:http proxy components: build the guest for the wasi:http/proxy world",
+      },
+    );
+  }
+  const missing = entry.meta.imports.filter((i) => !PROVIDED_INTERFACES.has(i));
+  if (missing.length > 0) {
+    throw invalid(
+      spec,
+      `imports ${missing.join(", ")}, which rusm does not provide`,
+      "remove the dependency from the guest, or ask for the interface in an issue",
+    );
+  }
+}
+
+async function compileModules(
+  spec: ComponentSpec,
+  entry: CacheEntry,
+  maxPages: number,
+): Promise<Map<string, WebAssembly.Module>> {
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const file of entry.meta.files.filter((f) => f.endsWith(".wasm"))) {
+    const raw = new Uint8Array(await readFile(join(entry.dir, file)));
+    let capped: Uint8Array;
+    try {
+      capped = capMemories(raw, maxPages).bytes;
+    } catch (err) {
+      throw new RusmError(
+        "RUSM_MEMORY_LIMIT",
+        `component "${spec.name}": ${(err as Error).message}`,
+        {
+          where: spec.where,
+          hint: `raise max-memory-mb for this component (now ${spec.maxMemoryMb})`,
+        },
+      );
+    }
+    try {
+      modules.set(file, await WebAssembly.compile(capped));
+    } catch (err) {
+      throw invalid(
+        spec,
+        `has a core module V8 rejects (${file}): ${(err as Error).message}`,
+        undefined,
+        err,
+      );
+    }
+  }
+  return modules;
+}
+
+/** Loads one component. Throws a RusmError naming the component and its config line. */
+export async function loadComponent(
+  spec: ComponentSpec,
+  options: LoadOptions,
+): Promise<LoadedComponent> {
+  const bytes = await readComponent(spec);
+  const { entry, transpiled } = await transpileCached(spec, bytes, options);
+  checkInterfaces(spec, entry);
+  const maxMemoryBytes = spec.maxMemoryMb * 1_048_576;
+  const modules = await compileModules(spec, entry, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES));
+  const glue = entry.meta.files.find((f) => f.endsWith(".mjs"));
+  if (glue === undefined) throw invalid(spec, "transpiled without a glue module (damaged cache?)");
+  const { instantiate } = (await import(pathToFileURL(join(entry.dir, glue)).href)) as {
+    instantiate: InstantiateFn;
+  };
+
+  const getCoreModule = (name: string): WebAssembly.Module => {
+    const module = modules.get(name);
+    if (module === undefined) throw new Error(`glue asked for unknown core module ${name}`);
+    return module;
+  };
+
+  return {
+    spec,
+    maxMemoryBytes,
+    bodyBufferBytes: spec.bodyBufferKb * 1024,
+    transpiled,
+    async instantiate(imports, onMemory) {
+      const instantiateCore = async (
+        module: WebAssembly.Module,
+        coreImports?: WebAssembly.Imports,
+      ) => {
+        const instance = await WebAssembly.instantiate(module, coreImports);
+        for (const value of Object.values(instance.exports)) {
+          if (value instanceof WebAssembly.Memory) onMemory(value);
+        }
+        return instance;
+      };
+      const root = await instantiate(getCoreModule, imports, instantiateCore);
+      if (root.incomingHandler === undefined)
+        throw new Error("instance has no incomingHandler export");
+      return root.incomingHandler;
+    },
+  };
+}

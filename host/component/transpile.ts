@@ -1,0 +1,62 @@
+/**
+ * @module component/transpile
+ * Turns a component into JS glue plus core modules with jco's JS API, for per-request
+ * instantiation: `instantiation: "async"`, `asyncMode: "jspi"`, rusm's blocking WASI calls as
+ * async (suspending) imports and `wasi:http/incoming-handler#handle` as an async (promising)
+ * export.
+ *
+ * Which jco: the glue is what a request pays for, so rusm transpiles with jco 1.11.2
+ * (npm alias `jco-transpile-1.11`), whose glue is 53 KB and about 7x cheaper per request than
+ * jco 1.35's 268 KB (see scripts/bench/README.md). The rest of the toolchain (componentize,
+ * wasm-tools) uses jco 1.35. The cache key includes the transpiler's version.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { transpile as jcoTranspile } from "jco-transpile-1.11";
+import { BLOCKING_IMPORTS, HANDLER_EXPORT } from "../wasi/index.ts";
+
+// The package does not export its package.json; it sits two levels above its entry (src/api.js).
+const pkg = JSON.parse(
+  readFileSync(
+    fileURLToPath(new URL("../package.json", import.meta.resolve("jco-transpile-1.11"))),
+    "utf8",
+  ),
+) as { name: string; version: string };
+
+/** `@bytecodealliance/jco@<version>`: part of the cache key. */
+export const TRANSPILER = `${pkg.name}@${pkg.version}`;
+
+/** The options rusm transpiles with (part of the cache key). */
+export const TRANSPILE_OPTIONS = {
+  instantiation: "async",
+  asyncMode: "jspi",
+  asyncImports: [...BLOCKING_IMPORTS],
+  asyncExports: [HANDLER_EXPORT],
+  noTypescript: true,
+  quiet: true,
+} as const;
+
+/** What jco produced for one component. */
+export interface Transpiled {
+  /** Generated files by name: one `<name>.js` glue module and `<name>.core*.wasm` modules. */
+  files: Record<string, Uint8Array>;
+  /** Imported interfaces, without versions (`wasi:http/types`). */
+  imports: string[];
+  /** Exported names with versions (`wasi:http/incoming-handler@0.2.12`). */
+  exports: string[];
+}
+
+/** Transpiles component bytes. Throws jco's error for a component it cannot translate. */
+export async function transpileComponent(bytes: Uint8Array, name: string): Promise<Transpiled> {
+  const out = await jcoTranspile(bytes, {
+    name,
+    ...TRANSPILE_OPTIONS,
+    asyncImports: [...TRANSPILE_OPTIONS.asyncImports],
+    asyncExports: [...TRANSPILE_OPTIONS.asyncExports],
+  });
+  return {
+    files: out.files,
+    imports: out.imports,
+    exports: out.exports.map(([exportName]) => exportName),
+  };
+}

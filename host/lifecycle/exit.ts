@@ -1,0 +1,86 @@
+/**
+ * @module lifecycle/exit
+ * How a process ends: exactly one {@link ExitReason}, decided once when it ends.
+ *
+ * | reason         | when                                                                  |
+ * |----------------|-----------------------------------------------------------------------|
+ * | `killed`       | the host ended it: server shutdown, or its client left and it did not |
+ * |                | exit within the disconnect grace period                               |
+ * | `oom`          | it failed (trapped, or StarlingMonkey's "out of memory") with its     |
+ * |                | linear memory within {@link oomMarginBytes} of `max-memory-mb`          |
+ * | `trap`         | any other failure: a wasm trap, a host invariant broken by the guest, |
+ * |                | an exception out of the handler, `wasi:cli/exit` with an error status  |
+ * | `disconnected` | it returned normally after its client went away                       |
+ * | `normal`       | it returned normally (or called `exit(ok)`) with its client connected |
+ *
+ * OOM is a heuristic: wasm reports a failed `memory.grow` only as -1 to the guest, which then
+ * traps (or, in StarlingMonkey, throws). A failure with memory near the cap is counted `oom`;
+ * a single huge allocation that fails far below the cap is counted `trap`.
+ */
+
+export const EXIT_REASONS = ["normal", "disconnected", "trap", "oom", "killed"] as const;
+export type ExitReason = (typeof EXIT_REASONS)[number];
+
+/** How one process ended. */
+export interface Exit {
+  readonly reason: ExitReason;
+  /** What happened, for the log (trap message, kill cause). */
+  readonly detail: string | undefined;
+}
+
+/** Thrown into a parked process the host kills. */
+export class ProcessKilled extends Error {
+  override readonly name = "ProcessKilled";
+}
+
+/** Thrown by `wasi:cli/exit`: unwinds the guest and ends the process. */
+export class ProcessExit extends Error {
+  override readonly name = "ProcessExit";
+  readonly ok: boolean;
+
+  constructor(ok: boolean) {
+    super(ok ? "exit(ok)" : "exit(err)");
+    this.ok = ok;
+  }
+}
+
+/** How close to the cap a failing process's memory must be to count as `oom`. */
+export function oomMarginBytes(capBytes: number): number {
+  return Math.max(1_048_576, Math.floor(capBytes / 8));
+}
+
+/** What the process knows when it ends. */
+export interface ExitFacts {
+  /** Why the host killed it, or null. */
+  readonly killed: string | null;
+  /** What the handler threw, or undefined when it returned. */
+  readonly error: unknown;
+  readonly clientGone: boolean;
+  /** The largest linear memory the instance had, in bytes (0 when it never instantiated). */
+  readonly memoryBytes: number;
+  readonly memoryCapBytes: number;
+  /** The guest printed an out-of-memory message on stderr (StarlingMonkey does). */
+  readonly saidOutOfMemory: boolean;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** Decides the one exit reason. */
+export function classifyExit(facts: ExitFacts): Exit {
+  if (facts.killed !== null) return { reason: "killed", detail: facts.killed };
+  const nearCap = facts.memoryBytes >= facts.memoryCapBytes - oomMarginBytes(facts.memoryCapBytes);
+  const failed =
+    facts.error !== undefined && !(facts.error instanceof ProcessExit && facts.error.ok);
+  if ((failed || facts.saidOutOfMemory) && nearCap) {
+    return {
+      reason: "oom",
+      detail: `memory ${facts.memoryBytes} of ${facts.memoryCapBytes} bytes`,
+    };
+  }
+  if (failed) return { reason: "trap", detail: describe(facts.error) };
+  if (facts.clientGone) return { reason: "disconnected", detail: undefined };
+  return { reason: "normal", detail: undefined };
+}

@@ -1,0 +1,54 @@
+/**
+ * @module metrics/names
+ * Every metric rusm exports, declared once: name, type, unit (in the name), help and labels.
+ * Code imports these declarations; no metric name is spelled anywhere else.
+ */
+
+/** The exit reasons a process can end with (see lifecycle/exit.ts). */
+export const EXIT_REASON_LABEL = "reason";
+
+export const METRICS = {
+  processes: {
+    type: "gauge",
+    name: "rusm_processes",
+    help: "Live processes (one per in-flight request).",
+    labelNames: [],
+  },
+  processesParked: {
+    type: "gauge",
+    name: "rusm_processes_parked",
+    help: "Live processes parked in a blocking WASI call (JSPI-suspended, using no CPU).",
+    labelNames: [],
+  },
+  processExits: {
+    type: "counter",
+    name: "rusm_process_exits_total",
+    help: "Processes that ended, by exit reason (normal, disconnected, trap, oom, killed).",
+    labelNames: [EXIT_REASON_LABEL],
+  },
+  requests: {
+    type: "counter",
+    name: "rusm_requests_total",
+    help: "HTTP requests answered, by route pattern and status code.",
+    labelNames: ["route", "status"],
+  },
+  requestDuration: {
+    type: "histogram",
+    name: "rusm_request_duration_seconds",
+    help: "Time from request arrival to the end of its response (streams included).",
+    labelNames: ["route"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+  },
+  bodyBufferedBytes: {
+    type: "gauge",
+    name: "rusm_body_buffered_bytes",
+    help: "Response body bytes held by the host (bounded channels plus socket write buffers).",
+    labelNames: [],
+  },
+  bodyBytes: {
+    type: "counter",
+    name: "rusm_body_bytes_total",
+    help: "Response body bytes handed to sockets.",
+    labelNames: [],
+  },
+} as const;

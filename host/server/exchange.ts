@@ -1,0 +1,158 @@
+/**
+ * @module server/exchange
+ * One request/response pair of node:http, as a process sees it ({@link ProcessExchange}).
+ *
+ * The head goes out when the guest sets its response (`flushHeaders`), the body is chunked and
+ * flows from the process's bounded channel, paced by `res.write()`'s return value and `drain`.
+ * A client that goes away (close before the response ended, or a socket error) closes the
+ * channel, so the guest's next write returns `closed` and a parked write wakes at once.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
+import type { ProcessExchange } from "../lifecycle/process.ts";
+import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
+import { NodeRequestBody } from "./request-body.ts";
+
+/** Hop-by-hop request headers a guest does not see: they describe the connection to rusm. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+]);
+
+/** Response headers rusm sets itself: the body is always chunked. */
+const FRAMING = new Set(["content-length", "transfer-encoding"]);
+
+/** How long a truncated response's socket may take to flush before it is destroyed. */
+const TRUNCATE_FLUSH_MS = 10_000;
+
+function requestData(req: IncomingMessage): IncomingRequestData {
+  const headers: FieldEntry[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!HOP_BY_HOP.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+  }
+  return {
+    method: req.method ?? "GET",
+    pathWithQuery: req.url ?? "/",
+    scheme: "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http",
+    authority: req.headers.host,
+    headers,
+  };
+}
+
+export class NodeExchange implements ProcessExchange {
+  readonly request: IncomingRequestData;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #onBytes: (n: number) => void;
+  #body: ByteChannel | null = null;
+  #responded = false;
+  #clientGone = false;
+  #goneListeners: Array<() => void> = [];
+
+  constructor(req: IncomingMessage, res: ServerResponse, onBytes: (n: number) => void) {
+    this.#req = req;
+    this.#res = res;
+    this.#onBytes = onBytes;
+    this.request = requestData(req);
+    res.on("close", () => {
+      if (!res.writableFinished) this.#gone();
+    });
+    // A socket error after the head also ends in 'close'; this keeps it from being thrown.
+    res.on("error", () => this.#gone());
+  }
+
+  get responded(): boolean {
+    return this.#responded;
+  }
+
+  get clientGone(): boolean {
+    return this.#clientGone;
+  }
+
+  /** The response body channel, once the guest responded with one. */
+  get body(): ByteChannel | null {
+    return this.#body;
+  }
+
+  requestBody(): RequestBodySource {
+    return new NodeRequestBody(this.#req);
+  }
+
+  respond(status: number, headers: FieldEntry[], body: ByteChannel): void {
+    this.#responded = true;
+    this.#body = body;
+    if (this.#clientGone) {
+      body.close();
+      return;
+    }
+    const res = this.#res;
+    const out: string[] = [];
+    for (const [name, value] of headers) {
+      if (!FRAMING.has(name)) out.push(name, Buffer.from(value).toString("latin1"));
+    }
+    res.writeHead(status, out);
+    res.flushHeaders();
+    body.attach(this.#sink());
+  }
+
+  fail(message: string): void {
+    this.respondError(500, `${message}\n`);
+  }
+
+  respondError(status: number, message: string): void {
+    this.#responded = true;
+    const res = this.#res;
+    if (this.#clientGone || res.headersSent) return;
+    res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+    res.end(message);
+  }
+
+  truncateBody(): void {
+    this.#body?.truncate();
+  }
+
+  onBodyBytes(n: number): void {
+    this.#onBytes(n);
+  }
+
+  onClientGone(listener: () => void): void {
+    if (this.#clientGone) listener();
+    else this.#goneListeners.push(listener);
+  }
+
+  #gone(): void {
+    if (this.#clientGone) return;
+    this.#clientGone = true;
+    this.#body?.close();
+    const listeners = this.#goneListeners;
+    this.#goneListeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  #sink(): ChannelSink {
+    const res = this.#res;
+    return {
+      write: (chunk) => res.write(chunk),
+      end: (trailers) => {
+        if (trailers !== undefined && trailers.length > 0) res.addTrailers(trailers);
+        res.end();
+      },
+      truncate: () => {
+        // No res.end(): the chunked body stops without its terminating chunk. end() on the
+        // socket still flushes what was written; a client that never reads gets destroyed.
+        const socket = res.socket;
+        if (socket === null) return;
+        socket.end();
+        setTimeout(() => socket.destroy(), TRUNCATE_FLUSH_MS).unref();
+      },
+      onDrain: (listener) => res.on("drain", listener),
+      pending: () => res.writableLength,
+    };
+  }
+}

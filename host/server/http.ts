@@ -1,0 +1,84 @@
+/**
+ * @module server/http
+ * The public listener: each request is routed, then served by a fresh process of the route's
+ * component. No route: 404. A path served under other methods: 405 with `Allow`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { LoadedComponent } from "../component/load.ts";
+import { Process } from "../lifecycle/process.ts";
+import type { ProcessRegistry } from "../lifecycle/registry.ts";
+import type { Logger } from "../log/index.ts";
+import type { Metrics } from "../metrics/index.ts";
+import type { Router } from "../router/index.ts";
+import { NodeExchange } from "./exchange.ts";
+
+/** What a route leads to. */
+export interface RouteTarget {
+  /** The route as written in routes.toml (the `route` label of the metrics). */
+  readonly pattern: string;
+  readonly component: LoadedComponent;
+}
+
+export interface HttpDeps {
+  readonly router: Router<RouteTarget>;
+  readonly registry: ProcessRegistry;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Live exchanges, for the buffered-bytes gauge. */
+  readonly exchanges: Set<NodeExchange>;
+}
+
+/** The route label for requests that matched no route. */
+const NO_ROUTE = "(none)";
+
+function plain(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
+  res.end(text);
+}
+
+function observe(deps: HttpDeps, res: ServerResponse, route: string): void {
+  const started = performance.now();
+  res.once("close", () => {
+    const status = res.headersSent ? String(res.statusCode) : "0";
+    deps.metrics.requests.inc({ route, status });
+    deps.metrics.requestDuration.observe({ route }, (performance.now() - started) / 1000);
+  });
+}
+
+function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
+  const method = req.method ?? "GET";
+  const url = req.url ?? "/";
+  const match = deps.router.match(method, url);
+  if (match.kind !== "found") {
+    observe(deps, res, NO_ROUTE);
+    if (match.kind === "method-not-allowed") {
+      plain(res, 405, `${method} is not allowed on ${url.split("?")[0]}\n`, {
+        allow: match.allow.join(", "),
+      });
+    } else {
+      plain(res, 404, `no route for ${method} ${url.split("?")[0]}\n`);
+    }
+    return;
+  }
+  const target = match.target;
+  observe(deps, res, target.pattern);
+  const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
+  deps.exchanges.add(exchange);
+  res.once("close", () => deps.exchanges.delete(exchange));
+  const process = new Process(deps.registry, target.component, exchange, deps.log);
+  // run() never rejects: every exit is settled and counted inside.
+  void process.run();
+}
+
+/** Creates the public server (not yet listening). */
+export function createHttpServer(deps: HttpDeps): Server {
+  const server = createServer((req, res) => handle(deps, req, res));
+  // Streams may last as long as the connection: no timeout on the response side.
+  server.requestTimeout = 0;
+  return server;
+}

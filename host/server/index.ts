@@ -1,0 +1,126 @@
+/**
+ * @module server
+ * Starts rusm serve from a validated config: loads every component (transpile, cap, compile),
+ * then listens on the public and admin addresses. Returns the real addresses and a shutdown.
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { loadComponent, type LoadedComponent } from "../component/load.ts";
+import type { Config, Listen } from "../config/index.ts";
+import { RusmError } from "../errors.ts";
+import { ProcessRegistry } from "../lifecycle/registry.ts";
+import type { Logger } from "../log/index.ts";
+import { createMetrics } from "../metrics/index.ts";
+import { createRouter } from "../router/index.ts";
+import { createAdminServer } from "./admin.ts";
+import type { NodeExchange } from "./exchange.ts";
+import { createHttpServer, type RouteTarget } from "./http.ts";
+
+export interface ServeOptions {
+  cacheDir: string;
+  log: Logger;
+  progress?: ((line: string) => void) | undefined;
+}
+
+export interface RunningServer {
+  /** `http://host:port` of the public listener. */
+  readonly url: string;
+  /** `http://host:port` of the admin listener, or null. */
+  readonly adminUrl: string | null;
+  readonly registry: ProcessRegistry;
+  /** Stops listening, kills every process, waits (up to `graceMs`) for them to be reclaimed. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function listen(server: Server, at: Listen, key: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        new RusmError(
+          "RUSM_LISTEN_FAILED",
+          `cannot listen on ${at.host}:${at.port} (${key}): ${err.code ?? err.message}`,
+          {
+            hint:
+              err.code === "EADDRINUSE"
+                ? "another process uses this port: pick another, or 0 for a free one"
+                : undefined,
+            cause: err,
+          },
+        ),
+      );
+    };
+    server.once("error", onError);
+    server.listen({ host: at.host, port: at.port }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Loads every component and starts listening. Throws a RusmError on any bad input. */
+export async function startServer(config: Config, options: ServeOptions): Promise<RunningServer> {
+  const loaded = new Map<string, LoadedComponent>();
+  for (const spec of config.components.values()) {
+    loaded.set(
+      spec.name,
+      await loadComponent(spec, { cacheDir: options.cacheDir, progress: options.progress }),
+    );
+  }
+  const router = createRouter<RouteTarget>(
+    config.routes.map((route) => ({
+      method: route.method,
+      path: route.path,
+      pattern: route.pattern,
+      where: route.where,
+      target: { pattern: route.pattern, component: loaded.get(route.component)! },
+    })),
+  );
+
+  const exchanges = new Set<NodeExchange>();
+  const metrics = createMetrics(() => {
+    let bytes = 0;
+    for (const exchange of exchanges) bytes += exchange.body?.buffered ?? 0;
+    return bytes;
+  });
+  const registry = new ProcessRegistry(metrics);
+  const http = createHttpServer({ router, registry, metrics, log: options.log, exchanges });
+  await listen(http, config.serve.listen, "serve.listen");
+  let admin: Server | null = null;
+  if (config.admin !== null) {
+    admin = createAdminServer(metrics);
+    try {
+      await listen(admin, config.admin.listen, "admin.listen");
+    } catch (err) {
+      await closeServer(http);
+      throw err;
+    }
+  }
+
+  return {
+    url: urlOf(http),
+    adminUrl: admin === null ? null : urlOf(admin),
+    registry,
+    async close(graceMs = 5_000) {
+      const closed = closeServer(http);
+      registry.killAll("server shutting down");
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([registry.whenEmpty(), timeout]);
+      http.closeAllConnections();
+      await closed;
+      if (admin !== null) {
+        admin.closeAllConnections();
+        await closeServer(admin);
+      }
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * @module stream/channel
+ * The bounded, back-pressured byte channel between a guest's response body and the socket.
+ *
+ * The guest side asks {@link ByteChannel.permit} how many bytes it may write (WASI `check-write`),
+ * writes at most that many ({@link ByteChannel.write}), and waits on {@link ByteChannel.ready}
+ * when the permit is 0. The socket side is a {@link ChannelSink} attached once the response head
+ * is sent: bytes pass straight through while the sink accepts them, and queue here (up to
+ * `capacity`) while the sink is back-pressured. So the bytes the host holds for one body are at
+ * most `capacity` here plus the sink's own high-water mark: a slow client can't grow them.
+ *
+ * Shaped after wasmtime's `BodyWriteStream` (wasi-http `p2/body.rs`): the channel is the flush
+ * target, so `flush` completes as soon as bytes are in the channel.
+ */
+
+/** The socket side of a channel. */
+export interface ChannelSink {
+  /** Hands bytes to the socket; returns false when the writer should wait for {@link onDrain}. */
+  write(chunk: Uint8Array): boolean;
+  /** Ends the body cleanly (terminating chunk, optional trailers). */
+  end(trailers?: Array<[string, string]>): void;
+  /** Ends the body without a terminating chunk: the client sees a truncated stream. */
+  truncate(): void;
+  /** Registers the drain callback (called once per back-pressure episode). */
+  onDrain(listener: () => void): void;
+  /** Bytes the sink itself still buffers (for the buffered-bytes gauge). */
+  pending(): number;
+}
+
+/** Why a channel stopped accepting writes. */
+export type ChannelEnd = "finished" | "closed";
+
+/** Thrown when a write exceeds the permit: a host invariant broken by the guest (a trap). */
+export class PermitExceeded extends Error {
+  override readonly name = "PermitExceeded";
+}
+
+/** Thrown when writing to a channel whose reader is gone or that was already finished. */
+export class ChannelClosed extends Error {
+  override readonly name = "ChannelClosed";
+}
+
+export class ByteChannel {
+  /** Maximum bytes queued while the sink is back-pressured. */
+  readonly capacity: number;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #sink: ChannelSink | null = null;
+  #sinkBlocked = false;
+  /** Set once: `finished` when the writer finished, `closed` when the reader went away. */
+  #end: ChannelEnd | null = null;
+  #trailers: Array<[string, string]> | undefined;
+  /** Set when the writer finished but the queue has not drained into the sink yet. */
+  #endPending = false;
+  #truncatePending = false;
+  /** One shared promise per back-pressure episode, so repeated polls don't pile up waiters. */
+  #readyWait: { promise: Promise<void>; resolve: () => void } | null = null;
+  #written = 0;
+  #onBytes: ((n: number) => void) | undefined;
+
+  constructor(capacity: number, onBytes?: (n: number) => void) {
+    if (!Number.isInteger(capacity) || capacity <= 0) {
+      throw new RangeError(`channel capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.#onBytes = onBytes;
+  }
+
+  /** True once the reader went away (client disconnect or socket error). */
+  get closed(): boolean {
+    return this.#end === "closed";
+  }
+
+  /** True once the writer finished or truncated the body. */
+  get ended(): boolean {
+    return this.#end !== null || this.#endPending || this.#truncatePending;
+  }
+
+  /** Bytes queued in the channel plus what the sink still buffers. */
+  get buffered(): number {
+    return this.#queued + (this.#sink?.pending() ?? 0);
+  }
+
+  /** Total bytes the writer has put in the channel. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /**
+   * Free room for the next write, in bytes: WASI `check-write`.
+   * @throws {ChannelClosed} when the reader is gone or the body was finished.
+   */
+  permit(): number {
+    if (this.#end !== null || this.ended) throw new ChannelClosed("channel is closed");
+    return this.capacity - this.#queued;
+  }
+
+  /** True when a write can make progress now, or when the channel is closed (writes then fail). */
+  isReady(): boolean {
+    return this.#end !== null || this.ended || this.#queued < this.capacity;
+  }
+
+  /** Resolves when {@link isReady} becomes true. Never rejects. */
+  ready(): Promise<void> {
+    if (this.isReady()) return Promise.resolve();
+    this.#readyWait ??= Promise.withResolvers<void>();
+    return this.#readyWait.promise;
+  }
+
+  /**
+   * Appends bytes: WASI `write`.
+   * @throws {ChannelClosed} when the reader is gone or the body was finished.
+   * @throws {PermitExceeded} when `bytes` is longer than {@link permit}; the caller traps.
+   */
+  write(bytes: Uint8Array): void {
+    const permit = this.permit();
+    if (bytes.length > permit) {
+      throw new PermitExceeded(`write of ${bytes.length} bytes exceeds the permit of ${permit}`);
+    }
+    if (bytes.length === 0) return;
+    this.#written += bytes.length;
+    if (this.#sink !== null && !this.#sinkBlocked && this.#queued === 0) {
+      this.#toSink(bytes);
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+  }
+
+  /** Connects the socket side and starts draining. Called once, when the head is sent. */
+  attach(sink: ChannelSink): void {
+    if (this.#sink !== null) throw new Error("channel sink already attached");
+    this.#sink = sink;
+    sink.onDrain(() => {
+      this.#sinkBlocked = false;
+      this.#pump();
+    });
+    if (this.#end === "closed") return;
+    this.#pump();
+  }
+
+  /** The writer is done: the body ends cleanly once the queue drains. */
+  finish(trailers?: Array<[string, string]>): void {
+    if (this.ended) throw new ChannelClosed("channel is closed");
+    this.#endPending = true;
+    this.#trailers = trailers;
+    this.#pump();
+  }
+
+  /** The writer failed (trap, unfinished body): deliver what is queued, then cut the stream. */
+  truncate(): void {
+    if (this.ended) return; // finished (maybe still draining), closed, or already truncating
+    this.#truncatePending = true;
+    this.#pump();
+  }
+
+  /** The reader went away: drop queued bytes and wake every parked writer. */
+  close(): void {
+    if (this.#end !== null) return;
+    this.#end = "closed";
+    this.#queue = [];
+    this.#queued = 0;
+    this.#wake();
+  }
+
+  #toSink(bytes: Uint8Array): void {
+    // Invariant: only called while the sink is attached and not back-pressured.
+    const sink = this.#sink as ChannelSink;
+    this.#onBytes?.(bytes.length);
+    if (!sink.write(bytes)) this.#sinkBlocked = true;
+  }
+
+  #pump(): void {
+    const sink = this.#sink;
+    if (sink === null || this.#end === "closed") return;
+    if (!this.#sinkBlocked && this.#queued > 0) {
+      // Coalesce what queued while the sink was blocked into one chunk: fewer chunk headers.
+      const chunk = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue);
+      this.#queue = [];
+      this.#queued = 0;
+      this.#toSink(chunk);
+      this.#wake();
+    }
+    if (this.#queued > 0) return;
+    if (this.#endPending) {
+      this.#endPending = false;
+      this.#end = "finished";
+      sink.end(this.#trailers);
+    } else if (this.#truncatePending) {
+      this.#truncatePending = false;
+      this.#end = "finished";
+      sink.truncate();
+    }
+  }
+
+  #wake(): void {
+    const wait = this.#readyWait;
+    this.#readyWait = null;
+    wait?.resolve();
+  }
+}

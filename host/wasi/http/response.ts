@@ -1,0 +1,182 @@
+/**
+ * @module wasi/http/response
+ * `wasi:http/types@0.2.x` outgoing side of the exchange: `outgoing-response`, `outgoing-body`
+ * and `response-outparam`.
+ *
+ * A response's body is a bounded {@link ByteChannel} of `body-buffer-kb`. `response-outparam.set`
+ * sends the head at once and connects the channel to the socket; the body ends cleanly only
+ * through `outgoing-body.finish`. Dropping the body unfinished, or the process ending without
+ * finishing it, truncates the stream (no terminating chunk).
+ */
+import { ByteChannel, ChannelClosed, PermitExceeded } from "../../stream/channel.ts";
+import type { WasiContext } from "../context.ts";
+import { WitError, trap } from "../errors.ts";
+import { OutputStream, streamClosed, type OutputTarget } from "../io/streams.ts";
+import { describeErrorCode, type ErrorCode } from "./error-code.ts";
+import { Fields } from "./fields.ts";
+
+/** The lowest and highest status codes Node (and HTTP/1.1) accept. */
+const STATUS_MIN = 100;
+const STATUS_MAX = 999;
+
+/** An output target over the body channel, mapping channel errors to WASI stream errors. */
+class BodyTarget implements OutputTarget {
+  readonly #channel: ByteChannel;
+
+  constructor(channel: ByteChannel) {
+    this.#channel = channel;
+  }
+
+  permit(): number {
+    try {
+      return this.#channel.permit();
+    } catch (err) {
+      if (err instanceof ChannelClosed) streamClosed();
+      throw err;
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    try {
+      // Invariant: jco hands the host a copy of guest memory, so the channel may keep `bytes`.
+      this.#channel.write(bytes);
+    } catch (err) {
+      if (err instanceof ChannelClosed) streamClosed();
+      if (err instanceof PermitExceeded) trap(err.message);
+      throw err;
+    }
+  }
+
+  isReady(): boolean {
+    return this.#channel.isReady();
+  }
+
+  whenReady(): Promise<void> {
+    return this.#channel.ready();
+  }
+}
+
+/** WIT: `resource outgoing-body` */
+export class OutgoingBody {
+  readonly ctx: WasiContext;
+  readonly channel: ByteChannel;
+  #streamTaken = false;
+  #finished = false;
+
+  /** Host-only constructor. */
+  constructor(ctx: WasiContext) {
+    this.ctx = ctx;
+    this.channel = new ByteChannel(ctx.bodyBufferBytes, (n) => ctx.exchange.onBodyBytes(n));
+  }
+
+  /** WIT: `write: func() -> result<output-stream>;` Errors: when called twice. */
+  write(): OutputStream {
+    if (this.#streamTaken) throw new WitError(undefined, "outgoing-body.write called twice");
+    this.#streamTaken = true;
+    return new OutputStream(this.ctx, new BodyTarget(this.channel));
+  }
+
+  /**
+   * WIT: `finish: static func(this: outgoing-body, trailers: option<trailers>) -> result<_, error-code>;`
+   * Ends the body cleanly once the channel has drained into the socket.
+   */
+  static finish(body: OutgoingBody, trailers: Fields | undefined): void {
+    body.#finished = true;
+    if (body.channel.ended) return;
+    const entries = trailers?.list.map(([n, v]): [string, string] => [
+      n,
+      Buffer.from(v).toString("latin1"),
+    ]);
+    body.channel.finish(entries);
+  }
+
+  /** Dropped without `finish`: the body failed, so the client gets a truncated stream. */
+  [Symbol.dispose](): void {
+    if (!this.#finished) this.channel.truncate();
+  }
+}
+
+/** WIT: `resource outgoing-response` */
+export class OutgoingResponse {
+  readonly ctx: WasiContext;
+  readonly headerFields: Fields;
+  status = 200;
+  /** The body, once the guest has taken it. */
+  takenBody: OutgoingBody | null = null;
+
+  /** WIT: `constructor(headers: headers);` (created through a per-process shim, see types.ts) */
+  constructor(ctx: WasiContext, headers: Fields) {
+    this.ctx = ctx;
+    this.headerFields = headers.freeze();
+  }
+
+  /** WIT: `status-code: func() -> status-code;` */
+  statusCode(): number {
+    return this.status;
+  }
+
+  /** WIT: `set-status-code: func(status-code: status-code) -> result;` Errors: outside 100-999. */
+  setStatusCode(status: number): void {
+    if (!Number.isInteger(status) || status < STATUS_MIN || status > STATUS_MAX) {
+      throw new WitError(undefined, `invalid status code ${status}`);
+    }
+    this.status = status;
+  }
+
+  /** WIT: `headers: func() -> headers;` Immutable. */
+  headers(): Fields {
+    return this.headerFields;
+  }
+
+  /** WIT: `body: func() -> result<outgoing-body>;` Errors: when called twice. */
+  body(): OutgoingBody {
+    if (this.takenBody !== null) {
+      throw new WitError(undefined, "outgoing-response.body called twice");
+    }
+    this.takenBody = new OutgoingBody(this.ctx);
+    return this.takenBody;
+  }
+}
+
+/** WIT: `resource response-outparam` */
+export class ResponseOutparam {
+  readonly ctx: WasiContext;
+  #set = false;
+
+  /** Host-only constructor: the outparam of `ctx.exchange`. */
+  constructor(ctx: WasiContext) {
+    this.ctx = ctx;
+  }
+
+  /** True once `set` was called. */
+  get isSet(): boolean {
+    return this.#set;
+  }
+
+  /**
+   * WIT: `set: static func(param: response-outparam, response: result<outgoing-response, error-code>);`
+   * Sends the response head now. A response whose body was never taken has an empty body.
+   * Traps: when set twice.
+   */
+  static set(
+    param: ResponseOutparam,
+    response: { tag: "ok"; val: OutgoingResponse } | { tag: "err"; val: ErrorCode },
+  ): void {
+    if (param.#set) trap("response-outparam.set called twice");
+    param.#set = true;
+    const exchange = param.ctx.exchange;
+    if (response.tag === "err") {
+      exchange.fail(`the component answered with error-code ${describeErrorCode(response.val)}`);
+      return;
+    }
+    const res = response.val;
+    let channel: ByteChannel;
+    if (res.takenBody === null) {
+      channel = new ByteChannel(1);
+      channel.finish();
+    } else {
+      channel = res.takenBody.channel;
+    }
+    exchange.respond(res.status, [...res.headerFields.list], channel);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * @module wasi/io/poll
+ * `wasi:io/poll@0.2.x`: pollables and `poll`, the calls that park a process.
+ *
+ * A {@link Pollable} wraps a {@link Readiness} (a timer, a body channel with room, a request
+ * body with data). Blocking on one that is not ready parks the process through
+ * `WasiContext.park`: the guest is JSPI-suspended until the readiness resolves, and nothing
+ * polls in the meantime.
+ */
+import type { WasiContext } from "../context.ts";
+import { trap } from "../errors.ts";
+
+/** Something a pollable can wait for. */
+export interface Readiness {
+  isReady(): boolean;
+  /** Resolves once {@link isReady} is true. Never rejects. */
+  whenReady(): Promise<void>;
+  /** Releases what the readiness holds (a timer). Optional. */
+  dispose?(): void;
+}
+
+/** A readiness that is always ready (closed streams, settled futures). */
+export const ALWAYS_READY: Readiness = {
+  isReady: () => true,
+  whenReady: () => Promise.resolve(),
+};
+
+/** WIT: `resource pollable { ready: func() -> bool; block: func(); }` */
+export class Pollable {
+  readonly ctx: WasiContext;
+  readonly #source: Readiness;
+
+  /** Host-only constructor (the WIT has none). */
+  constructor(ctx: WasiContext, source: Readiness) {
+    this.ctx = ctx;
+    this.#source = source;
+  }
+
+  /** WIT: `ready: func() -> bool;` */
+  ready(): boolean {
+    return this.#source.isReady();
+  }
+
+  /** Resolves when ready; used by `poll` to wait on several at once. */
+  whenReady(): Promise<void> {
+    return this.#source.whenReady();
+  }
+
+  /**
+   * WIT: `block: func();` Parks the process until the pollable is ready.
+   * Errors: rejects with the kill reason if the process is killed while parked.
+   */
+  block(): Promise<void> {
+    if (this.#source.isReady()) return this.ctx.resume();
+    return this.ctx.park(this.#source.whenReady());
+  }
+
+  [Symbol.dispose](): void {
+    this.#source.dispose?.();
+  }
+}
+
+/**
+ * WIT: `poll: func(in: list<borrow<pollable>>) -> list<u32>;`
+ * Returns the indices of the ready pollables, parking until at least one is ready.
+ * Traps: on an empty list (it could never return).
+ */
+export async function poll(pollables: Pollable[]): Promise<Uint32Array> {
+  const first = pollables[0];
+  if (first === undefined) trap("poll: the list of pollables is empty");
+  let ready = readyIndices(pollables);
+  if (ready.length > 0) {
+    await first.ctx.resume();
+    return ready;
+  }
+  // A readiness can lapse between its wake-up and this check (another writer took the room),
+  // so wait again until one is ready when we look.
+  while (ready.length === 0) {
+    await first.ctx.park(Promise.race(pollables.map((p) => p.whenReady())));
+    ready = readyIndices(pollables);
+  }
+  return ready;
+}
+
+function readyIndices(pollables: Pollable[]): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < pollables.length; i++) if (pollables[i]!.ready()) out.push(i);
+  return Uint32Array.from(out);
+}
+
+/** The `wasi:io/poll` import namespace. */
+export const ioPoll = { Pollable, poll } as const;

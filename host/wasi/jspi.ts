@@ -1,0 +1,49 @@
+/**
+ * @module wasi/jspi
+ * JSPI facts the host relies on, in one place.
+ *
+ * jco's glue wraps rusm's blocking imports in `WebAssembly.Suspending` and the guest's
+ * `handle` export in `WebAssembly.promising`; this module is the only host code that looks at
+ * those globals. A suspended guest resumes when the promise its import returned settles, in a
+ * microtask. So a guest whose blocking calls never really wait (a fast consumer, a ready
+ * pollable) would run on microtasks forever and starve timers and sockets: {@link fairResume}
+ * makes it yield to the event loop once per {@link SLICE_MS} of guest time.
+ */
+import { setImmediate as nextTurn } from "node:timers/promises";
+
+/** Guest time between two forced trips through the event loop. */
+export const SLICE_MS = 5;
+
+/** True when this V8 has JSPI (`WebAssembly.Suspending` and `WebAssembly.promising`). */
+export function hasJspi(): boolean {
+  const wasm = WebAssembly as unknown as Record<string, unknown>;
+  return typeof wasm.Suspending === "function" && typeof wasm.promising === "function";
+}
+
+let sliceStart = 0;
+let turnMarkPending = false;
+
+function markTurn(): void {
+  turnMarkPending = false;
+}
+
+const resolved = Promise.resolve();
+
+/**
+ * What a blocking import returns when it did not have to wait. Resolves at once unless the
+ * event loop has not turned for a full slice, in which case it resolves after one turn
+ * (`setImmediate`: timers, I/O and other processes run first).
+ */
+export function fairResume(): Promise<void> {
+  const now = performance.now();
+  if (!turnMarkPending) {
+    // No mark pending means the loop turned since the last call: a new slice starts now, and a
+    // setImmediate marks the next turn.
+    turnMarkPending = true;
+    sliceStart = now;
+    setImmediate(markTurn);
+    return resolved;
+  }
+  if (now - sliceStart < SLICE_MS) return resolved;
+  return nextTurn();
+}
