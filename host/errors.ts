@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   RUSM_COMPONENT_INVALID: "a file is not a WebAssembly component rusm can load",
   RUSM_COMPONENT_NOT_HTTP: "a component does not export wasi:http/incoming-handler",
   RUSM_LISTEN_FAILED: "a listen address could not be bound",
-  RUSM_MEMORY_LIMIT: "a process went over its max-memory-mb cap",
+  RUSM_MEMORY_LIMIT: "a component needs more memory at start than its max-memory-mb cap",
   RUSM_INTERNAL: "a bug in rusm; please report it with the log",
 } as const;
 

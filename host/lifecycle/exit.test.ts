@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { classifyExit, ProcessExit, type ExitFacts } from "./exit.ts";
+
+const MiB = 1_048_576;
+const base: ExitFacts = {
+  killed: null,
+  error: undefined,
+  clientGone: false,
+  memoryBytes: 2 * MiB,
+  memoryCapBytes: 64 * MiB,
+  saidOutOfMemory: false,
+};
+
+describe("classifyExit: exactly one reason", () => {
+  it("normal when the handler returned with its client connected", () => {
+    expect(classifyExit(base).reason).toBe("normal");
+    expect(classifyExit({ ...base, error: new ProcessExit(true) }).reason).toBe("normal");
+  });
+
+  it("disconnected when it returned after its client left", () => {
+    expect(classifyExit({ ...base, clientGone: true }).reason).toBe("disconnected");
+  });
+
+  it("trap for any failure far from the memory cap, with its message", () => {
+    const exit = classifyExit({ ...base, error: new WebAssembly.RuntimeError("unreachable") });
+    expect(exit).toEqual({ reason: "trap", detail: "RuntimeError: unreachable" });
+    expect(classifyExit({ ...base, error: new ProcessExit(false) }).reason).toBe("trap");
+    expect(classifyExit({ ...base, error: new Error("x"), clientGone: true }).reason).toBe("trap");
+  });
+
+  it("oom for a failure within the margin of the cap, or an out-of-memory message there", () => {
+    const near = { ...base, memoryBytes: 60 * MiB };
+    expect(classifyExit({ ...near, error: new Error("unreachable") }).reason).toBe("oom");
+    expect(classifyExit({ ...near, saidOutOfMemory: true }).reason).toBe("oom");
+    expect(classifyExit({ ...near }).reason).toBe("normal");
+    expect(classifyExit({ ...base, saidOutOfMemory: true }).reason).toBe("normal");
+  });
+
+  it("killed wins over everything else", () => {
+    const exit = classifyExit({ ...base, killed: "server shutting down", error: new Error("x"), clientGone: true });
+    expect(exit).toEqual({ reason: "killed", detail: "server shutting down" });
+  });
+});

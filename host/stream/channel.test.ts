@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { ByteChannel, ChannelClosed, PermitExceeded, type ChannelSink } from "./channel.ts";
+
+/** A sink that accepts `budget` bytes, then reports back-pressure until `drain()`. */
+function sink(budget = Infinity) {
+  const chunks: Uint8Array[] = [];
+  let onDrain = (): void => {};
+  let left = budget;
+  const state = { ended: false, truncated: false, trailers: undefined as unknown };
+  const s: ChannelSink = {
+    write(chunk) {
+      chunks.push(chunk);
+      left -= chunk.length;
+      return left > 0;
+    },
+    end(trailers) {
+      state.ended = true;
+      state.trailers = trailers;
+    },
+    truncate() {
+      state.truncated = true;
+    },
+    onDrain(listener) {
+      onDrain = listener;
+    },
+    pending: () => 0,
+  };
+  return {
+    s,
+    chunks,
+    state,
+    text: () => Buffer.concat(chunks).toString(),
+    drain(more = Infinity) {
+      left = more;
+      onDrain();
+    },
+  };
+}
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe("ByteChannel", () => {
+  it("passes writes straight through while the sink accepts them", () => {
+    const ch = new ByteChannel(8);
+    const out = sink();
+    ch.attach(out.s);
+    ch.write(bytes("abc"));
+    ch.write(bytes("def"));
+    expect(out.text()).toBe("abcdef");
+    expect(ch.permit()).toBe(8);
+  });
+
+  it("queues up to capacity while the sink is back-pressured, then permits 0", async () => {
+    const ch = new ByteChannel(8);
+    const out = sink(1);
+    ch.attach(out.s);
+    ch.write(bytes("x")); // the sink is now full
+    ch.write(bytes("12345"));
+    expect(ch.permit()).toBe(3);
+    ch.write(bytes("678"));
+    expect(ch.permit()).toBe(0);
+    expect(ch.isReady()).toBe(false);
+    const ready = ch.ready();
+    out.drain();
+    await ready;
+    expect(out.text()).toBe("x12345678");
+    expect(ch.permit()).toBe(8);
+  });
+
+  it("holds writes made before the head was sent, and delivers them on attach", () => {
+    const ch = new ByteChannel(8);
+    ch.write(bytes("early"));
+    const out = sink();
+    ch.attach(out.s);
+    expect(out.text()).toBe("early");
+  });
+
+  it("refuses a write past the permit (the caller traps)", () => {
+    const ch = new ByteChannel(4);
+    expect(() => ch.write(bytes("12345"))).toThrow(PermitExceeded);
+  });
+
+  it("ends the body only after the queue drained, with trailers", () => {
+    const ch = new ByteChannel(8);
+    const out = sink(1);
+    ch.attach(out.s);
+    ch.write(bytes("a"));
+    ch.write(bytes("b"));
+    ch.finish([["x-sum", "1"]]);
+    expect(out.state.ended).toBe(false);
+    expect(() => ch.permit()).toThrow(ChannelClosed);
+    out.drain();
+    expect(out.text()).toBe("ab");
+    expect(out.state.ended).toBe(true);
+    expect(out.state.trailers).toEqual([["x-sum", "1"]]);
+  });
+
+  it("truncates after delivering what was queued, and never after a finish", () => {
+    const ch = new ByteChannel(8);
+    const out = sink(1);
+    ch.attach(out.s);
+    ch.write(bytes("a"));
+    ch.write(bytes("b"));
+    ch.truncate();
+    expect(out.state.truncated).toBe(false);
+    out.drain();
+    expect(out.text()).toBe("ab");
+    expect(out.state.truncated).toBe(true);
+
+    const finished = new ByteChannel(8);
+    const out2 = sink();
+    finished.attach(out2.s);
+    finished.finish();
+    finished.truncate();
+    expect(out2.state.ended).toBe(true);
+    expect(out2.state.truncated).toBe(false);
+  });
+
+  it("wakes a parked writer at once when the reader goes away, and then reports closed", async () => {
+    const ch = new ByteChannel(2);
+    const out = sink(1);
+    ch.attach(out.s);
+    ch.write(bytes("a"));
+    ch.write(bytes("bc"));
+    const ready = ch.ready();
+    ch.close();
+    await ready;
+    expect(ch.isReady()).toBe(true);
+    expect(ch.closed).toBe(true);
+    expect(() => ch.permit()).toThrow(ChannelClosed);
+    expect(() => ch.write(bytes("d"))).toThrow(ChannelClosed);
+    expect(ch.buffered).toBe(0);
+  });
+
+  it("shares one wait between repeated ready() calls (no pile-up of waiters)", () => {
+    const ch = new ByteChannel(1);
+    const out = sink(1);
+    ch.attach(out.s);
+    ch.write(bytes("a"));
+    ch.write(bytes("b"));
+    expect(ch.ready()).toBe(ch.ready());
+  });
+
+  it("counts bytes handed to the sink", () => {
+    let counted = 0;
+    const ch = new ByteChannel(8, (n) => (counted += n));
+    const out = sink(2);
+    ch.attach(out.s);
+    ch.write(bytes("ab"));
+    ch.write(bytes("cd"));
+    expect(counted).toBe(2);
+    out.drain();
+    expect(counted).toBe(4);
+  });
+});
