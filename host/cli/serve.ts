@@ -15,6 +15,12 @@ export interface ServeFlags {
 
 /** Runs the server until a signal; resolves to the exit status. */
 export async function serveCommand(configPath: string, flags: ServeFlags): Promise<number> {
+  // Handlers first: a signal that comes as soon as the listening line is out (a supervisor
+  // waiting for it) must get the graceful shutdown, not Node's default action.
+  const signal = new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
   const config = await loadConfig(resolve(configPath));
   const log = createLogger();
   const server = await startServer(config, {
@@ -26,11 +32,7 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
   if (server.adminUrl !== null)
     process.stdout.write(`rusm admin listening on ${server.adminUrl} (GET /metrics)\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-  });
-  log.info({ signal, live: server.registry.size }, "shutting down");
+  log.info({ signal: await signal, live: server.registry.size }, "shutting down");
   await server.close();
   log.info({ exits: Object.fromEntries(server.registry.exits()) }, "stopped");
   return 0;

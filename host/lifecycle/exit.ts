@@ -6,16 +6,19 @@
  * |----------------|-----------------------------------------------------------------------|
  * | `killed`       | the host ended it: server shutdown, or its client left and it did not |
  * |                | exit within the disconnect grace period                               |
- * | `oom`          | it failed (trapped, or StarlingMonkey's "out of memory") with its     |
- * |                | linear memory within {@link oomMarginBytes} of `max-memory-mb`          |
+ * | `oom`          | it failed with its linear memory within {@link oomMarginBytes} of     |
+ * |                | `max-memory-mb`, or it reported "out of memory" on stderr              |
  * | `trap`         | any other failure: a wasm trap, a host invariant broken by the guest, |
  * |                | an exception out of the handler, `wasi:cli/exit` with an error status  |
  * | `disconnected` | it returned normally after its client went away                       |
  * | `normal`       | it returned normally (or called `exit(ok)`) with its client connected |
  *
- * OOM is a heuristic: wasm reports a failed `memory.grow` only as -1 to the guest, which then
- * traps (or, in StarlingMonkey, throws). A failure with memory near the cap is counted `oom`;
- * a single huge allocation that fails far below the cap is counted `trap`.
+ * OOM is a heuristic: wasm reports a failed `memory.grow` only as -1 to the guest. Rust, C and
+ * WAT guests then trap: a trap with memory near the cap is counted `oom`, a single huge
+ * allocation that fails far below the cap `trap`. StarlingMonkey does not trap: its engine
+ * prints "out of memory" and the handler answers 500, often far below the cap (it grows memory
+ * in large steps), so that message on stderr counts as `oom` wherever the memory is (a guest
+ * that prints those words itself is counted `oom` too).
  */
 
 export const EXIT_REASONS = ["normal", "disconnected", "trap", "oom", "killed"] as const;
@@ -74,7 +77,7 @@ export function classifyExit(facts: ExitFacts): Exit {
   const nearCap = facts.memoryBytes >= facts.memoryCapBytes - oomMarginBytes(facts.memoryCapBytes);
   const failed =
     facts.error !== undefined && !(facts.error instanceof ProcessExit && facts.error.ok);
-  if ((failed || facts.saidOutOfMemory) && nearCap) {
+  if ((failed && nearCap) || facts.saidOutOfMemory) {
     return {
       reason: "oom",
       detail: `memory ${facts.memoryBytes} of ${facts.memoryCapBytes} bytes`,

@@ -136,6 +136,8 @@ export class Process implements WasiContext {
     this.#registry.started(this);
     let graceTimer: NodeJS.Timeout | undefined;
     this.exchange.onClientGone(() => {
+      // A client that leaves after the process ended (a truncated body) needs no timer.
+      if (this.#ended) return;
       graceTimer = setTimeout(
         () => this.kill("client gone and the process did not exit"),
         DISCONNECT_GRACE_MS,
