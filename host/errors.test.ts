@@ -5,7 +5,7 @@ import { ERROR_CODES, RusmError } from "./errors.ts";
 describe("error codes", () => {
   it("are each documented in docs/errors.md, and nothing else is", () => {
     const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
-    const documented = [...doc.matchAll(/^\| `(RUSM_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const documented = [...doc.matchAll(/^\| `(RUSM_[A-Z_]+)` +\|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
@@ -14,6 +14,8 @@ describe("error codes", () => {
       where: { file: "/srv/routes.toml", line: 3, column: 1 },
       hint: "remove it",
     });
-    expect(err.format()).toBe("error[RUSM_CONFIG_INVALID] /srv/routes.toml:3:1: unknown key\n  hint: remove it");
+    expect(err.format()).toBe(
+      "error[RUSM_CONFIG_INVALID] /srv/routes.toml:3:1: unknown key\n  hint: remove it",
+    );
   });
 });

@@ -6,7 +6,6 @@
 import { parseArgs } from "node:util";
 import { isAbsolute, relative } from "node:path";
 import { RusmError } from "../errors.ts";
-import { serveCommand } from "./serve.ts";
 import { VERSION } from "./version.ts";
 
 export const USAGE = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)
@@ -57,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
       case "serve": {
         if (rest.length !== 1)
           throw usage("serve takes exactly one argument: the path to routes.toml");
+        // Imported on demand: --help and --version need none of the server.
+        const { serveCommand } = await import("./serve.ts");
         return await serveCommand(rest[0]!, { cacheDir: values["cache-dir"] });
       }
       case undefined:

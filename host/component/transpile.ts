@@ -12,7 +12,6 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { transpile as jcoTranspile } from "jco-transpile-1.11";
 import { BLOCKING_IMPORTS, HANDLER_EXPORT } from "../wasi/index.ts";
 
 // The package does not export its package.json; it sits two levels above its entry (src/api.js).
@@ -48,7 +47,9 @@ export interface Transpiled {
 
 /** Transpiles component bytes. Throws jco's error for a component it cannot translate. */
 export async function transpileComponent(bytes: Uint8Array, name: string): Promise<Transpiled> {
-  const out = await jcoTranspile(bytes, {
+  // Loaded on first use: a start whose components are all cached never pays for jco.
+  const { transpile } = await import("jco-transpile-1.11");
+  const out = await transpile(bytes, {
     name,
     ...TRANSPILE_OPTIONS,
     asyncImports: [...TRANSPILE_OPTIONS.asyncImports],

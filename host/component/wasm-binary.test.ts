@@ -19,7 +19,9 @@ function memoryOf(bytes: Uint8Array): WebAssembly.Memory {
 describe("binaryKind", () => {
   it("tells components, core modules and other files apart", () => {
     expect(binaryKind(Uint8Array.from(HEADER))).toBe("core-module");
-    expect(binaryKind(Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]))).toBe("component");
+    expect(binaryKind(Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]))).toBe(
+      "component",
+    );
     expect(binaryKind(new TextEncoder().encode("[serve]\nlisten = 1\n"))).toBe("not-wasm");
     expect(binaryKind(Uint8Array.from([0x00, 0x61]))).toBe("not-wasm");
   });
@@ -28,7 +30,9 @@ describe("binaryKind", () => {
 describe("capMemories", () => {
   it("adds a maximum to an uncapped memory, so memory.grow past it fails", () => {
     const { bytes, memories } = capMemories(moduleWith([0x00, 0x01]), 3);
-    expect(memories).toEqual([{ initialPages: 1n, maximumPages: 3n, shared: false, memory64: false }]);
+    expect(memories).toEqual([
+      { initialPages: 1n, maximumPages: 3n, shared: false, memory64: false },
+    ]);
     const memory = memoryOf(bytes);
     expect(memory.grow(2)).toBe(1);
     expect(() => memory.grow(1)).toThrow(RangeError);

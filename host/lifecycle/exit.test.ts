@@ -38,7 +38,12 @@ describe("classifyExit: exactly one reason", () => {
   });
 
   it("killed wins over everything else", () => {
-    const exit = classifyExit({ ...base, killed: "server shutting down", error: new Error("x"), clientGone: true });
+    const exit = classifyExit({
+      ...base,
+      killed: "server shutting down",
+      error: new Error("x"),
+      clientGone: true,
+    });
     expect(exit).toEqual({ reason: "killed", detail: "server shutting down" });
   });
 });

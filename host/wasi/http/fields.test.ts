@@ -29,10 +29,18 @@ describe("wasi:http fields", () => {
   });
 
   it("rejects bad names and values as invalid-syntax, hop-by-hop names as forbidden", () => {
-    expect(headerError(() => Fields.fromList([["bad name", v("x")]]))).toEqual({ tag: "invalid-syntax" });
-    expect(headerError(() => new Fields().append("x", v("a\r\nb")))).toEqual({ tag: "invalid-syntax" });
-    expect(headerError(() => new Fields().set("Connection", [v("close")]))).toEqual({ tag: "forbidden" });
-    expect(headerError(() => Fields.fromList([["transfer-encoding", v("chunked")]]))).toEqual({ tag: "forbidden" });
+    expect(headerError(() => Fields.fromList([["bad name", v("x")]]))).toEqual({
+      tag: "invalid-syntax",
+    });
+    expect(headerError(() => new Fields().append("x", v("a\r\nb")))).toEqual({
+      tag: "invalid-syntax",
+    });
+    expect(headerError(() => new Fields().set("Connection", [v("close")]))).toEqual({
+      tag: "forbidden",
+    });
+    expect(headerError(() => Fields.fromList([["transfer-encoding", v("chunked")]]))).toEqual({
+      tag: "forbidden",
+    });
   });
 
   it("refuses changes once frozen (request headers, a response's headers), but clones mutable", () => {

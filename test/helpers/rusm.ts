@@ -1,0 +1,219 @@
+/**
+ * @module test/helpers/rusm
+ * Starts a real `rusm serve` child process on 127.0.0.1 (ports picked by the OS) with a routes
+ * file written for the test, and reads what it prints: the listening addresses, its JSON log
+ * lines, and its admin /metrics.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BIN = join(ROOT, "bin", "rusm.mjs");
+
+/** Absolute path of a guest built by `npm run build:guests`. */
+export function guest(name: string): string {
+  return join(ROOT, "build", "guests", `${name}.wasm`);
+}
+
+/** A routes.toml listening on free ports, with an admin listener. */
+export function routes(body: string, serve = ""): string {
+  return `[serve]\nlisten = "127.0.0.1:0"\n${serve}\n[admin]\nlisten = "127.0.0.1:0"\n\n${body}\n`;
+}
+
+/** The exit reasons rusm promises (issue 2, point 8): pinned here, not imported from host/. */
+export const EXIT_REASONS = ["normal", "disconnected", "trap", "oom", "killed"] as const;
+export type ExitReason = (typeof EXIT_REASONS)[number];
+export type ExitCounts = Record<ExitReason, number>;
+
+export interface Rusm {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines so far (stderr). */
+  logs(): Array<Record<string, unknown>>;
+  /** Raw stderr so far. */
+  stderr(): string;
+  /** Raw stdout so far (the listening lines). */
+  stdout(): string;
+  /** One sample of a metric (sum over series matching `labels`); 0 when absent. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** The admin /metrics text, as scraped now. */
+  metricsText(): Promise<string>;
+  /** `rusm_process_exits_total` for every exit reason, from one scrape. */
+  exits(): Promise<ExitCounts>;
+  /** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
+  until(what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** CPU time (user + system, ms) the server process has used so far. */
+  cpuMs(): Promise<number>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** The Node binary to run bin/rusm.mjs with (default: this test's Node, i.e. the project's). */
+  node?: string;
+  /** Node options placed before bin/rusm.mjs (e.g. `--import` a preload). */
+  nodeArgs?: string[];
+}
+
+/** Runs `rusm <args>` to completion (for CLI and config error tests). */
+export function runRusm(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      options.node ?? process.execPath,
+      [...(options.nodeArgs ?? []), BIN, ...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: process.env,
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(
+        new Error(
+          `rusm ${args.join(" ")} did not exit within ${options.timeoutMs ?? 60_000} ms\n${stderr}`,
+        ),
+      );
+    }, options.timeoutMs ?? 60_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Temp dirs made by {@link writeRoutes} and not yet removed. */
+const tempDirs = new Set<string>();
+
+/** Removes every temp dir {@link writeRoutes} made (call in `afterAll`; `stop()` removes its own). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+process.once("exit", removeTempDirs);
+
+/** Writes `toml` to a fresh temp dir (returns the file). */
+export async function writeRoutes(toml: string, name = "routes.toml"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "rusm-test-"));
+  tempDirs.add(dir);
+  const file = join(dir, name);
+  await writeFile(file, toml);
+  return file;
+}
+
+function parseMetrics(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have: Record<string, string | undefined> = Object.fromEntries(
+      [...(m[3] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x): [string, string] => [
+        x[1]!,
+        x[2]!,
+      ]),
+    );
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
+  }
+  return sum;
+}
+
+/** Starts `rusm serve` on a routes file with `toml`; resolves once both listeners are up. */
+export async function startRusm(
+  toml: string,
+  options: { env?: Record<string, string> } = {},
+): Promise<Rusm> {
+  const file = await writeRoutes(toml);
+  const child = spawn(process.execPath, [BIN, "serve", file], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+
+  const addresses = await new Promise<{ url: string; adminUrl: string }>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`rusm did not start in 120 s\n${err}`)), 120_000);
+    const check = (): void => {
+      const url = /rusm listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const adminUrl = /rusm admin listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url !== undefined && adminUrl !== undefined) {
+        clearTimeout(timer);
+        done({ url, adminUrl });
+      }
+    };
+    child.stdout.on("data", check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`rusm exited (${code}) before listening\n${err}`));
+    });
+  });
+
+  const rusm: Rusm = {
+    ...addresses,
+    child,
+    stderr: () => err,
+    stdout: () => out,
+    logs: () =>
+      err
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    async metric(name, labels = {}) {
+      const res = await fetch(`${addresses.adminUrl}/metrics`);
+      return parseMetrics(await res.text(), name, labels);
+    },
+    async metricsText() {
+      return (await fetch(`${addresses.adminUrl}/metrics`)).text();
+    },
+    async exits() {
+      const text = await (await fetch(`${addresses.adminUrl}/metrics`)).text();
+      const counts = {} as ExitCounts;
+      for (const reason of EXIT_REASONS) {
+        counts[reason] = parseMetrics(text, "rusm_process_exits_total", { reason });
+      }
+      return counts;
+    },
+    async until(what, check, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (await check()) return;
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for: ${what}\n${err.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async cpuMs() {
+      const { readFile } = await import("node:fs/promises");
+      const stat = (await readFile(`/proc/${child.pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+      // Fields 14 and 15 of /proc/pid/stat (utime, stime), in clock ticks of 10 ms.
+      return (Number(stat[11]) + Number(stat[12])) * 10;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const code = await exited;
+      rmSync(dirname(file), { recursive: true, force: true });
+      tempDirs.delete(dirname(file));
+      return code;
+    },
+  };
+  return rusm;
+}

@@ -1,0 +1,155 @@
+/**
+ * The admin listener and shutdown (issue 2, points 9 and 8):
+ *
+ * - GET /metrics is Prometheus text with `rusm_processes` (a live gauge),
+ *   `rusm_process_exits_total` with all five reasons exported at 0 from the start,
+ *   `rusm_requests_total{route,status}` (unrouted requests under route `(none)`), and the
+ *   `rusm_request_duration_seconds` histogram per route; any other admin path is 404, another
+ *   method on /metrics 405.
+ * - SIGTERM with live endless streams (one read by an EventSource, one stalled and parked):
+ *   rusm exits 0, each stream's process is counted `killed` (the final `stopped` log line has
+ *   the exit counts), and the clients see their streams cut (no terminating chunk).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request } from "undici";
+import { EXIT_REASONS, guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { RawHttp } from "./helpers/raw-http.ts";
+import { openFeed } from "./helpers/clients.ts";
+import { expectExits, untilNoProcesses, untilStalled } from "./helpers/exits.ts";
+
+const TOML = routes(`
+[components]
+hello = "${guest("http-hello")}"
+endless = "${guest("sse-endless")}"
+
+[serve.routes]
+"GET /hello" = "hello"
+"GET /feed" = "endless"
+`);
+
+describe("admin /metrics", () => {
+  let rusm: Rusm;
+  beforeAll(async () => {
+    rusm = await startRusm(TOML);
+  });
+  afterAll(async () => {
+    expect(await rusm.stop()).toBe(0);
+  });
+
+  it("exports every rusm metric, with all five exit reasons at 0, before any request", async () => {
+    const res = await fetch(`${rusm.adminUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toContain("# TYPE rusm_processes gauge");
+    expect(text).toMatch(/^rusm_processes 0$/m);
+    expect(text).toContain("# TYPE rusm_processes_parked gauge");
+    expect(text).toContain("# TYPE rusm_process_exits_total counter");
+    for (const reason of EXIT_REASONS) {
+      expect(text).toMatch(new RegExp(`^rusm_process_exits_total\\{reason="${reason}"\\} 0$`, "m"));
+    }
+    expect(text).toContain("# TYPE rusm_requests_total counter");
+    expect(text).toContain("# TYPE rusm_request_duration_seconds histogram");
+    expect(text).toContain("# TYPE rusm_body_buffered_bytes gauge");
+    expect(text).toContain("# TYPE rusm_body_bytes_total counter");
+  });
+
+  it("counts requests by route and status, and observes their duration per route", async () => {
+    for (let i = 0; i < 3; i++) await (await request(`${rusm.url}/hello`)).body.text();
+    await (await request(`${rusm.url}/nope`)).body.dump();
+    await (await request(`${rusm.url}/hello`, { method: "POST", body: "x" })).body.dump();
+
+    await rusm.until(
+      "3 requests counted on GET /hello",
+      async () =>
+        (await rusm.metric("rusm_requests_total", { route: "GET /hello", status: "200" })) === 3,
+    );
+    expect(await rusm.metric("rusm_requests_total", { route: "(none)", status: "404" })).toBe(1);
+    expect(await rusm.metric("rusm_requests_total", { route: "(none)", status: "405" })).toBe(1);
+
+    const route = { route: "GET /hello" };
+    expect(await rusm.metric("rusm_request_duration_seconds_count", route)).toBe(3);
+    expect(await rusm.metric("rusm_request_duration_seconds_sum", route)).toBeGreaterThan(0);
+    expect(
+      await rusm.metric("rusm_request_duration_seconds_bucket", { ...route, le: "+Inf" }),
+    ).toBe(3);
+    // Buckets are cumulative: never decreasing in `le`, ending at the count.
+    const text = await rusm.metricsText();
+    const buckets = [
+      ...text.matchAll(
+        /^rusm_request_duration_seconds_bucket\{le="([^"]+)",route="GET \/hello"\} (\d+)$/gm,
+      ),
+    ].map((m) => Number(m[2]));
+    expect(buckets.length).toBeGreaterThan(1);
+    expect([...buckets].sort((a, b) => a - b)).toEqual(buckets);
+  });
+
+  it("rusm_processes follows a live stream up and back down", async () => {
+    const before = await rusm.exits();
+    const feed = openFeed(`${rusm.url}/feed`);
+    try {
+      await rusm.until(
+        "a live stream",
+        async () => feed.events.length > 0 && (await rusm.metric("rusm_processes")) === 1,
+      );
+    } finally {
+      feed.close();
+    }
+    await expectExits(rusm, before, { disconnected: 1 });
+    await untilNoProcesses(rusm);
+  });
+
+  it("answers 404 on any other admin path and 405 for another method on /metrics", async () => {
+    for (const path of ["/", "/metric", "/metrics/x", "/healthz"]) {
+      const res = await fetch(`${rusm.adminUrl}${path}`);
+      expect(res.status, path).toBe(404);
+      await res.text();
+    }
+    const post = await fetch(`${rusm.adminUrl}/metrics`, { method: "POST", body: "x" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    await post.text();
+  });
+});
+
+describe("shutdown on SIGTERM", () => {
+  it("with live endless streams: exit 0, each stream's process counted killed", async () => {
+    const rusm = await startRusm(TOML);
+    const stalled = await RawHttp.get(rusm.url, "/feed");
+    let feed: ReturnType<typeof openFeed> | undefined;
+    try {
+      await stalled.until("the response head", (c) => c.head() !== null);
+      stalled.pause();
+      // (Stall first: rusm_body_bytes_total counts every stream.)
+      await untilStalled(rusm);
+      feed = openFeed(`${rusm.url}/feed`);
+      const flowing = feed;
+      await rusm.until("the other stream flows", () => flowing.events.length >= 5);
+      expect(await rusm.metric("rusm_processes")).toBe(2);
+
+      expect(await rusm.stop()).toBe(0);
+
+      const logs = rusm.logs();
+      expect(logs.find((l) => l.msg === "shutting down")).toMatchObject({
+        signal: "SIGTERM",
+        live: 2,
+      });
+      const stopped = logs.find((l) => l.msg === "stopped");
+      expect(stopped?.exits).toEqual({ normal: 0, disconnected: 0, trap: 0, oom: 0, killed: 2 });
+      const killed = logs.filter(
+        (l) => l.msg === "process exited abnormally" && l.reason === "killed",
+      );
+      expect(killed).toHaveLength(2);
+
+      // The stalled client still gets what the kernel held for it, then a cut stream.
+      stalled.resume();
+      await stalled.until("the connection closes", (c) => c.closed);
+      expect(stalled.body().complete, "no terminating chunk").toBe(false);
+    } finally {
+      feed?.close();
+      stalled.destroy();
+      if (rusm.child.exitCode === null) rusm.child.kill("SIGKILL");
+      await rusm.stop(); // (reaps it and removes its routes dir)
+    }
+  });
+});
