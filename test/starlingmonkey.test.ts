@@ -27,7 +27,7 @@ interface Echo {
 
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
-describe("StarlingMonkey guests (sse-ts-feed, http-echo)", () => {
+describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied)", () => {
   let rusm: Rusm;
   beforeAll(async () => {
     rusm = await startRusm(
@@ -38,15 +38,25 @@ feed = "${guest("sse-ts-feed")}"
 # its linear memory to ~75 MB (10 MB idle), so the default 64 MB cap is too small for it.
 # (What rusm does when it runs out: see regression-sm-oom-exit.test.ts.)
 echo = { path = "${guest("http-echo")}", max-memory-mb = 256 }
+fetcher = "${guest("http-fetch-denied")}"
 
 [serve.routes]
 "GET /feed" = "feed"
 "/echo/*" = "echo"
+"GET /fetch" = "fetcher"
 `),
     );
   });
   afterAll(async () => {
     expect(await rusm.stop()).toBe(0);
+  });
+
+  it("http-fetch-denied: an outgoing fetch() is denied (HTTP-request-denied), the guest answers 502", async () => {
+    const before = await rusm.exits();
+    const res = await fetch(`${rusm.url}/fetch`);
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/^denied: /);
+    await expectExits(rusm, before, { normal: 1 });
   });
 
   it("sse-ts-feed ?n=5: exactly five events and a clean end (fetch), exit normal", async () => {

@@ -29,12 +29,14 @@ permits = "${guest("stream-permits")}"
 overwrite = "${guest("stream-overwrite")}"
 sleep = "${guest("clock-sleep")}"
 stdio = "${guest("cli-stdio")}"
+exit = "${guest("cli-exit")}"
 
 [serve.routes]
 "GET /permits" = "permits"
 "GET /overwrite" = "overwrite"
 "GET /sleep" = "sleep"
 "GET /stdio" = "stdio"
+"GET /exit" = "exit"
 `),
     );
   });
@@ -84,6 +86,18 @@ stdio = "${guest("cli-stdio")}"
       expect(line.detail).toMatch(/exceeds the permit/);
     }
     await untilNoProcesses(rusm);
+  });
+
+  it("cli-exit: exit(err) ends the process there: truncated body, exit trap", async () => {
+    const before = await rusm.exits();
+    const read = await readBody(`${rusm.url}/exit`);
+    expect(read.status).toBe(200);
+    expect(read.text).toBe("data: tick 0\n\n");
+    expect(read.error?.code, "the body is truncated").toBe("UND_ERR_SOCKET");
+    await expectExits(rusm, before, { trap: 1 });
+    await rusm.until("the exit's log line", () =>
+      exitLogs(rusm, { component: "exit" }).some((l) => l.detail === "ProcessExit: exit(err)"),
+    );
   });
 
   it("clock-sleep: blocks on a monotonic-clock pollable, answers `slept`, exit normal", async () => {
