@@ -12,6 +12,8 @@
  */
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import { readFile } from "node:fs/promises";
+import { componentWit } from "@bytecodealliance/jco";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
@@ -49,6 +51,14 @@ fetcher = "${guest("http-fetch-denied")}"
   });
   afterAll(async () => {
     expect(await rusm.stop()).toBe(0);
+  });
+
+  it("the guests mix wasi minor versions (http@0.2.10 beside io@0.2.12), and are served", async () => {
+    const wit = await componentWit(await readFile(guest("sse-ts-feed")));
+    expect(wit).toMatch(/import wasi:http\/types@0\.2\.10;/);
+    expect(wit).toMatch(/import wasi:io\/streams@0\.2\.12;/);
+    const res = await fetch(`${rusm.url}/feed?n=1`);
+    expect(await res.text()).toBe("data: tick 0\n\n");
   });
 
   it("http-fetch-denied: an outgoing fetch() is denied (HTTP-request-denied), the guest answers 502", async () => {
