@@ -36,8 +36,11 @@ import {
 const BODY_BUFFER_KB = 16;
 /** Node's default writable high-water mark for a socket (the sink's own buffer). */
 const SOCKET_HIGH_WATER = 64 * 1024;
-/** One blocking-write-and-flush (at most 4096 bytes), which may cross the high-water mark. */
-const ONE_WRITE = 4096;
+/**
+ * The channel hands the sink one coalesced chunk per turn (at most a channel's worth), which may
+ * cross the sink's high-water mark before the sink says stop.
+ */
+const ONE_FLUSH = BODY_BUFFER_KB * 1024;
 
 const TOML = routes(`
 [components]
@@ -106,9 +109,9 @@ describe("SSE lifecycle (one test per row of the seed's table)", () => {
       expect(await rusm.metric("rusm_processes")).toBe(1);
 
       // Parked means its channel is full; the host holds no more than the channel plus the
-      // socket's high-water mark plus the one write that crossed it.
+      // socket's high-water mark plus the one flush that crossed it.
       const buffered = await rusm.metric("rusm_body_buffered_bytes");
-      expect(buffered).toBeLessThanOrEqual(BODY_BUFFER_KB * 1024 + SOCKET_HIGH_WATER + ONE_WRITE);
+      expect(buffered).toBeLessThanOrEqual(BODY_BUFFER_KB * 1024 + SOCKET_HIGH_WATER + ONE_FLUSH);
       // (Polled: a late kernel-side drain can briefly move bytes between channel and socket.)
       await rusm.until(
         "the gauge shows the full channel",

@@ -5,9 +5,11 @@
  * The guest side asks {@link ByteChannel.permit} how many bytes it may write (WASI `check-write`),
  * writes at most that many ({@link ByteChannel.write}), and waits on {@link ByteChannel.ready}
  * when the permit is 0. The socket side is a {@link ChannelSink} attached once the response head
- * is sent: bytes pass straight through while the sink accepts them, and queue here (up to
- * `capacity`) while the sink is back-pressured. So the bytes the host holds for one body are at
- * most `capacity` here plus the sink's own high-water mark: a slow client can't grow them.
+ * is sent. Writes queue here (up to `capacity`) and move to the sink once per event-loop turn,
+ * coalesced into one chunk; while the sink is back-pressured they stay here. So the bytes the
+ * host holds for one body are at most `capacity` here plus the sink's own high-water mark, in a
+ * handful of buffers: a slow client can't grow them, and thousands of tiny SSE events don't
+ * become thousands of queued socket writes.
  *
  * Shaped after wasmtime's `BodyWriteStream` (wasi-http `p2/body.rs`): the channel is the flush
  * target, so `flush` completes as soon as bytes are in the channel.
@@ -57,6 +59,11 @@ export class ByteChannel {
   #readyWait: { promise: Promise<void>; resolve: () => void } | null = null;
   #written = 0;
   #onBytes: ((n: number) => void) | undefined;
+  #flushScheduled = false;
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    this.#pump();
+  };
 
   constructor(capacity: number, onBytes?: (n: number) => void) {
     if (!Number.isInteger(capacity) || capacity <= 0) {
@@ -119,12 +126,9 @@ export class ByteChannel {
     }
     if (bytes.length === 0) return;
     this.#written += bytes.length;
-    if (this.#sink !== null && !this.#sinkBlocked && this.#queued === 0) {
-      this.#toSink(bytes);
-      return;
-    }
     this.#queue.push(bytes);
     this.#queued += bytes.length;
+    this.#schedule();
   }
 
   /** Connects the socket side and starts draining. Called once, when the head is sent. */
@@ -163,22 +167,23 @@ export class ByteChannel {
     this.#wake();
   }
 
-  #toSink(bytes: Uint8Array): void {
-    // Invariant: only called while the sink is attached and not back-pressured.
-    const sink = this.#sink as ChannelSink;
-    this.#onBytes?.(bytes.length);
-    if (!sink.write(bytes)) this.#sinkBlocked = true;
+  /** Moves the queue to the sink at the end of this event-loop turn (once per turn). */
+  #schedule(): void {
+    if (this.#flushScheduled || this.#sink === null || this.#sinkBlocked) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flush);
   }
 
   #pump(): void {
     const sink = this.#sink;
     if (sink === null || this.#end === "closed") return;
     if (!this.#sinkBlocked && this.#queued > 0) {
-      // Coalesce what queued while the sink was blocked into one chunk: fewer chunk headers.
+      // One chunk per turn: one chunk header and one socket write for many small writes.
       const chunk = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue);
       this.#queue = [];
       this.#queued = 0;
-      this.#toSink(chunk);
+      this.#onBytes?.(chunk.length);
+      if (!sink.write(chunk)) this.#sinkBlocked = true;
       this.#wake();
     }
     if (this.#queued > 0) return;
