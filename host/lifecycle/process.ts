@@ -54,7 +54,8 @@ export class Process implements WasiContext {
   readonly component: LoadedComponent;
   readonly bodyBufferBytes: number;
   readonly #registry: ProcessRegistry;
-  readonly #log: Logger;
+  readonly #parentLog: Logger;
+  #childLog: Logger | undefined;
   readonly #stdout: StdioCapture;
   readonly #stderr: StdioCapture;
   readonly #owned = new Set<Disposable>();
@@ -74,9 +75,18 @@ export class Process implements WasiContext {
     this.component = component;
     this.exchange = exchange;
     this.bodyBufferBytes = component.bodyBufferBytes;
-    this.#log = log.child({ pid: this.pid, component: component.spec.name });
-    this.#stdout = new StdioCapture(this.#log, "stdout");
-    this.#stderr = new StdioCapture(this.#log, "stderr");
+    this.#parentLog = log;
+    this.#stdout = new StdioCapture(() => this.#log, "stdout");
+    this.#stderr = new StdioCapture(() => this.#log, "stderr");
+  }
+
+  /** This process's logger, made on first use: most processes never log. */
+  get #log(): Logger {
+    this.#childLog ??= this.#parentLog.child({
+      pid: this.pid,
+      component: this.component.spec.name,
+    });
+    return this.#childLog;
   }
 
   park<T>(wait: Promise<T>): Promise<T> {

@@ -13,14 +13,15 @@ export const TAIL_BYTES = 2048;
 const decoder = new TextDecoder();
 
 export class StdioCapture {
-  readonly #log: Logger;
+  readonly #log: () => Logger;
   readonly #stream: "stdout" | "stderr";
   #partial = "";
   #logged = 0;
   #dropped = false;
   #tail = "";
 
-  constructor(log: Logger, stream: "stdout" | "stderr") {
+  /** `log` gives the process's logger (made on first use). */
+  constructor(log: () => Logger, stream: "stdout" | "stderr") {
     this.#log = log;
     this.#stream = stream;
   }
@@ -52,7 +53,7 @@ export class StdioCapture {
     if (this.#logged >= MAX_LOGGED_BYTES) {
       if (!this.#dropped) {
         this.#dropped = true;
-        this.#log.warn(
+        this.#log().warn(
           { stream: this.#stream },
           `guest ${this.#stream}: more than ${MAX_LOGGED_BYTES} bytes, the rest is not logged`,
         );
@@ -60,6 +61,6 @@ export class StdioCapture {
       return;
     }
     this.#logged += line.length + 1;
-    this.#log.info({ stream: this.#stream }, line);
+    this.#log().info({ stream: this.#stream }, line);
   }
 }

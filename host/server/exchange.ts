@@ -29,20 +29,44 @@ const FRAMING = new Set(["content-length", "transfer-encoding"]);
 /** How long a truncated response's socket may take to flush before it is destroyed. */
 const TRUNCATE_FLUSH_MS = 10_000;
 
-function requestData(req: IncomingMessage): IncomingRequestData {
-  const headers: FieldEntry[] = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (!HOP_BY_HOP.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+/** The request as WASI sees it; headers are converted on first use (most guests never ask). */
+class NodeRequestData implements IncomingRequestData {
+  readonly #req: IncomingMessage;
+  #headers: FieldEntry[] | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
   }
-  return {
-    method: req.method ?? "GET",
-    pathWithQuery: req.url ?? "/",
-    scheme: "encrypted" in req.socket && req.socket.encrypted === true ? "https" : "http",
-    authority: req.headers.host,
-    headers,
-  };
+
+  get method(): string {
+    return this.#req.method ?? "GET";
+  }
+
+  get pathWithQuery(): string {
+    return this.#req.url ?? "/";
+  }
+
+  get scheme(): "http" | "https" {
+    const socket = this.#req.socket;
+    return "encrypted" in socket && socket.encrypted === true ? "https" : "http";
+  }
+
+  get authority(): string | undefined {
+    return this.#req.headers.host;
+  }
+
+  get headers(): FieldEntry[] {
+    if (this.#headers === undefined) {
+      const headers: FieldEntry[] = [];
+      const raw = this.#req.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const name = raw[i]!.toLowerCase();
+        if (!HOP_BY_HOP.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
 }
 
 export class NodeExchange implements ProcessExchange {
@@ -59,7 +83,7 @@ export class NodeExchange implements ProcessExchange {
     this.#req = req;
     this.#res = res;
     this.#onBytes = onBytes;
-    this.request = requestData(req);
+    this.request = new NodeRequestData(req);
     res.on("close", () => {
       if (!res.writableFinished) this.#gone();
     });

@@ -19,13 +19,12 @@ function unitError(message: string): never {
 /** WIT: `resource incoming-request` */
 export class IncomingRequest {
   readonly ctx: WasiContext;
-  readonly #headers: Fields;
+  #headers: Fields | undefined;
   #consumed = false;
 
   /** Host-only constructor: the request of `ctx.exchange`. */
   constructor(ctx: WasiContext) {
     this.ctx = ctx;
-    this.#headers = Fields.fromHost(ctx.exchange.request.headers, true);
   }
 
   /** WIT: `method: func() -> method;` */
@@ -50,6 +49,7 @@ export class IncomingRequest {
 
   /** WIT: `headers: func() -> headers;` Immutable. */
   headers(): Fields {
+    this.#headers ??= Fields.fromHost(this.ctx.exchange.request.headers, true);
     return this.#headers;
   }
 
