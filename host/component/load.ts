@@ -1,7 +1,8 @@
 /**
  * @module component/load
  * Loads a component once at startup: checks it is a wasi:http component, transpiles it (or
- * takes it from the cache), caps its memories at `max-memory-mb`, compiles its core modules
+ * takes it from the cache), caps its memories at `max-memory-mb` (the memory-defining module
+ * imports its memory from a per-module pool, see memory-pool.ts), compiles its core modules
  * once, and imports the glue. Requests then only instantiate.
  */
 import { readFile, stat } from "node:fs/promises";
@@ -11,7 +12,14 @@ import { RusmError, type SourceLocation } from "../errors.ts";
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
-import { WASM_PAGE_BYTES, binaryKind, capMemories } from "./wasm-binary.ts";
+import { MemoryPool } from "./memory-pool.ts";
+import {
+  POOLED_MEMORY_IMPORT,
+  WASM_PAGE_BYTES,
+  binaryKind,
+  capMemories,
+  importMemory,
+} from "./wasm-binary.ts";
 
 /** What rusm needs to know about a component to load it (config's `[components]` entry). */
 export interface ComponentSpec {
@@ -35,6 +43,16 @@ export interface IncomingHandler {
   handle(request: unknown, responseOut: unknown): Promise<void>;
 }
 
+/** One process's instance: its handler, and the memories to give back when it ends. */
+export interface ComponentInstance {
+  readonly handler: IncomingHandler;
+  /**
+   * Returns the instance's pooled memories. Call once, after the process ended; `clean` when it
+   * ended normally (only then may a memory be reused).
+   */
+  release(clean: boolean): void;
+}
+
 /** A component ready to instantiate once per request. */
 export interface LoadedComponent {
   readonly spec: ComponentSpec;
@@ -49,7 +67,7 @@ export interface LoadedComponent {
   instantiate(
     imports: Record<string, object>,
     onMemory: (memory: WebAssembly.Memory) => void,
-  ): Promise<IncomingHandler>;
+  ): Promise<ComponentInstance>;
 }
 
 type InstantiateFn = (
@@ -170,17 +188,27 @@ function checkInterfaces(spec: ComponentSpec, entry: CacheEntry): void {
   }
 }
 
+interface CompiledModules {
+  byName: Map<string, WebAssembly.Module>;
+  /** The modules whose memory is imported from a pool. */
+  pools: Map<WebAssembly.Module, MemoryPool>;
+}
+
 async function compileModules(
   spec: ComponentSpec,
   entry: CacheEntry,
   maxPages: number,
-): Promise<Map<string, WebAssembly.Module>> {
-  const modules = new Map<string, WebAssembly.Module>();
+): Promise<CompiledModules> {
+  const byName = new Map<string, WebAssembly.Module>();
+  const pools = new Map<WebAssembly.Module, MemoryPool>();
   for (const file of entry.meta.files.filter((f) => f.endsWith(".wasm"))) {
     const raw = new Uint8Array(await readFile(join(entry.dir, file)));
-    let capped: Uint8Array;
+    let bytes: Uint8Array;
+    let pool: MemoryPool | undefined;
     try {
-      capped = capMemories(raw, maxPages).bytes;
+      const pooled = importMemory(raw, maxPages);
+      if (pooled !== null) pool = new MemoryPool(pooled.memory);
+      bytes = pooled?.bytes ?? capMemories(raw, maxPages).bytes;
     } catch (err) {
       throw new RusmError(
         "RUSM_MEMORY_LIMIT",
@@ -191,8 +219,9 @@ async function compileModules(
         },
       );
     }
+    let module: WebAssembly.Module;
     try {
-      modules.set(file, await WebAssembly.compile(capped));
+      module = await WebAssembly.compile(bytes);
     } catch (err) {
       throw invalid(
         spec,
@@ -201,8 +230,10 @@ async function compileModules(
         err,
       );
     }
+    byName.set(file, module);
+    if (pool !== undefined) pools.set(module, pool);
   }
-  return modules;
+  return { byName, pools };
 }
 
 /** Loads one component. Throws a RusmError naming the component and its config line. */
@@ -214,7 +245,11 @@ export async function loadComponent(
   const { entry, transpiled } = await transpileCached(spec, bytes, options);
   checkInterfaces(spec, entry);
   const maxMemoryBytes = spec.maxMemoryMb * 1_048_576;
-  const modules = await compileModules(spec, entry, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES));
+  const { byName: modules, pools } = await compileModules(
+    spec,
+    entry,
+    Math.floor(maxMemoryBytes / WASM_PAGE_BYTES),
+  );
   const glue = entry.meta.files.find((f) => f.endsWith(".mjs"));
   if (glue === undefined) throw invalid(spec, "transpiled without a glue module (damaged cache?)");
   const { instantiate } = (await import(pathToFileURL(join(entry.dir, glue)).href)) as {
@@ -233,20 +268,40 @@ export async function loadComponent(
     bodyBufferBytes: spec.bodyBufferKb * 1024,
     transpiled,
     async instantiate(imports, onMemory) {
+      const taken: Array<[MemoryPool, WebAssembly.Memory]> = [];
+      const release = (clean: boolean): void => {
+        for (const [pool, memory] of taken.splice(0)) pool.release(memory, clean);
+      };
       const instantiateCore = async (
         module: WebAssembly.Module,
-        coreImports?: WebAssembly.Imports,
+        coreImports: WebAssembly.Imports = {},
       ) => {
+        const pool = pools.get(module);
+        if (pool !== undefined) {
+          const memory = pool.acquire();
+          taken.push([pool, memory]);
+          onMemory(memory);
+          coreImports = {
+            ...coreImports,
+            [POOLED_MEMORY_IMPORT.module]: { [POOLED_MEMORY_IMPORT.name]: memory },
+          };
+        }
         const instance = await WebAssembly.instantiate(module, coreImports);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory) onMemory(value);
         }
         return instance;
       };
-      const root = await instantiate(getCoreModule, imports, instantiateCore);
-      if (root.incomingHandler === undefined)
-        throw new Error("instance has no incomingHandler export");
-      return root.incomingHandler;
+      try {
+        const root = await instantiate(getCoreModule, imports, instantiateCore);
+        if (root.incomingHandler === undefined) {
+          throw new Error("instance has no incomingHandler export");
+        }
+        return { handler: root.incomingHandler, release };
+      } catch (err) {
+        release(false);
+        throw err;
+      }
     },
   };
 }

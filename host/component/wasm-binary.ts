@@ -1,17 +1,23 @@
 /**
  * @module component/wasm-binary
- * The two things rusm reads or changes in wasm binaries itself: what kind of binary a file is
- * (its 8-byte header), and the limits of the memories a core module defines (its memory section).
+ * The few things rusm reads or changes in wasm binaries itself: what kind of binary a file is
+ * (its 8-byte header), the limits of the memories a core module defines (its memory section),
+ * and turning a module's own memory into an import, so that the host can hand it a reused one.
  *
- * Capping memory rewrites only the memory section and copies every other section byte for byte,
- * so it runs in milliseconds even on StarlingMonkey's 14 MB module and cannot disturb code it
- * does not understand. (binaryen could do it too, but re-encodes the whole module: seconds.)
+ * The rewrites touch only the import and memory sections and copy every other section byte for
+ * byte, so they run in milliseconds even on StarlingMonkey's 14 MB module and cannot disturb
+ * code they do not understand. (binaryen could do it too, but re-encodes the whole module:
+ * seconds.)
  */
 
 export const WASM_PAGE_BYTES = 65_536;
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const SECTION_IMPORT = 2;
 const SECTION_MEMORY = 5;
+
+/** Where the host's pooled memory is imported from, in a module {@link importMemory} rewrote. */
+export const POOLED_MEMORY_IMPORT = { module: "rusm", name: "memory" } as const;
 
 /** What an 8-byte wasm header says the binary is. */
 export type BinaryKind = "component" | "core-module" | "not-wasm";
@@ -146,6 +152,132 @@ export function capMemories(module: Uint8Array, maxPages: number): CappedModule 
     return { bytes: out, memories };
   }
   return { bytes: module, memories: [] };
+}
+
+interface Section {
+  id: number;
+  /** Offset of the section id byte. */
+  start: number;
+  bodyStart: number;
+  end: number;
+}
+
+function sectionsOf(module: Uint8Array): Section[] {
+  const r = new Reader(module, 8);
+  const out: Section[] = [];
+  while (r.offset < module.length) {
+    const start = r.offset;
+    const id = r.byte();
+    const size = r.u32();
+    out.push({ id, start, bodyStart: r.offset, end: r.offset + size });
+    r.offset += size;
+  }
+  return out;
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...leb(BigInt(body.length)), ...body];
+}
+
+function name(text: string): number[] {
+  const bytes = [...Buffer.from(text, "utf8")];
+  return [...leb(BigInt(bytes.length)), ...bytes];
+}
+
+/** Counts the memory imports of an import section, or returns null on an encoding it can't skip. */
+function countMemoryImports(r: Reader, end: number): { count: number; memories: number } | null {
+  const count = r.u32();
+  let memories = 0;
+  for (let i = 0; i < count; i++) {
+    // (Not `r.offset += r.u32()`: that would read the offset before u32() moves it.)
+    const moduleLen = r.u32();
+    r.offset += moduleLen;
+    const fieldLen = r.u32();
+    r.offset += fieldLen;
+    const kind = r.byte();
+    if (kind === 0x00) {
+      r.leb(); // function: type index
+    } else if (kind === 0x02) {
+      readLimits(r);
+      memories++;
+    } else if (kind === 0x01) {
+      const refType = r.byte();
+      if (refType !== 0x70 && refType !== 0x6f) return null; // only funcref/externref tables
+      readLimits(r);
+    } else if (kind === 0x03) {
+      const valType = r.byte();
+      if (valType < 0x6f || valType > 0x7f || (valType > 0x70 && valType < 0x7b)) return null;
+      r.byte(); // mutability
+    } else return null; // tags and anything newer: leave the module alone
+  }
+  return r.offset === end ? { count, memories } : null;
+}
+
+/** A module whose one memory is now imported from {@link POOLED_MEMORY_IMPORT}. */
+export interface PooledMemoryModule {
+  bytes: Uint8Array;
+  /** The memory's limits after capping (the host creates memories with exactly these). */
+  memory: MemoryLimits;
+}
+
+/**
+ * Turns the one linear memory a core module defines into an import of
+ * {@link POOLED_MEMORY_IMPORT}, capped at `maxPages`, so the host can give each instance a
+ * memory it reuses instead of a fresh one. Memory index 0 stays index 0 (imports come first and
+ * the module imports no other memory), so code, data segments and exports are unchanged.
+ *
+ * Returns null when the module does not qualify: it defines no memory or several, already
+ * imports one, or its memory is shared or 64-bit. Throws a RangeError like {@link capMemories}.
+ */
+export function importMemory(module: Uint8Array, maxPages: number): PooledMemoryModule | null {
+  const sections = sectionsOf(module);
+  const memorySection = sections.find((s) => s.id === SECTION_MEMORY);
+  if (memorySection === undefined) return null;
+  const capped = capMemories(module, maxPages);
+  const memory = capped.memories[0];
+  if (capped.memories.length !== 1 || memory === undefined || memory.shared || memory.memory64) {
+    return null;
+  }
+  const importSection = sections.find((s) => s.id === SECTION_IMPORT);
+  let imports = { count: 0, memories: 0 };
+  if (importSection !== undefined) {
+    const r = new Reader(module, importSection.bodyStart);
+    const counted = countMemoryImports(r, importSection.end);
+    if (counted === null || counted.memories > 0) return null;
+    imports = counted;
+  }
+  const entry = [
+    ...name(POOLED_MEMORY_IMPORT.module),
+    ...name(POOLED_MEMORY_IMPORT.name),
+    0x02,
+    ...writeLimits(memory),
+  ];
+  const newImportSection = (): Uint8Array =>
+    Uint8Array.from(section(SECTION_IMPORT, [1, ...entry]));
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  let importWritten = false;
+  for (const s of sections) {
+    if (s.id === SECTION_IMPORT) {
+      // Same entries, one more at the end: function, table and global indices do not move.
+      const countLen = leb(BigInt(imports.count)).length;
+      const rest = module.subarray(s.bodyStart + countLen, s.end);
+      const body = [...leb(BigInt(imports.count + 1)), ...rest, ...entry];
+      parts.push(Uint8Array.from(section(SECTION_IMPORT, body)));
+      importWritten = true;
+    } else if (s.id === SECTION_MEMORY) {
+      // The module's only memory became the import: the memory section goes.
+      if (!importWritten) parts.push(newImportSection());
+      importWritten = true;
+    } else {
+      // No import section yet: it goes before the first section that must follow it.
+      if (!importWritten && s.id > SECTION_IMPORT) {
+        parts.push(newImportSection());
+        importWritten = true;
+      }
+      parts.push(module.subarray(s.start, s.end));
+    }
+  }
+  return { bytes: new Uint8Array(Buffer.concat(parts)), memory };
 }
 
 function pagesToMiB(pages: bigint): string {

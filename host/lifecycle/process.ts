@@ -9,7 +9,7 @@
  * registry counts the exit, and the instance is dropped.
  */
 import type { Logger } from "../log/index.ts";
-import type { LoadedComponent } from "../component/load.ts";
+import type { ComponentInstance, LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
 import {
@@ -154,11 +154,12 @@ export class Process implements WasiContext {
       );
     });
     let error: unknown = undefined;
+    let instance: ComponentInstance | undefined;
     try {
       let imports = createImports(this);
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
-      const handler = await this.component.instantiate(imports, (m) => this.#memories.add(m));
-      await handler.handle(new IncomingRequest(this), new ResponseOutparam(this));
+      instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
+      await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));
     } catch (err) {
       error = err ?? new Error("the guest threw a null exception");
     }
@@ -177,6 +178,8 @@ export class Process implements WasiContext {
       saidOutOfMemory: /out of memory/i.test(this.#stderr.tail),
     });
     this.#settleResponse(exit);
+    // The guest is done (its handle call settled): its memory may serve the next process.
+    instance?.release(exit.reason === "normal" || exit.reason === "disconnected");
     this.#memories.clear();
     this.#registry.exited(this, exit);
     this.#logExit(exit);

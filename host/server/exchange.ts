@@ -2,8 +2,9 @@
  * @module server/exchange
  * One request/response pair of node:http, as a process sees it ({@link ProcessExchange}).
  *
- * The head goes out when the guest sets its response (`flushHeaders`), the body is chunked and
- * flows from the process's bounded channel, paced by `res.write()`'s return value and `drain`.
+ * The head goes out at the end of the event-loop turn in which the guest sets its response (with
+ * the first body bytes when there are some: one socket write for a small response); the body is
+ * chunked and flows from the process's bounded channel, paced by `res.write()` and `drain`.
  * A client that goes away (close before the response ended, or a socket error) closes the
  * channel, so the guest's next write returns `closed` and a parked write wakes at once.
  */
@@ -120,8 +121,8 @@ export class NodeExchange implements ProcessExchange {
     for (const [name, value] of headers) {
       if (!FRAMING.has(name)) out.push(name, Buffer.from(value).toString("latin1"));
     }
+    // The channel sends the head at the end of this turn, with the first body bytes if any.
     res.writeHead(status, out);
-    res.flushHeaders();
     body.attach(this.#sink());
   }
 
@@ -163,9 +164,11 @@ export class NodeExchange implements ProcessExchange {
     const res = this.#res;
     return {
       write: (chunk) => res.write(chunk),
-      end: (trailers) => {
+      flushHead: () => res.flushHeaders(),
+      end: (trailers, last) => {
         if (trailers !== undefined && trailers.length > 0) res.addTrailers(trailers);
-        res.end();
+        if (last === undefined) res.end();
+        else res.end(last);
       },
       truncate: () => {
         // No res.end(): the chunked body stops without its terminating chunk. end() on the

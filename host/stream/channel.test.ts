@@ -6,14 +6,18 @@ function sink(budget = Infinity) {
   const chunks: Uint8Array[] = [];
   let onDrain = (): void => {};
   let left = budget;
-  const state = { ended: false, truncated: false, trailers: undefined as unknown };
+  const state = { ended: false, truncated: false, head: false, trailers: undefined as unknown };
   const s: ChannelSink = {
     write(chunk) {
       chunks.push(chunk);
       left -= chunk.length;
       return left > 0;
     },
-    end(trailers) {
+    flushHead() {
+      state.head = true;
+    },
+    end(trailers, last) {
+      if (last !== undefined) chunks.push(last);
       state.ended = true;
       state.trailers = trailers;
     },
@@ -82,7 +86,39 @@ describe("ByteChannel", () => {
     await turn();
     const out = sink();
     ch.attach(out.s);
+    await turn();
     expect(out.text()).toBe("early");
+    expect(out.state.head, "the head went out with the bytes, not on its own").toBe(false);
+  });
+
+  it("sends the head at the end of the turn it was set in, alone when there is no data yet", async () => {
+    const ch = new ByteChannel(8);
+    const out = sink();
+    ch.attach(out.s);
+    expect(out.state.head).toBe(false);
+    await turn();
+    expect(out.state.head).toBe(true);
+  });
+
+  it("sends the head before truncating a body that never got any bytes", async () => {
+    const ch = new ByteChannel(8);
+    const out = sink();
+    ch.attach(out.s);
+    ch.truncate();
+    await turn();
+    expect(out.state.head).toBe(true);
+    expect(out.state.truncated).toBe(true);
+  });
+
+  it("ends a small response in one sink call: its bytes and the end together", async () => {
+    const ch = new ByteChannel(8);
+    const out = sink();
+    ch.attach(out.s);
+    ch.write(bytes("hello"));
+    ch.finish();
+    await turn();
+    expect(out.text()).toBe("hello");
+    expect(out.state.ended).toBe(true);
   });
 
   it("refuses a write past the permit (the caller traps)", () => {
@@ -124,6 +160,7 @@ describe("ByteChannel", () => {
     finished.attach(out2.s);
     finished.finish();
     finished.truncate();
+    await turn();
     expect(out2.state.ended).toBe(true);
     expect(out2.state.truncated).toBe(false);
   });

@@ -19,8 +19,10 @@
 export interface ChannelSink {
   /** Hands bytes to the socket; returns false when the writer should wait for {@link onDrain}. */
   write(chunk: Uint8Array): boolean;
-  /** Ends the body cleanly (terminating chunk, optional trailers). */
-  end(trailers?: Array<[string, string]>): void;
+  /** Sends the response head now if nothing else has carried it out yet. */
+  flushHead(): void;
+  /** Ends the body cleanly (terminating chunk, optional trailers), after `last` if given. */
+  end(trailers?: Array<[string, string]>, last?: Uint8Array): void;
   /** Ends the body without a terminating chunk: the client sees a truncated stream. */
   truncate(): void;
   /** Registers the drain callback (called once per back-pressure episode). */
@@ -60,6 +62,8 @@ export class ByteChannel {
   #written = 0;
   #onBytes: ((n: number) => void) | undefined;
   #flushScheduled = false;
+  /** The head has not gone out yet: the first pump sends it, with data when there is some. */
+  #headPending = false;
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     this.#pump();
@@ -131,7 +135,10 @@ export class ByteChannel {
     this.#schedule();
   }
 
-  /** Connects the socket side and starts draining. Called once, when the head is sent. */
+  /**
+   * Connects the socket side, once the response is set. The head goes out at the end of this
+   * turn, together with the body bytes written by then (one socket write for a small response).
+   */
   attach(sink: ChannelSink): void {
     if (this.#sink !== null) throw new Error("channel sink already attached");
     this.#sink = sink;
@@ -140,7 +147,9 @@ export class ByteChannel {
       this.#pump();
     });
     if (this.#end === "closed") return;
-    this.#pump();
+    this.#headPending = true;
+    this.#flushScheduled = false;
+    this.#schedule();
   }
 
   /** The writer is done: the body ends cleanly once the queue drains. */
@@ -148,14 +157,14 @@ export class ByteChannel {
     if (this.ended) throw new ChannelClosed("channel is closed");
     this.#endPending = true;
     this.#trailers = trailers;
-    this.#pump();
+    this.#schedule();
   }
 
   /** The writer failed (trap, unfinished body): deliver what is queued, then cut the stream. */
   truncate(): void {
     if (this.ended) return; // finished (maybe still draining), closed, or already truncating
     this.#truncatePending = true;
-    this.#pump();
+    this.#schedule();
   }
 
   /** The reader went away: drop queued bytes and wake every parked writer. */
@@ -182,7 +191,15 @@ export class ByteChannel {
       const chunk = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue);
       this.#queue = [];
       this.#queued = 0;
+      this.#headPending = false; // the head goes out with the first bytes
       this.#onBytes?.(chunk.length);
+      if (this.#endPending) {
+        // The last bytes and the end in one write (with the head, for a small response).
+        this.#endPending = false;
+        this.#end = "finished";
+        sink.end(this.#trailers, chunk);
+        return;
+      }
       if (!sink.write(chunk)) this.#sinkBlocked = true;
       this.#wake();
     }
@@ -194,7 +211,13 @@ export class ByteChannel {
     } else if (this.#truncatePending) {
       this.#truncatePending = false;
       this.#end = "finished";
+      // The head was promised when the response was set: it goes out even for an empty body.
+      if (this.#headPending) sink.flushHead();
+      this.#headPending = false;
       sink.truncate();
+    } else if (this.#headPending) {
+      this.#headPending = false;
+      sink.flushHead();
     }
   }
 

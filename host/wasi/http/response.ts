@@ -4,7 +4,7 @@
  * and `response-outparam`.
  *
  * A response's body is a bounded {@link ByteChannel} of `body-buffer-kb`. `response-outparam.set`
- * sends the head at once and connects the channel to the socket; the body ends cleanly only
+ * connects the channel to the socket and the head goes out within the same event-loop turn; the body ends cleanly only
  * through `outgoing-body.finish`. Dropping the body unfinished, or the process ending without
  * finishing it, truncates the stream (no terminating chunk).
  */
@@ -155,7 +155,8 @@ export class ResponseOutparam {
 
   /**
    * WIT: `set: static func(param: response-outparam, response: result<outgoing-response, error-code>);`
-   * Sends the response head now. A response whose body was never taken has an empty body.
+   * Sends the response head (within this event-loop turn). A response whose body was never
+   * taken has an empty body.
    * Traps: when set twice.
    */
   static set(
