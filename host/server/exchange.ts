@@ -12,17 +12,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
 import type { ProcessExchange } from "../lifecycle/process.ts";
 import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
+import { FORBIDDEN_HEADERS } from "../wasi/http/fields.ts";
 import { NodeRequestBody } from "./request-body.ts";
 
-/** Hop-by-hop request headers a guest does not see: they describe the connection to rusm. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "upgrade",
-]);
+/**
+ * Request headers a guest does not see: the hop-by-hop ones, which describe the connection to
+ * rusm, are the same a guest may not set (wasi/http/fields.ts).
+ */
+const HOP_BY_HOP = FORBIDDEN_HEADERS;
 
 /** Response headers rusm sets itself: the body is always chunked. */
 const FRAMING = new Set(["content-length", "transfer-encoding"]);

@@ -19,6 +19,15 @@ export interface Readiness {
   dispose?(): void;
 }
 
+/**
+ * Waits for `source` the way every blocking call does: parks the process when it is not ready,
+ * and otherwise returns through the fairness check.
+ */
+export function waitReady(ctx: WasiContext, source: Readiness): Promise<void> {
+  if (source.isReady()) return ctx.resume();
+  return ctx.park(source.whenReady());
+}
+
 /** A readiness that is always ready (closed streams, settled futures). */
 export const ALWAYS_READY: Readiness = {
   isReady: () => true,
@@ -51,8 +60,7 @@ export class Pollable {
    * Errors: rejects with the kill reason if the process is killed while parked.
    */
   block(): Promise<void> {
-    if (this.#source.isReady()) return this.ctx.resume();
-    return this.ctx.park(this.#source.whenReady());
+    return waitReady(this.ctx, this.#source);
   }
 
   [Symbol.dispose](): void {

@@ -9,7 +9,7 @@
 import type { WasiContext } from "../context.ts";
 import { WitError, trap } from "../errors.ts";
 import { IoError } from "./error.ts";
-import { Pollable, type Readiness } from "./poll.ts";
+import { Pollable, waitReady, type Readiness } from "./poll.ts";
 
 /** The most a `blocking-write-and-flush` may write (WIT: "up to 4096 bytes"). */
 export const BLOCKING_WRITE_MAX = 4096;
@@ -106,8 +106,7 @@ export class InputStream {
   }
 
   #waitReadable(): Promise<void> {
-    if (this.#source.isReady()) return this.ctx.resume();
-    return this.ctx.park(this.#source.whenReady());
+    return waitReady(this.ctx, this.#source);
   }
 
   [Symbol.dispose](): void {
