@@ -6,7 +6,7 @@
  * export.
  *
  * Which jco: the glue is what a request pays for, so rusm transpiles with jco 1.11.2
- * (npm alias `jco-transpile-1.11`), whose glue is 53 KB and about 7x cheaper per request than
+ * (npm alias `jco-transpile-1.11`), whose glue is 53 KB and 5-7x cheaper per request than
  * jco 1.35's 268 KB (see scripts/bench/README.md). The rest of the toolchain (componentize,
  * wasm-tools) uses jco 1.35. The cache key includes the transpiler's version.
  */

@@ -26,6 +26,12 @@ export interface HttpDeps {
   readonly log: Logger;
   /** Live exchanges, for the buffered-bytes gauge. */
   readonly exchanges: Set<NodeExchange>;
+  /**
+   * The sockets' high-water mark, in bytes: `[serve] body-buffer-kb`. What Node buffers for a
+   * response before it says "wait" is then as small as the channel in front of it; a parked
+   * stream holds ~3x body-buffer-kb in the host, not 64 KiB of Node's default on top.
+   */
+  readonly highWaterMark: number;
 }
 
 /** The route label for requests that matched no route. */
@@ -77,7 +83,9 @@ function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void
 
 /** Creates the public server (not yet listening). */
 export function createHttpServer(deps: HttpDeps): Server {
-  const server = createServer((req, res) => handle(deps, req, res));
+  const server = createServer({ highWaterMark: deps.highWaterMark }, (req, res) =>
+    handle(deps, req, res),
+  );
   // Streams may last as long as the connection: no timeout on the response side.
   server.requestTimeout = 0;
   return server;

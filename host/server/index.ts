@@ -93,7 +93,14 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     return bytes;
   });
   const registry = new ProcessRegistry(metrics);
-  const http = createHttpServer({ router, registry, metrics, log: options.log, exchanges });
+  const http = createHttpServer({
+    router,
+    registry,
+    metrics,
+    log: options.log,
+    exchanges,
+    highWaterMark: config.serve.bodyBufferKb * 1024,
+  });
   await listen(http, config.serve.listen, "serve.listen");
   let admin: Server | null = null;
   if (config.admin !== null) {

@@ -15,6 +15,20 @@
  * target, so `flush` completes as soon as bytes are in the channel.
  */
 
+/**
+ * Joins chunks into one buffer of its own. (`Buffer.concat` slices small results from Node's
+ * shared 64 KiB pool: a parked stream holding such a slice pins the whole slab.)
+ */
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = Buffer.allocUnsafeSlow(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
 /** The socket side of a channel. */
 export interface ChannelSink {
   /** Hands bytes to the socket; returns false when the writer should wait for {@link onDrain}. */
@@ -188,7 +202,7 @@ export class ByteChannel {
     if (sink === null || this.#end === "closed") return;
     if (!this.#sinkBlocked && this.#queued > 0) {
       // One chunk per turn: one chunk header and one socket write for many small writes.
-      const chunk = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue);
+      const chunk = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue, this.#queued);
       this.#queue = [];
       this.#queued = 0;
       this.#headPending = false; // the head goes out with the first bytes
