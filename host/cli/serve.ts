@@ -34,6 +34,10 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
 
   log.info({ signal: await signal, live: server.registry.size }, "shutting down");
   await server.close();
+  const left = server.registry.size;
+  if (left > 0) log.warn({ live: left }, "processes did not stop within the grace period");
   log.info({ exits: Object.fromEntries(server.registry.exits()) }, "stopped");
-  return 0;
+  // Exit now: a process that could not be stopped (spinning without host calls) must not keep
+  // Node alive after the shutdown.
+  process.exit(0);
 }

@@ -114,6 +114,8 @@ export class Process implements WasiContext {
   }
 
   resume(): Promise<void> {
+    // A killed process ends at its next blocking call, waiting or not.
+    if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
     return fairResume();
   }
 
@@ -134,7 +136,10 @@ export class Process implements WasiContext {
     throw new ProcessExit(ok);
   }
 
-  /** Ends the process at its next (or current) park. Running guest code is not interrupted. */
+  /**
+   * Ends the process at its current or next blocking call. Guest code running between host
+   * calls is not interrupted (a guest spinning in pure wasm holds the thread).
+   */
   kill(why: string): void {
     if (this.#ended || this.#killed !== null) return;
     this.#killed = why;
