@@ -1,0 +1,99 @@
+/**
+ * @module scripts/bench/lib/rusm
+ * Starts a real `rusm serve` as its own process, on free 127.0.0.1 ports, with a routes.toml
+ * written to a temp dir, and reads its admin /metrics. The benchmarks' own spawner (they do not
+ * import test/).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startChild, type Child } from "./child.ts";
+import { NODE, ROOT, RUSM_BIN } from "./paths.ts";
+
+export interface RusmConfig {
+  /** Component name -> absolute .wasm path. */
+  components: Record<string, string>;
+  /** Route (`"GET /"`) -> component name. */
+  routes: Record<string, string>;
+  /** `[serve] body-buffer-kb`; rusm's default (64) when absent. */
+  bodyBufferKb?: number;
+  /** Start with the hard fd limit (for thousands of connections). */
+  raiseFdLimit?: boolean;
+}
+
+export interface RusmServer {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly child: Child;
+  /** Sum of a metric's samples whose labels include `labels`; 0 when absent. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function toml(config: RusmConfig): string {
+  const lines = ["[serve]", 'listen = "127.0.0.1:0"'];
+  if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
+  lines.push("", "[admin]", 'listen = "127.0.0.1:0"', "", "[components]");
+  for (const [name, path] of Object.entries(config.components)) {
+    lines.push(`${name} = ${JSON.stringify(path)}`);
+  }
+  lines.push("", "[serve.routes]");
+  for (const [route, name] of Object.entries(config.routes)) {
+    lines.push(`${JSON.stringify(route)} = ${JSON.stringify(name)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Parses Prometheus text: the sum of `name`'s samples whose labels include `labels`. */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = new Map(
+      [...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** Starts `rusm serve`; resolves once both listeners are up (first start may transpile). */
+export async function startRusm(config: RusmConfig): Promise<RusmServer> {
+  const dir = await mkdtemp(join(tmpdir(), "rusm-bench-"));
+  const file = join(dir, "routes.toml");
+  await writeFile(file, toml(config));
+  const child = await startChild({
+    name: "rusm serve",
+    command: NODE,
+    args: [RUSM_BIN, "serve", file],
+    cwd: ROOT,
+    raiseFdLimit: config.raiseFdLimit,
+    // The admin line is printed after the public one: once it is seen, both are known.
+    readyPattern: /rusm admin listening on (http:\/\/\S+)/,
+  }).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const adminUrl = child.ready;
+  const url = /rusm listening on (http:\/\/\S+)/.exec(child.tail())?.[1];
+  if (url === undefined) throw new Error(`rusm printed no public address\n${child.tail()}`);
+
+  return {
+    url,
+    adminUrl,
+    child,
+    async metric(name, labels = {}) {
+      const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      return metricValue(await res.text(), name, labels);
+    },
+    async stop() {
+      await child.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * @module scripts/bench/run
+ * Runs the benchmarks (all, or the named ones) and prints one summary table of ratios
+ * rusm / baseline. See README.md beside this file.
+ *
+ *     npm run bench -- [hello] [sse] [process-cost] [jco-serve] [--short] [--json FILE]
+ *                      [--seconds N] [--rounds N] [--warmup N]
+ *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
+ *
+ * `--short` is a smoke run (well under 2 minutes): every bench runs briefly and must produce
+ * valid results (right responses, no crash), but speed is never judged. The exit code is 1
+ * only for an invalid run.
+ */
+import { run as hello } from "./hello/bench.ts";
+import { run as jcoServe } from "./jco-serve/bench.ts";
+import { runBenches, type Bench } from "./lib/main.ts";
+import { parseArgs } from "./lib/report.ts";
+import { run as processCost } from "./process-cost/bench.ts";
+import { run as sse } from "./sse/bench.ts";
+
+const BENCHES: Record<string, Bench> = {
+  hello,
+  sse,
+  "process-cost": processCost,
+  "jco-serve": jcoServe,
+};
+
+const { options, names, json } = parseArgs(process.argv.slice(2));
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown bench ${unknown.join(", ")}; known: ${Object.keys(BENCHES).join(", ")}\n`,
+  );
+  process.exit(2);
+}
+const chosen = names.length > 0 ? names : Object.keys(BENCHES);
+process.exitCode = await runBenches(
+  chosen.map((name) => [name, BENCHES[name]!]),
+  options,
+  json,
+);
