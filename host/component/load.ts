@@ -58,8 +58,6 @@ export interface LoadedComponent {
   readonly spec: ComponentSpec;
   readonly maxMemoryBytes: number;
   readonly bodyBufferBytes: number;
-  /** True when this start transpiled it (false: taken from the cache). */
-  readonly transpiled: boolean;
   /**
    * A fresh instance with `imports`. `onMemory` sees every linear memory the instance's core
    * modules export (for the OOM classification).
@@ -128,10 +126,10 @@ async function transpileCached(
   spec: ComponentSpec,
   bytes: Uint8Array,
   options: LoadOptions,
-): Promise<{ entry: CacheEntry; transpiled: boolean }> {
+): Promise<CacheEntry> {
   const key = cacheKey(bytes, TRANSPILER, TRANSPILE_OPTIONS);
   const cached = await readEntry(options.cacheDir, key);
-  if (cached !== null) return { entry: cached, transpiled: false };
+  if (cached !== null) return cached;
   const mb = (bytes.length / 1_048_576).toFixed(1);
   options.progress?.(`transpiling ${spec.name} (${mb} MB) with ${TRANSPILER}…`);
   const started = performance.now();
@@ -160,7 +158,7 @@ async function transpileCached(
     });
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     options.progress?.(`transpiled ${spec.name} in ${secs} s (cached)`);
-    return { entry, transpiled: true };
+    return entry;
   } finally {
     clearInterval(ticker);
   }
@@ -242,7 +240,7 @@ export async function loadComponent(
   options: LoadOptions,
 ): Promise<LoadedComponent> {
   const bytes = await readComponent(spec);
-  const { entry, transpiled } = await transpileCached(spec, bytes, options);
+  const entry = await transpileCached(spec, bytes, options);
   checkInterfaces(spec, entry);
   const maxMemoryBytes = spec.maxMemoryMb * 1_048_576;
   const { byName: modules, pools } = await compileModules(
@@ -266,7 +264,6 @@ export async function loadComponent(
     spec,
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,
-    transpiled,
     async instantiate(imports, onMemory) {
       const taken: Array<[MemoryPool, WebAssembly.Memory]> = [];
       const release = (clean: boolean): void => {

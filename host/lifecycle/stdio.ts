@@ -10,11 +10,11 @@ import type { Logger } from "../log/index.ts";
 export const MAX_LOGGED_BYTES = 64 * 1024;
 export const TAIL_BYTES = 2048;
 
-const decoder = new TextDecoder();
-
 export class StdioCapture {
   readonly #log: () => Logger;
   readonly #stream: "stdout" | "stderr";
+  /** One decoder per stream: with `stream: true` it holds a split UTF-8 sequence between writes. */
+  readonly #decoder = new TextDecoder();
   #partial = "";
   #logged = 0;
   #dropped = false;
@@ -32,7 +32,7 @@ export class StdioCapture {
   }
 
   write(bytes: Uint8Array): void {
-    const text = this.#partial + decoder.decode(bytes, { stream: true });
+    const text = this.#partial + this.#decoder.decode(bytes, { stream: true });
     const lines = text.split("\n");
     this.#partial = lines.pop() ?? "";
     for (const line of lines) this.#line(line);
@@ -44,6 +44,7 @@ export class StdioCapture {
 
   /** Logs what is left of an unterminated last line. */
   flush(): void {
+    this.#partial += this.#decoder.decode();
     if (this.#partial.length > 0) this.#line(this.#partial);
     this.#partial = "";
   }

@@ -46,7 +46,7 @@ export interface ChannelSink {
 }
 
 /** Why a channel stopped accepting writes. */
-export type ChannelEnd = "finished" | "closed";
+type ChannelEnd = "finished" | "closed";
 
 /** Thrown when a write exceeds the permit: a host invariant broken by the guest (a trap). */
 export class PermitExceeded extends Error {
@@ -73,7 +73,6 @@ export class ByteChannel {
   #truncatePending = false;
   /** One shared promise per back-pressure episode, so repeated polls don't pile up waiters. */
   #readyWait: { promise: Promise<void>; resolve: () => void } | null = null;
-  #written = 0;
   #onBytes: ((n: number) => void) | undefined;
   #flushScheduled = false;
   /** The head has not gone out yet: the first pump sends it, with data when there is some. */
@@ -104,11 +103,6 @@ export class ByteChannel {
   /** Bytes queued in the channel plus what the sink still buffers. */
   get buffered(): number {
     return this.#queued + (this.#sink?.pending() ?? 0);
-  }
-
-  /** Total bytes the writer has put in the channel. */
-  get written(): number {
-    return this.#written;
   }
 
   /**
@@ -143,7 +137,6 @@ export class ByteChannel {
       throw new PermitExceeded(`write of ${bytes.length} bytes exceeds the permit of ${permit}`);
     }
     if (bytes.length === 0) return;
-    this.#written += bytes.length;
     this.#queue.push(bytes);
     this.#queued += bytes.length;
     this.#schedule();

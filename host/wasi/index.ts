@@ -5,7 +5,7 @@
  */
 import { environment } from "./cli/environment.ts";
 import { cliExit } from "./cli/exit.ts";
-import { cliStdio } from "./cli/stdio.ts";
+import { cliStderr, cliStdin, cliStdout } from "./cli/stdio.ts";
 import { terminal } from "./cli/terminal.ts";
 import { monotonicClock } from "./clocks/monotonic-clock.ts";
 import { wallClock } from "./clocks/wall-clock.ts";
@@ -72,9 +72,9 @@ const SHARED: Record<string, object> = {
 const PER_PROCESS: Record<string, (ctx: WasiContext) => object> = {
   "wasi:clocks/monotonic-clock": monotonicClock,
   "wasi:cli/exit": cliExit,
-  "wasi:cli/stdin": (ctx) => cliStdio(ctx).stdin,
-  "wasi:cli/stdout": (ctx) => cliStdio(ctx).stdout,
-  "wasi:cli/stderr": (ctx) => cliStdio(ctx).stderr,
+  "wasi:cli/stdin": cliStdin,
+  "wasi:cli/stdout": cliStdout,
+  "wasi:cli/stderr": cliStderr,
   "wasi:http/types": httpTypes,
 };
 

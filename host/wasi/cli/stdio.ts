@@ -19,30 +19,30 @@ const EMPTY: InputSource = {
 function capture(write: (bytes: Uint8Array) => void): OutputTarget {
   return {
     permit: () => STDIO_PERMIT,
-    // Copy: the bytes may be a view into guest memory that the guest reuses.
-    write: (bytes) => write(bytes.slice()),
+    // The capture decodes the bytes before returning: no copy needed.
+    write,
     isReady: () => true,
     whenReady: () => Promise.resolve(),
   };
 }
 
-/** The `wasi:cli/stdin`, `stdout` and `stderr` import namespaces for one process. */
-export function cliStdio(ctx: WasiContext) {
-  return {
-    stdin: { getStdin: () => new InputStream(ctx, EMPTY) },
-    stdout: {
-      getStdout: () =>
-        new OutputStream(
-          ctx,
-          capture((b) => ctx.stdout(b)),
-        ),
-    },
-    stderr: {
-      getStderr: () =>
-        new OutputStream(
-          ctx,
-          capture((b) => ctx.stderr(b)),
-        ),
-    },
-  };
-}
+/** The `wasi:cli/stdin` import namespace for one process. */
+export const cliStdin = (ctx: WasiContext) => ({ getStdin: () => new InputStream(ctx, EMPTY) });
+
+/** The `wasi:cli/stdout` import namespace for one process. */
+export const cliStdout = (ctx: WasiContext) => ({
+  getStdout: () =>
+    new OutputStream(
+      ctx,
+      capture((b) => ctx.stdout(b)),
+    ),
+});
+
+/** The `wasi:cli/stderr` import namespace for one process. */
+export const cliStderr = (ctx: WasiContext) => ({
+  getStderr: () =>
+    new OutputStream(
+      ctx,
+      capture((b) => ctx.stderr(b)),
+    ),
+});

@@ -28,12 +28,6 @@ export function waitReady(ctx: WasiContext, source: Readiness): Promise<void> {
   return ctx.park(source.whenReady());
 }
 
-/** A readiness that is always ready (closed streams, settled futures). */
-export const ALWAYS_READY: Readiness = {
-  isReady: () => true,
-  whenReady: () => Promise.resolve(),
-};
-
 /** WIT: `resource pollable { ready: func() -> bool; block: func(); }` */
 export class Pollable {
   readonly ctx: WasiContext;
