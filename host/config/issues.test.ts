@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { RusmError, type RusmErrorCode } from "../errors.ts";
-import { parseConfig } from "./parse.ts";
+import type { RusmErrorCode } from "../errors.ts";
+import { configError, FILE, TAIL } from "./parse-fixtures.test-support.ts";
 
 // Schema errors as the operator sees them (through parseConfig): code, line:column, message.
-
-const FILE = "/srv/app/routes.toml";
-// A valid tail, so each case below has exactly the problem it is about.
-const TAIL = `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`;
-
-function configError(text: string): RusmError {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected an error");
-}
 
 // [case, text, code, line, column, what the message must contain]
 const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> = [

@@ -3,20 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RusmError } from "../errors.ts";
 import { createRouter } from "../router/index.ts";
 import { parseConfig } from "./parse.ts";
-
-const FILE = "/srv/app/routes.toml";
-// A valid tail, so each case below has exactly the problem it is about.
-const TAIL = `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`;
-
-function configError(text: string): RusmError {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected an error");
-}
+import { configError, FILE, TAIL } from "./parse-fixtures.test-support.ts";
 
 describe("parseConfig: valid files", () => {
   const text = [
