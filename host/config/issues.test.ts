@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RusmErrorCode } from "../errors.ts";
-import { configError, FILE, TAIL } from "./parse-fixtures.test-support.ts";
+import { configError, FILE, TAIL } from "./test-support.ts";
 
 // Schema errors as the operator sees them (through parseConfig): code, line:column, message.
 

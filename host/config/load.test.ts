@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RusmError } from "../errors.ts";
+import type { RusmError } from "../errors.ts";
+import { rejectedRusmError } from "../errors.test-support.ts";
 import { loadConfig } from "./load.ts";
 
 let dir = "";
@@ -23,15 +24,7 @@ async function write(name: string, text: string): Promise<string> {
   return file;
 }
 
-async function loadError(path: string): Promise<RusmError> {
-  try {
-    await loadConfig(path);
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected an error");
-}
+const loadError = (path: string): Promise<RusmError> => rejectedRusmError(() => loadConfig(path));
 
 describe("loadConfig", () => {
   it("loads a file whose components exist, paths relative to the file", async () => {

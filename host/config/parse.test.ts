@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RusmError } from "../errors.ts";
+import { thrown } from "../errors.test-support.ts";
 import { createRouter } from "../router/index.ts";
 import { parseConfig } from "./parse.ts";
-import { configError, FILE, TAIL } from "./parse-fixtures.test-support.ts";
+import { configError, FILE, TAIL } from "./test-support.ts";
 
 describe("parseConfig: valid files", () => {
   const text = [
@@ -129,7 +130,7 @@ describe("parseConfig + createRouter", () => {
   it("compiles config routes; a conflict points at the later route's line in routes.toml", () => {
     const text = `[components]\na = "a"\n[serve.routes]\n"GET /users/:id" = "a"\n"GET /x" = "a"\n"GET /users/:name" = "a"\n`;
     const routes = parseConfig(text, FILE).routes.map((r) => ({ ...r, target: r.component }));
-    const err = catchError(() => createRouter(routes));
+    const err = thrown(() => createRouter(routes));
     expect(err).toBeInstanceOf(RusmError);
     expect(err).toMatchObject({
       code: "RUSM_ROUTE_CONFLICT",
@@ -138,12 +139,3 @@ describe("parseConfig + createRouter", () => {
     });
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected an error");
-}

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { RusmError } from "../errors.ts";
+import type { RusmError } from "../errors.ts";
+import { thrownRusmError } from "../errors.test-support.ts";
 import { parseToml } from "./toml.ts";
 
 const FILE = "/srv/routes.toml";
 
-function tomlError(text: string): RusmError {
-  try {
-    parseToml(text, FILE);
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected an error");
-}
+const tomlError = (text: string): RusmError => thrownRusmError(() => parseToml(text, FILE));
 
 describe("parseToml: locate", () => {
   const text = `[serve]\nlisten = "x"\n[components]\napp = "a.wasm"\n[components.big]\npath = "b.wasm"\n`;

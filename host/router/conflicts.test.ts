@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RusmError } from "../errors.ts";
+import type { RusmError } from "../errors.ts";
+import { thrownRusmError } from "../errors.test-support.ts";
 import { createRouter, type RouteSpec } from "./router.ts";
 
 /** Routes from "METHOD /path" strings, route i on line 10 + i. */
@@ -13,15 +14,8 @@ function specs(...patterns: string[]): Array<RouteSpec<number>> {
   });
 }
 
-function conflict(...patterns: string[]): RusmError {
-  try {
-    createRouter(specs(...patterns));
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected RUSM_ROUTE_CONFLICT");
-}
+const conflict = (...patterns: string[]): RusmError =>
+  thrownRusmError(() => createRouter(specs(...patterns)));
 
 describe("route conflicts", () => {
   it("rejects the same method and shape, whatever the param names", () => {

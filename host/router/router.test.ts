@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isRusmError } from "../errors.ts";
+import { thrown } from "../errors.test-support.ts";
 import { createRouter, type RouteSpec } from "./router.ts";
 
 /** Routes from "METHOD /path" strings; the target is the pattern itself. */
@@ -161,7 +162,7 @@ describe("createRouter: invalid routes", () => {
   const where = { file: "/r.toml", line: 3, column: 1 };
 
   it("rejects a path outside the pattern syntax", () => {
-    const err = catchError(() =>
+    const err = thrown(() =>
       createRouter([{ method: "GET", path: "/a/*/b", target: 1, pattern: "GET /a/*/b", where }]),
     );
     expect(isRusmError(err, "RUSM_CONFIG_INVALID")).toBe(true);
@@ -172,19 +173,10 @@ describe("createRouter: invalid routes", () => {
   });
 
   it("rejects an unknown method", () => {
-    const err = catchError(() =>
+    const err = thrown(() =>
       createRouter([{ method: "FETCH", path: "/a", target: 1, pattern: "FETCH /a", where }]),
     );
     expect(isRusmError(err, "RUSM_CONFIG_INVALID")).toBe(true);
     expect((err as Error).message).toContain(`unknown method "FETCH"`);
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected an error");
-}

@@ -2,7 +2,8 @@
  * Shared by the config unit tests: a config file path, a valid tail to append, and the
  * RusmError that parsing a text gives.
  */
-import { RusmError } from "../errors.ts";
+import type { RusmError } from "../errors.ts";
+import { thrownRusmError } from "../errors.test-support.ts";
 import { parseConfig } from "./parse.ts";
 
 export const FILE = "/srv/app/routes.toml";
@@ -10,12 +11,5 @@ export const FILE = "/srv/app/routes.toml";
 export const TAIL = `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`;
 
 /** The RusmError parsing `text` throws; fails the test when it parses. */
-export function configError(text: string): RusmError {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    if (err instanceof RusmError) return err;
-    throw err;
-  }
-  throw new Error("expected an error");
-}
+export const configError = (text: string): RusmError =>
+  thrownRusmError(() => parseConfig(text, FILE));
