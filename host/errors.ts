@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   RUSM_ROUTE_CONFLICT: "two routes match the same requests",
   RUSM_COMPONENT_INVALID: "a file is not a WebAssembly component rusm can load",
   RUSM_COMPONENT_NOT_HTTP: "a component does not export wasi:http/incoming-handler",
+  RUSM_GUEST_BUILD:
+    "rusm build could not build a guest (a source error, no handler, a top-level throw)",
   RUSM_LISTEN_FAILED: "a listen address could not be bound",
   RUSM_MEMORY_LIMIT: "a component needs more memory at start than its max-memory-mb cap",
   RUSM_INTERNAL: "a bug in rusm; please report it with the log",

@@ -6,8 +6,11 @@
  *
  * A guest is a folder `guests/<name>/` holding one of:
  * - `guest.wat`: module fields joined after `guests/_wat/prelude.wat` into a WAT component of
- *   world `rusm:host/http-guest`;
- * - `index.ts`: a StarlingMonkey guest (esbuild + componentize-js, WASI 0.2.10 world);
+ *   world `rusm:guest/http-guest`;
+ * - `guest.ts`: a TypeScript guest built as `rusm build` builds one (the SDK runtime, the
+ *   `handlers` world; host/toolchain/guest-build.ts);
+ * - `index.ts`: a raw StarlingMonkey fetch-event guest (esbuild + componentize-js, WASI 0.2.10
+ *   world), without the SDK;
  * - `module.wat`: a plain core module (a "not a component" fixture);
  * - `other.wat` + `world.wit`: a component of its own world (a "not an HTTP guest" fixture).
  *
@@ -29,6 +32,7 @@ import {
   RECIPE_VERSION,
   WIT_DEPS_DIR,
   buildCoreModule,
+  buildGuest as buildTsGuest,
   buildStarlingMonkeyGuest,
   buildWatComponent,
   deriveStarlingMonkeyWit,
@@ -47,8 +51,12 @@ const GUESTS_TSCONFIG = join(GUESTS_DIR, "tsconfig.json");
 const OUT_DIR = join(ROOT, "build", "guests");
 const STARLINGMONKEY_WIT_DIR = join(ROOT, "build", "wit-0.2.10");
 const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
+/** The SDK runtime `guest.ts` guests are bundled with, and the build recipe itself. */
+const SDK_FILES = ["guest/runtime.ts", "guest/index.ts", "host/toolchain/guest-build.ts"].map((f) =>
+  join(ROOT, f),
+);
 
-type GuestKind = "wat" | "starlingmonkey" | "core-module" | "other-world";
+type GuestKind = "wat" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world";
 
 interface Guest {
   name: string;
@@ -59,6 +67,7 @@ interface Guest {
 /** The file(s) that make a folder a guest of each kind, in the order they are looked for. */
 const MARKERS: readonly [GuestKind, readonly string[]][] = [
   ["wat", ["guest.wat"]],
+  ["ts-guest", ["guest.ts"]],
   ["starlingmonkey", ["index.ts"]],
   ["core-module", ["module.wat"]],
   ["other-world", ["other.wat", "world.wit"]],
@@ -66,6 +75,7 @@ const MARKERS: readonly [GuestKind, readonly string[]][] = [
 
 const LABELS: Record<GuestKind, string> = {
   wat: "WAT",
+  "ts-guest": "TypeScript, rusm build",
   starlingmonkey: "StarlingMonkey",
   "core-module": "core module",
   "other-world": "WAT, own world",
@@ -92,7 +102,7 @@ async function discoverGuests(): Promise<Guest[]> {
     if (first === undefined || kinds.length > 1) {
       throw new RusmError(
         "RUSM_USAGE",
-        `${rel(dir)}: a guest folder needs exactly one of guest.wat, index.ts, module.wat, or other.wat + world.wit`,
+        `${rel(dir)}: a guest folder needs exactly one of guest.wat, guest.ts, index.ts, module.wat, or other.wat + world.wit`,
       );
     }
     guests.push({ name: entry.name, dir, kind: first[0] });
@@ -106,6 +116,8 @@ async function inputsOf(guest: Guest): Promise<string[]> {
   switch (guest.kind) {
     case "wat":
       return [PRELUDE, ...own, ...(await httpGuestWitInputs())];
+    case "ts-guest":
+      return [...own, GUESTS_TSCONFIG, ...SDK_FILES, ...starlingMonkeyWitInputs()];
     case "starlingmonkey":
       // esbuild reads some tsconfig options (verbatimModuleSyntax, useDefineForClassFields...).
       return [...own, GUESTS_TSCONFIG, ...starlingMonkeyWitInputs()];
@@ -146,6 +158,15 @@ async function compile(guest: Guest): Promise<Uint8Array> {
         join(WORLD_WIT_DIR, guest.name),
       );
       return buildWatComponent(await read(join(guest.dir, "other.wat")), { witPath });
+    }
+    case "ts-guest": {
+      const out = join(OUT_DIR, `${guest.name}.${process.pid}.build.wasm`);
+      try {
+        await buildTsGuest({ entry: join(guest.dir, "guest.ts"), out, cacheDir: null });
+        return new Uint8Array(await readFile(out));
+      } finally {
+        await rm(out, { force: true });
+      }
     }
     case "starlingmonkey": {
       starlingMonkeyWit ??= deriveStarlingMonkeyWit(STARLINGMONKEY_WIT_DIR);
@@ -205,8 +226,8 @@ async function main(args: string[]): Promise<number> {
   // jco's wasm-tools runs synchronously on this thread. Neither does overlapping a
   // StarlingMonkey build: componentize-js blocks the thread in spawnSync while wizer runs.
   const ordered = [
-    ...chosen.filter((g) => g.kind !== "starlingmonkey"),
-    ...chosen.filter((g) => g.kind === "starlingmonkey"),
+    ...chosen.filter((g) => g.kind !== "starlingmonkey" && g.kind !== "ts-guest"),
+    ...chosen.filter((g) => g.kind === "starlingmonkey" || g.kind === "ts-guest"),
   ];
   const outcomes = new Map<Guest, Outcome>();
   for (const g of ordered) outcomes.set(g, await buildGuest(g, tools, force));

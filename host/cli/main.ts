@@ -12,6 +12,8 @@ export const USAGE = `rusm ${VERSION}: a WebAssembly component host (wasi:http, 
 
 Usage:
   rusm serve <routes.toml> [--cache-dir DIR]   serve the components and routes in routes.toml
+  rusm build <entry.ts|.js> -o <out.wasm>      build a TypeScript/JavaScript guest into a component
+  rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
   rusm --version                               the version
 
@@ -19,7 +21,8 @@ Environment:
   RUSM_LOG=debug|info|warn|error   log level (default info; logs are JSON lines on stderr)
   RUSM_CACHE_DIR=DIR               transpile cache (default node_modules/.cache/rusm)
 
-Docs: README.md (operators), docs/errors.md (error codes).
+Docs: README.md (operators), docs/guest-guide.md (guest authors), docs/wit.md (the WIT
+contract, for guests in other languages), docs/errors.md (error codes).
 `;
 
 /** Exit status for a usage error (as sysexits' EX_USAGE is too obscure, 2 like most CLIs). */
@@ -41,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
         "cache-dir": { type: "string" },
+        out: { type: "string", short: "o" },
       },
     });
     if (values.version === true) {
@@ -59,6 +63,20 @@ export async function main(argv: string[]): Promise<number> {
         // Imported on demand: --help and --version need none of the server.
         const { serveCommand } = await import("./serve.ts");
         return await serveCommand(rest[0]!, { cacheDir: values["cache-dir"] });
+      }
+      case "build": {
+        if (rest.length !== 1)
+          throw usage("build takes exactly one argument: the guest's entry module");
+        if (values.out === undefined)
+          throw usage("build needs -o <out.wasm>: where to write the component");
+        const { buildCommand } = await import("./build.ts");
+        return await buildCommand(rest[0]!, { out: values.out, cacheDir: values["cache-dir"] });
+      }
+      case "new": {
+        if (rest.length !== 1)
+          throw usage("new takes exactly one argument: the directory to create");
+        const { newCommand } = await import("./new.ts");
+        return await newCommand(rest[0]!);
       }
       case undefined:
         throw usage("no command given");

@@ -3,16 +3,19 @@
  * Loads a component once at startup: checks it is a wasi:http component, transpiles it (or
  * takes it from the cache), caps its memories at `max-memory-mb` (the memory-defining module
  * imports its memory from a per-module pool, see memory-pool.ts), compiles its core modules
- * once, and imports the glue. Requests then only instantiate.
+ * once, and imports the glue. A handler-module component's manifest is read once, from a
+ * throwaway instance (component/manifest.ts). Requests then only instantiate.
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RusmError, type SourceLocation } from "../errors.ts";
+import { MANIFEST_EXPORT, RUSM_GUEST_INTERFACES } from "../rusm-guest/index.ts";
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool } from "./memory-pool.ts";
+import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
 import {
   POOLED_MEMORY_IMPORT,
   WASM_PAGE_BYTES,
@@ -46,6 +49,8 @@ export interface IncomingHandler {
 /** One process's instance: its handler, and the memories to give back when it ends. */
 export interface ComponentInstance {
   readonly handler: IncomingHandler;
+  /** Every export of the component, keyed as jco names them (`rusm:guest/manifest@0.1.0`). */
+  readonly exports: Readonly<Record<string, unknown>>;
   /**
    * Returns the instance's pooled memories. Call once, after the process ended; `clean` when it
    * ended normally (only then may a memory be reused).
@@ -58,6 +63,8 @@ export interface LoadedComponent {
   readonly spec: ComponentSpec;
   readonly maxMemoryBytes: number;
   readonly bodyBufferBytes: number;
+  /** The handler modules it exports (its manifest); empty for a plain wasi:http component. */
+  readonly modules: readonly HandlerModule[];
   /**
    * A fresh instance with `imports`. `onMemory` sees every linear memory the instance's core
    * modules export (for the OOM classification).
@@ -75,7 +82,7 @@ type InstantiateFn = (
     module: WebAssembly.Module,
     imports?: WebAssembly.Imports,
   ) => Promise<WebAssembly.Instance>,
-) => Promise<{ incomingHandler?: IncomingHandler }>;
+) => Promise<Record<string, unknown> & { incomingHandler?: IncomingHandler }>;
 
 const HTTP_HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 
@@ -176,7 +183,9 @@ function checkInterfaces(spec: ComponentSpec, entry: CacheEntry): void {
       },
     );
   }
-  const missing = entry.meta.imports.filter((i) => !PROVIDED_INTERFACES.has(i));
+  const missing = entry.meta.imports.filter(
+    (i) => !PROVIDED_INTERFACES.has(i) && !RUSM_GUEST_INTERFACES.has(i),
+  );
   if (missing.length > 0) {
     throw invalid(
       spec,
@@ -243,7 +252,7 @@ export async function loadComponent(
   const entry = await transpileCached(spec, bytes, options);
   checkInterfaces(spec, entry);
   const maxMemoryBytes = spec.maxMemoryMb * 1_048_576;
-  const { byName: modules, pools } = await compileModules(
+  const { byName: coreModules, pools } = await compileModules(
     spec,
     entry,
     Math.floor(maxMemoryBytes / WASM_PAGE_BYTES),
@@ -255,12 +264,12 @@ export async function loadComponent(
   };
 
   const getCoreModule = (name: string): WebAssembly.Module => {
-    const module = modules.get(name);
+    const module = coreModules.get(name);
     if (module === undefined) throw new Error(`glue asked for unknown core module ${name}`);
     return module;
   };
 
-  return {
+  const component: Omit<LoadedComponent, "modules"> = {
     spec,
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,
@@ -294,11 +303,50 @@ export async function loadComponent(
         if (root.incomingHandler === undefined) {
           throw new Error("instance has no incomingHandler export");
         }
-        return { handler: root.incomingHandler, release };
+        return { handler: root.incomingHandler, exports: root, release };
       } catch (err) {
         release(false);
         throw err;
       }
     },
   };
+  const manifestExport = entry.meta.exports.find((e) => e.startsWith(`${MANIFEST_EXPORT}@`));
+  const modules =
+    manifestExport === undefined ? [] : await readManifest(spec, component, manifestExport);
+  return { ...component, modules };
+}
+
+interface ManifestExport {
+  modules(): unknown;
+}
+
+/** Calls the manifest export on a throwaway instance. */
+async function readManifest(
+  spec: ComponentSpec,
+  component: Omit<LoadedComponent, "modules">,
+  exportName: string,
+): Promise<HandlerModule[]> {
+  const ctx = new LoadContext();
+  let raw: unknown;
+  try {
+    const instance = await component.instantiate(ctx.imports(), () => undefined);
+    try {
+      raw = (instance.exports[exportName] as ManifestExport).modules();
+    } finally {
+      instance.release(false);
+    }
+  } catch (err) {
+    const printed = ctx.output.trim();
+    throw invalid(
+      spec,
+      `failed in its manifest export (${exportName}): ${(err as Error).message}${printed ? `; it printed: ${printed}` : ""}`,
+      "the manifest must list the handler modules without doing I/O; rebuild with `rusm build`",
+      err,
+    );
+  }
+  const parsed = parseManifest(raw);
+  if (!parsed.ok) {
+    throw invalid(spec, `has an invalid manifest (${exportName}): ${parsed.reason}`);
+  }
+  return parsed.modules;
 }

@@ -129,7 +129,7 @@ describe("parseConfig: valid files", () => {
 describe("parseConfig + createRouter", () => {
   it("compiles config routes; a conflict points at the later route's line in routes.toml", () => {
     const text = `[components]\na = "a"\n[serve.routes]\n"GET /users/:id" = "a"\n"GET /x" = "a"\n"GET /users/:name" = "a"\n`;
-    const routes = parseConfig(text, FILE).routes.map((r) => ({ ...r, target: r.component }));
+    const routes = parseConfig(text, FILE).routes;
     const err = thrown(() => createRouter(routes));
     expect(err).toBeInstanceOf(RusmError);
     expect(err).toMatchObject({

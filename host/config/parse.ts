@@ -46,9 +46,10 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
   const routes: RouteConfig[] = (data.serve.routes ?? []).map((r) => ({
     method: r.method,
     path: r.path,
-    component: r.component,
+    target: r.target,
     pattern: r.key,
     where: doc.locate(["serve", "routes", r.key], "key"),
+    targetWhere: doc.locate(["serve", "routes", r.key], "value"),
   }));
   return {
     file: doc.file,

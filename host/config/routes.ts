@@ -39,3 +39,28 @@ export function parseRouteKey(
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   return { ok: true, route: { method, path } };
 }
+
+/** What a route leads to: a component by name, or a handler of a handler module. */
+export type RouteTargetSpec =
+  { kind: "component"; component: string } | { kind: "handler"; module: string; function: string };
+
+/** What a route value looks like, for error messages. */
+export const ROUTE_TARGET_EXPECTED = `a component name ("ticks") or a handler ("module#function", e.g. "api#feed")`;
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** Parses a `[serve.routes]` value; `reason` says what is wrong when it is invalid. */
+export function parseRouteTarget(
+  value: string,
+): { ok: true; target: RouteTargetSpec } | { ok: false; reason: string } {
+  if (!value.includes("#")) return { ok: true, target: { kind: "component", component: value } };
+  const parts = value.split("#");
+  const [module = "", fn = ""] = parts;
+  if (parts.length !== 2 || !NAME.test(module) || !NAME.test(fn)) {
+    return {
+      ok: false,
+      reason: `"${value}" is not a handler: write "module#function", each a letter, then letters, digits, "_" or "-"`,
+    };
+  }
+  return { ok: true, target: { kind: "handler", module, function: fn } };
+}

@@ -15,13 +15,21 @@
  * [components]
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
  * [serve.routes]              # at least one
- * "GET /ticks" = "ticks"
+ * "GET /ticks" = "ticks"      # a component by name
+ * "GET /users/:id" = "api#user" # a handler: module "api" (exported by a component), function "user"
  * ```
  */
 
 import { z } from "zod";
 import { LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
-import { parseRouteKey, ROUTE_KEY_EXPECTED, type RouteKey } from "./routes.ts";
+import {
+  parseRouteKey,
+  parseRouteTarget,
+  ROUTE_KEY_EXPECTED,
+  ROUTE_TARGET_EXPECTED,
+  type RouteKey,
+  type RouteTargetSpec,
+} from "./routes.ts";
 import { formatKey, type KeyPath } from "./tree.ts";
 
 /** Defaults for omitted keys. */
@@ -64,13 +72,13 @@ const listen = z.string({ error: LISTEN_EXPECTED }).transform((text, ctx) => {
 /** A route from `[serve.routes]`, its key parsed. */
 export interface SchemaRoute extends RouteKey {
   key: string;
-  component: string;
+  target: RouteTargetSpec;
 }
 
-const ROUTE_HINT = `write "METHOD /path" = "component", e.g. "GET /users/:id" = "users"`;
+const ROUTE_HINT = `write "METHOD /path" = "component" or "module#function", e.g. "GET /users/:id" = "api#user"`;
 
 const routes = z
-  .record(z.string(), z.string({ error: "a component name (a key of [components])" }))
+  .record(z.string(), z.string({ error: ROUTE_TARGET_EXPECTED }))
   .transform((table, ctx) => {
     const out: SchemaRoute[] = [];
     const entries = Object.entries(table);
@@ -83,15 +91,22 @@ const routes = z
         continue: true,
       });
     }
-    for (const [key, component] of entries) {
+    for (const [key, value] of entries) {
       const parsed = parseRouteKey(key);
-      if (parsed.ok) {
-        out.push({ key, component, ...parsed.route });
+      if (!parsed.ok) {
+        const message = `${formatKey(["serve", "routes", key])} is not a valid route key: ${parsed.reason}; expected ${ROUTE_KEY_EXPECTED}`;
+        const params: IssueParams = { at: "key", hint: ROUTE_HINT };
+        ctx.addIssue({ code: "custom", path: [key], message, params, continue: true });
         continue;
       }
-      const message = `${formatKey(["serve", "routes", key])} is not a valid route key: ${parsed.reason}; expected ${ROUTE_KEY_EXPECTED}`;
-      const params: IssueParams = { at: "key", hint: ROUTE_HINT };
-      ctx.addIssue({ code: "custom", path: [key], message, params, continue: true });
+      const target = parseRouteTarget(value);
+      if (!target.ok) {
+        const message = `${formatKey(["serve", "routes", key])}: ${target.reason}`;
+        const params: IssueParams = { hint: ROUTE_HINT };
+        ctx.addIssue({ code: "custom", path: [key], message, params, continue: true });
+        continue;
+      }
+      out.push({ key, target: target.target, ...parsed.route });
     }
     return out;
   });
@@ -146,11 +161,14 @@ export const configSchema = z
     }
     const known = Object.keys(config.components);
     for (const route of routes) {
-      if (Object.hasOwn(config.components, route.component)) continue;
+      // Handler targets are checked against the components' manifests once they are loaded.
+      if (route.target.kind !== "component") continue;
+      const component = route.target.component;
+      if (Object.hasOwn(config.components, component)) continue;
       const defined = known.length === 0 ? "[components] is empty" : `defined: ${known.join(", ")}`;
-      const message = `${formatKey(["serve", "routes", route.key])} names component "${route.component}", which is not in [components] (${defined})`;
+      const message = `${formatKey(["serve", "routes", route.key])} names component "${component}", which is not in [components] (${defined})`;
       const params: IssueParams = {
-        hint: `define it under [components], e.g. ${route.component} = "${route.component}.wasm", or fix the name`,
+        hint: `define it under [components], e.g. ${component} = "${component}.wasm", or route a handler as "module#function"`,
       };
       ctx.addIssue({ code: "custom", path: ["serve", "routes", route.key], message, params });
     }

@@ -6,8 +6,10 @@
 
 import type { SourceLocation } from "../errors.ts";
 import type { Listen } from "./listen.ts";
+import type { RouteTargetSpec } from "./routes.ts";
 
 export type { Listen } from "./listen.ts";
+export type { RouteTargetSpec } from "./routes.ts";
 
 /** One `[components]` entry. */
 export interface ComponentConfig {
@@ -30,12 +32,14 @@ export interface RouteConfig {
   method: string | null;
   /** In router/pattern syntax, e.g. `/users/:id`. */
   path: string;
-  /** A key of {@link Config.components}. */
-  component: string;
+  /** A key of {@link Config.components}, or a handler checked once components are loaded. */
+  target: RouteTargetSpec;
   /** The key as written, e.g. `GET /users/:id`. */
   pattern: string;
   /** The route's key. */
   where: SourceLocation;
+  /** The route's value (its target). */
+  targetWhere: SourceLocation;
 }
 
 /** A validated routes.toml. */

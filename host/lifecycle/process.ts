@@ -12,13 +12,13 @@ import type { Logger } from "../log/index.ts";
 import type { ComponentInstance, LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
+import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
   createImports,
   type Disposable,
   type HttpExchange,
-  type WasiContext,
 } from "../wasi/index.ts";
 import { classifyExit, ProcessExit, ProcessKilled, type Exit } from "./exit.ts";
 import type { ProcessRegistry } from "./registry.ts";
@@ -36,8 +36,6 @@ const TRACE_WASI = wasiDebugEnabled();
 
 /** The exchange as the process needs it: the WASI view plus how to settle the response. */
 export interface ProcessExchange extends HttpExchange {
-  /** True once a response head was sent. */
-  readonly responded: boolean;
   /** True once the client went away (disconnect or socket error) before the response ended. */
   readonly clientGone: boolean;
   /** Calls `listener` once when the client goes away. */
@@ -48,10 +46,11 @@ export interface ProcessExchange extends HttpExchange {
   truncateBody(): void;
 }
 
-export class Process implements WasiContext {
+export class Process implements GuestContext {
   readonly pid: number;
   readonly exchange: ProcessExchange;
   readonly component: LoadedComponent;
+  readonly target: HandlerTarget | null;
   readonly bodyBufferBytes: number;
   readonly #registry: ProcessRegistry;
   readonly #parentLog: Logger;
@@ -69,10 +68,12 @@ export class Process implements WasiContext {
     component: LoadedComponent,
     exchange: ProcessExchange,
     log: Logger,
+    target: HandlerTarget | null = null,
   ) {
     this.#registry = registry;
     this.pid = registry.nextPid();
     this.component = component;
+    this.target = target;
     this.exchange = exchange;
     this.bodyBufferBytes = component.bodyBufferBytes;
     this.#parentLog = log;
@@ -162,6 +163,7 @@ export class Process implements WasiContext {
     let instance: ComponentInstance | undefined;
     try {
       let imports = createImports(this);
+      addRusmGuestImports(imports, this);
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
       await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));

@@ -4,20 +4,13 @@
  * component. No route: 404. A path served under other methods: 405 with `Allow`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { LoadedComponent } from "../component/load.ts";
 import { Process } from "../lifecycle/process.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { Router } from "../router/index.ts";
 import { NodeExchange } from "./exchange.ts";
-
-/** What a route leads to. */
-export interface RouteTarget {
-  /** The route as written in routes.toml (the `route` label of the metrics). */
-  readonly pattern: string;
-  readonly component: LoadedComponent;
-}
+import type { RouteTarget } from "./targets.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -76,7 +69,21 @@ function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void
   const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
-  const process = new Process(deps.registry, target.component, exchange, deps.log);
+  const handler = target.handler;
+  const process = new Process(
+    deps.registry,
+    target.component,
+    exchange,
+    deps.log,
+    handler === null
+      ? null
+      : {
+          module: handler.module,
+          function: handler.function,
+          params: Object.entries(match.params),
+          route: target.pattern,
+        },
+  );
   // run() never rejects: every exit is settled and counted inside.
   void process.run();
 }

@@ -14,7 +14,8 @@ import { createMetrics } from "../metrics/index.ts";
 import { createRouter } from "../router/index.ts";
 import { createAdminServer } from "./admin.ts";
 import type { NodeExchange } from "./exchange.ts";
-import { createHttpServer, type RouteTarget } from "./http.ts";
+import { createHttpServer } from "./http.ts";
+import { resolveTargets, type RouteTarget } from "./targets.ts";
 
 export interface ServeOptions {
   cacheDir: string;
@@ -76,13 +77,14 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       await loadComponent(spec, { cacheDir: options.cacheDir, progress: options.progress }),
     );
   }
+  const targets = resolveTargets(config.routes, loaded);
   const router = createRouter<RouteTarget>(
-    config.routes.map((route) => ({
+    config.routes.map((route, i) => ({
       method: route.method,
       path: route.path,
       pattern: route.pattern,
       where: route.where,
-      target: { pattern: route.pattern, component: loaded.get(route.component)! },
+      target: targets[i]!,
     })),
   );
 

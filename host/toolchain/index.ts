@@ -33,4 +33,11 @@ export {
   type StarlingMonkeyBuild,
   type StarlingMonkeyOptions,
 } from "./starlingmonkey.ts";
+export {
+  buildGuest,
+  mapBundlePositions,
+  type GuestBuildOptions,
+  type GuestBuildResult,
+  type GuestShape,
+} from "./guest-build.ts";
 export { RECIPE_VERSION, toolVersions, type ToolVersions } from "./versions.ts";

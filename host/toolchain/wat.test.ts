@@ -11,7 +11,7 @@ const HELLO = `(module
     (call $drop (local.get 1))))`;
 
 describe("buildWatComponent", () => {
-  it("builds a component of rusm:host/http-guest", async () => {
+  it("builds a component of rusm:guest/http-guest", async () => {
     const bytes = await buildWatComponent({ file: "hello.wat", text: HELLO });
     expect(isComponent(bytes)).toBe(true);
   });

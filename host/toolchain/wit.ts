@@ -2,8 +2,9 @@
  * @module toolchain/wit
  * The WIT directories guests are built against.
  *
- * `wit/` is rusm's own package (world `rusm:host/http-guest`, which is wasi:http/proxy@0.2.12)
- * with the vendored WASI 0.2.12 packages in `wit/deps/`. StarlingMonkey (componentize-js 0.22)
+ * `wit/` is rusm's own package `rusm:guest` (worlds `http-guest`, which is wasi:http/proxy@0.2.12,
+ * and `handlers`, which adds rusm's handler-module interfaces) with the vendored WASI 0.2.12
+ * packages in `wit/deps/`. StarlingMonkey (componentize-js 0.22)
  * is built against WASI 0.2.10 and needs a world that exports
  * `wasi:http/incoming-handler@0.2.10`, so {@link deriveStarlingMonkeyWit} writes a 0.2.10 copy
  * at build time. A guest with its own world (a test fixture) gets a directory holding its world
@@ -21,10 +22,20 @@ export const WIT_DIR = fileURLToPath(new URL("../../wit/", import.meta.url)).rep
 export const WIT_DEPS_DIR = join(WIT_DIR, "deps");
 
 /** The world every wasi:http guest is built against (`world` option of `componentEmbed`). */
-export const HTTP_GUEST_WORLD = "rusm:host/http-guest";
+export const HTTP_GUEST_WORLD = "rusm:guest/http-guest";
 
-/** The world in the derived 0.2.10 directory (`worldName` option of `componentize`). */
+/** The plain wasi:http world in the derived 0.2.10 directory (`worldName` of `componentize`). */
 export const STARLINGMONKEY_WORLD = "http-guest";
+
+/**
+ * The handler-module world in the derived 0.2.10 directory: {@link STARLINGMONKEY_WORLD} plus
+ * rusm:guest's `context`, `sse` and `process` imports and its `manifest` export. Every guest
+ * `rusm build` makes uses it.
+ */
+export const STARLINGMONKEY_HANDLERS_WORLD = "handlers";
+
+/** rusm:guest's version, as its interfaces are named in guests' imports. */
+export const RUSM_GUEST_VERSION = "0.1.0";
 
 /** The WASI version the vendored deps have, and the one StarlingMonkey was built against. */
 const VENDORED_WASI = "0.2.12";
@@ -36,8 +47,19 @@ const STARLINGMONKEY_WASI = "0.2.10";
  */
 const STARLINGMONKEY_DEPS = ["io", "clocks", "random", "cli", "http"] as const;
 
-const STARLINGMONKEY_WORLD_WIT = `/// Derived by rusm's host/toolchain/wit.ts from wit/deps (WASI ${VENDORED_WASI}). Do not edit.
+/** rusm:guest's interface files (everything in wit/ but the worlds). */
+const RUSM_GUEST_INTERFACES = ["context.wit", "sse.wit", "process.wit", "manifest.wit"] as const;
+
+const STARLINGMONKEY_WORLD_WIT = `/// Derived by rusm's host/toolchain/wit.ts from wit/ (WASI ${VENDORED_WASI}). Do not edit.
 package rusm:starlingmonkey;
+
+world ${STARLINGMONKEY_HANDLERS_WORLD} {
+  include ${STARLINGMONKEY_WORLD};
+  import rusm:guest/context@${RUSM_GUEST_VERSION};
+  import rusm:guest/sse@${RUSM_GUEST_VERSION};
+  import rusm:guest/process@${RUSM_GUEST_VERSION};
+  export rusm:guest/manifest@${RUSM_GUEST_VERSION};
+}
 
 world ${STARLINGMONKEY_WORLD} {
   import wasi:http/types@${STARLINGMONKEY_WASI};
@@ -66,7 +88,10 @@ export function httpGuestWitInputs(): Promise<string[]> {
 
 /** The files {@link deriveStarlingMonkeyWit} reads. */
 export function starlingMonkeyWitInputs(): string[] {
-  return STARLINGMONKEY_DEPS.map((pkg) => join(WIT_DEPS_DIR, pkg, "package.wit"));
+  return [
+    ...STARLINGMONKEY_DEPS.map((pkg) => join(WIT_DEPS_DIR, pkg, "package.wit")),
+    ...RUSM_GUEST_INTERFACES.map((file) => join(WIT_DIR, file)),
+  ];
 }
 
 /**
@@ -104,11 +129,13 @@ export function stripWorlds(wit: string): string {
  * Writes the WASI 0.2.10 WIT directory StarlingMonkey guests are componentized against:
  * `deps/{io,clocks,random,cli,http}/package.wit` from the vendored 0.2.12 copies with
  * `@0.2.12` turned into `@0.2.10` and every world removed (their includes pull in sockets and
- * filesystem), plus a root package whose world is {@link STARLINGMONKEY_WORLD}.
- * Interface-only packages merge with the engine's own 0.2.10 WIT.
+ * filesystem), `deps/rusm-guest/` with rusm:guest's interfaces (its worlds, which name 0.2.12,
+ * removed), plus a root package with the worlds {@link STARLINGMONKEY_WORLD} and
+ * {@link STARLINGMONKEY_HANDLERS_WORLD}. Interface-only packages merge with the engine's own
+ * 0.2.10 WIT.
  *
  * @param outDir absolute; replaced wholesale.
- * @returns `outDir`, to pass as `witPath` with `worldName: STARLINGMONKEY_WORLD`.
+ * @returns `outDir`, to pass as `witPath` with one of the two world names.
  */
 export async function deriveStarlingMonkeyWit(outDir: string): Promise<string> {
   await rm(outDir, { recursive: true, force: true });
@@ -117,6 +144,13 @@ export async function deriveStarlingMonkeyWit(outDir: string): Promise<string> {
     const derived = stripWorlds(source.replaceAll(`@${VENDORED_WASI}`, `@${STARLINGMONKEY_WASI}`));
     await mkdir(join(outDir, "deps", pkg), { recursive: true });
     await writeFile(join(outDir, "deps", pkg, "package.wit"), derived);
+  }
+  await mkdir(join(outDir, "deps", "rusm-guest"), { recursive: true });
+  // The package line alone: wit/worlds.wit's worlds name WASI 0.2.12.
+  const header = `package rusm:guest@${RUSM_GUEST_VERSION};\n`;
+  await writeFile(join(outDir, "deps", "rusm-guest", "package.wit"), header);
+  for (const file of RUSM_GUEST_INTERFACES) {
+    await copyFile(join(WIT_DIR, file), join(outDir, "deps", "rusm-guest", file));
   }
   await writeFile(join(outDir, "world.wit"), STARLINGMONKEY_WORLD_WIT);
   return outDir;

@@ -33,6 +33,8 @@ export interface IncomingRequestData {
 
 export interface HttpExchange {
   readonly request: IncomingRequestData;
+  /** True once a response head was sent (or an error answered). */
+  readonly responded: boolean;
   /** The request body. Called at most once per exchange. */
   requestBody(): RequestBodySource;
   /**

@@ -166,6 +166,8 @@ export class ResponseOutparam {
     if (param.#set) trap("response-outparam.set called twice");
     param.#set = true;
     const exchange = param.ctx.exchange;
+    // Already answered by rusm:guest/sse.open: this response is dropped (wit/sse.wit says so).
+    if (exchange.responded) return;
     if (response.tag === "err") {
       exchange.fail(`the component answered with error-code ${describeErrorCode(response.val)}`);
       return;

@@ -1,0 +1,58 @@
+/**
+ * ts-handlers: the seed's handler-module shape, `fn(Request, Params, Sse)`, in TypeScript.
+ * Routed as `module#function`; see README.md for what each handler is for.
+ */
+import type { Params, Sse } from "rusm/guest";
+
+function limit(request: Request): number {
+  const n = new URL(request.url).searchParams.get("n");
+  return n === null ? Infinity : Number(n);
+}
+
+export const api = {
+  /**
+   * `tick N` events: `?n=K` of them, else endless until the client goes away. `?pad=B`: a
+   * B-byte comment after each event (fills socket buffers fast in back-pressure tests).
+   */
+  feed(request: Request, _params: Params, sse: Sse): void {
+    const max = limit(request);
+    const pad = ".".repeat(Number(new URL(request.url).searchParams.get("pad") ?? 0));
+    let n = 0;
+    for (; n < max; n++) {
+      if (!sse.data(`tick ${n}`) || (pad !== "" && !sse.comment(pad))) {
+        console.log(`feed: sse.data returned false after ${n} events: client gone, stopping`);
+        return;
+      }
+    }
+  },
+
+  /** An HTTP action with params: `GET /users/:id` and `GET /users/:id/posts/:post`. */
+  user(_request: Request, params: Params): Response {
+    return Response.json({ id: params.get("id"), params: params.toJSON(), size: params.size });
+  },
+
+  /** Every field of the format: named events, multi-line data, id, retry, comments. */
+  fields(_request: Request, _params: Params, sse: Sse): void {
+    sse.comment("hello");
+    sse.event("greeting", "line one\nline two");
+    sse.data("with id", { id: "7" });
+    sse.send({ event: "config", data: "{}", id: "8", retry: 2500 });
+  },
+
+  /** Three events, then an exception: the body must end truncated and the exit be `trap`. */
+  boom(_request: Request, _params: Params, sse: Sse): void {
+    for (let n = 0; n < 3; n++) sse.data(`tick ${n}`);
+    throw new Error("boom after 3 events");
+  },
+
+  /** An async HTTP action. */
+  async later(request: Request, params: Params): Promise<Response> {
+    const body = await request.text();
+    return new Response(`later ${params.get("what")}: ${body.length} bytes\n`);
+  },
+
+  /** Throws before answering: 500 and `trap`. */
+  fails(_request: Request, _params: Params): Response {
+    throw new TypeError("fails before responding");
+  },
+};

@@ -1,0 +1,3 @@
+export async function newCommand(_dir: string): Promise<number> {
+  return 0;
+}

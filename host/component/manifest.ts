@@ -1,0 +1,137 @@
+/**
+ * @module component/manifest
+ * Reads a handler-module component's `rusm:guest/manifest` export once at load: which
+ * handler modules it exports, and whether each handler is an HTTP or an SSE action
+ * (wit/manifest.wit).
+ *
+ * The manifest is read from a throwaway instance that serves no request: its host calls see a
+ * {@link LoadContext} (no request, nothing to park on) and its memory is not reused.
+ */
+import { z } from "zod";
+import { addRusmGuestImports, type GuestContext } from "../rusm-guest/index.ts";
+import {
+  createImports,
+  type FieldEntry,
+  type HttpExchange,
+  type IncomingRequestData,
+} from "../wasi/index.ts";
+import type { ByteChannel } from "../stream/channel.ts";
+
+/** WIT: `enum kind` */
+export type HandlerKind = "http" | "sse";
+
+/** WIT: `record handler` */
+export interface HandlerInfo {
+  readonly name: string;
+  readonly kind: HandlerKind;
+}
+
+/** WIT: `record handler-module` */
+export interface HandlerModule {
+  readonly name: string;
+  readonly handlers: readonly HandlerInfo[];
+}
+
+/** Module and function names, as route targets spell them (`api#feed`). */
+export const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+const name = z.string().regex(HANDLER_NAME, {
+  error: `a name of a letter, then letters, digits, "_" or "-"`,
+});
+const manifestSchema = z.array(
+  z.object({
+    name,
+    handlers: z.array(z.object({ name, kind: z.enum(["http", "sse"]) })),
+  }),
+);
+
+/**
+ * Checks what `modules()` returned: names routable, no module or handler twice.
+ * @returns an error message, or the modules.
+ */
+export function parseManifest(raw: unknown):
+  | { ok: true; modules: HandlerModule[] }
+  | {
+      ok: false;
+      reason: string;
+    } {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `${issue.path.join(".") || "(root)"}: ${issue.message}` };
+  }
+  const seen = new Set<string>();
+  for (const module of parsed.data) {
+    if (seen.has(module.name)) return { ok: false, reason: `module "${module.name}" listed twice` };
+    seen.add(module.name);
+    const fns = new Set<string>();
+    for (const handler of module.handlers) {
+      if (fns.has(handler.name)) {
+        return { ok: false, reason: `handler "${module.name}#${handler.name}" listed twice` };
+      }
+      fns.add(handler.name);
+    }
+  }
+  return { ok: true, modules: parsed.data };
+}
+
+function noRequest(): never {
+  throw new Error("the manifest instance serves no request");
+}
+
+const NO_REQUEST: IncomingRequestData = {
+  method: "GET",
+  pathWithQuery: "/",
+  scheme: "http",
+  authority: undefined,
+  headers: [] as FieldEntry[],
+};
+
+/** The context of the load-time instance: no request, no target, no parking. */
+export class LoadContext implements GuestContext {
+  readonly pid = 0;
+  readonly target = null;
+  readonly bodyBufferBytes = 1;
+  readonly exchange: HttpExchange = {
+    request: NO_REQUEST,
+    responded: false,
+    requestBody: noRequest,
+    respond: (_status: number, _headers: FieldEntry[], _body: ByteChannel) => noRequest(),
+    fail: noRequest,
+    onBodyBytes: () => undefined,
+  };
+  /** What the instance printed, for the error when the manifest fails. */
+  output = "";
+  readonly #decoder = new TextDecoder();
+
+  park<T>(): Promise<T> {
+    return Promise.reject(new Error("the manifest export must not block"));
+  }
+
+  resume(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  own(): () => void {
+    return () => undefined;
+  }
+
+  stdout(bytes: Uint8Array): void {
+    this.output += this.#decoder.decode(bytes, { stream: true });
+  }
+
+  stderr(bytes: Uint8Array): void {
+    this.stdout(bytes);
+  }
+
+  exit(ok: boolean): never {
+    throw new Error(`the manifest instance called exit(${ok ? "ok" : "err"})`);
+  }
+
+  /** The import object of the load-time instance. */
+  imports(): Record<string, object> {
+    const imports = createImports(this);
+    addRusmGuestImports(imports, this);
+    return imports;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * @module rusm-guest/sse
+ * `rusm:guest/sse@0.1.0`: a text/event-stream response written event by event
+ * (wit/sse.wit). The events go through the same bounded {@link ByteChannel} as a wasi:http
+ * body: a write that does not fit parks the process until the socket drains.
+ */
+import { ByteChannel, ChannelClosed } from "../stream/channel.ts";
+import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse/event.ts";
+import { trap } from "../wasi/errors.ts";
+import type { WasiContext } from "../wasi/index.ts";
+
+const HEAD: Array<[string, Uint8Array]> = [
+  ["content-type", new TextEncoder().encode("text/event-stream")],
+  ["cache-control", new TextEncoder().encode("no-cache")],
+];
+
+const encoder = new TextEncoder();
+
+/** WIT: `record event` as jco lifts it (`option` fields are `undefined` when none). */
+interface WitEvent {
+  name?: string | undefined;
+  data: string;
+  id?: string | undefined;
+  retry?: number | undefined;
+}
+
+/** WIT: `resource event-stream` */
+export class EventStream {
+  readonly #ctx: WasiContext;
+  readonly #channel: ByteChannel;
+
+  /** Host-only constructor: made by `open`. */
+  constructor(ctx: WasiContext, channel: ByteChannel) {
+    this.#ctx = ctx;
+    this.#channel = channel;
+  }
+
+  /** WIT: `data: func(data: string) -> bool;` Parks while the channel is full. */
+  data(data: string): Promise<boolean> {
+    return this.#write(() => formatEvent({ data }));
+  }
+
+  /** WIT: `event: func(name: string, data: string) -> bool;` Traps: a line break in `name`. */
+  event(name: string, data: string): Promise<boolean> {
+    return this.#write(() => formatEvent({ name, data }));
+  }
+
+  /** WIT: `send: func(ev: event) -> bool;` Traps: a line break in the name or id. */
+  send(ev: WitEvent): Promise<boolean> {
+    const event: SseEvent = { name: ev.name, data: ev.data, id: ev.id, retry: ev.retry };
+    return this.#write(() => formatEvent(event));
+  }
+
+  /** WIT: `comment: func(text: string) -> bool;` */
+  comment(text: string): Promise<boolean> {
+    return this.#write(() => formatComment(text));
+  }
+
+  /** WIT: `finish: func();` Idempotent; a finished stream's writes return false. */
+  finish(): void {
+    if (!this.#channel.ended) this.#channel.finish();
+  }
+
+  /**
+   * Writes the formatted bytes, in permit-sized pieces, parking while the channel is full.
+   * Returns false as soon as the channel is closed (client gone) or ended (finished).
+   */
+  async #write(format: () => string): Promise<boolean> {
+    let text: string;
+    try {
+      text = format();
+    } catch (err) {
+      if (err instanceof SseFieldError) trap(err.message);
+      throw err;
+    }
+    let bytes = encoder.encode(text);
+    let parked = false;
+    try {
+      while (bytes.length > 0) {
+        const permit = this.#channel.permit();
+        if (permit === 0) {
+          parked = true;
+          await this.#ctx.park(this.#channel.ready());
+          continue;
+        }
+        // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding.
+        this.#channel.write(bytes.subarray(0, permit));
+        bytes = bytes.subarray(permit);
+      }
+    } catch (err) {
+      if (err instanceof ChannelClosed) return false;
+      throw err;
+    }
+    // A guest that never has to wait still yields to the event loop every slice.
+    if (!parked) await this.#ctx.resume();
+    return true;
+  }
+}
+
+/** The per-process `rusm:guest/sse` import. */
+export function sse(ctx: WasiContext): object {
+  return {
+    EventStream,
+    /**
+     * WIT: `open: func() -> event-stream;` Sends the head (200, text/event-stream).
+     * Traps: when the process has already responded.
+     */
+    open(): EventStream {
+      if (ctx.exchange.responded) trap("sse.open: the process has already responded");
+      const channel = new ByteChannel(ctx.bodyBufferBytes, (n) => ctx.exchange.onBodyBytes(n));
+      ctx.exchange.respond(200, HEAD, channel);
+      return new EventStream(ctx, channel);
+    },
+  };
+}

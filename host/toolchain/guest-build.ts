@@ -1,0 +1,298 @@
+/**
+ * @module toolchain/guest-build
+ * `rusm build <entry.ts|.js> -o <out.wasm>`: a TypeScript/JavaScript guest to a component,
+ * with none of the toolchain's workarounds showing.
+ *
+ * 1. esbuild bundles the entry (its errors point at the author's file:line:column) and says
+ *    what it exports: a default `handle` (the plain wasi:http shape), handler modules, or both.
+ * 2. A generated entry wraps it with the SDK runtime (guest/runtime.ts), which serves the
+ *    fetch event and answers the `rusm:guest/manifest` export.
+ * 3. componentize-js (StarlingMonkey) builds it against the derived WASI 0.2.10 `handlers`
+ *    world (toolchain/wit.ts), in a child process so progress can be printed
+ *    (toolchain/componentize-child.ts), with preview2-shim's preopens set (toolchain/preopens.ts).
+ *
+ * The result is cached by content: the bundle, the WIT, the tool versions and the recipe.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { SourceMap, type SourceMapPayload } from "node:module";
+import { tmpdir } from "node:os";
+import { basename, dirname, extname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type BuildFailure, type Message } from "esbuild";
+import { RusmError, type SourceLocation } from "../errors.ts";
+import { ERROR_MARKER, type ComponentizeJob } from "./componentize-job.ts";
+import { RECIPE_VERSION, toolVersions } from "./versions.ts";
+import {
+  deriveStarlingMonkeyWit,
+  STARLINGMONKEY_HANDLERS_WORLD,
+  starlingMonkeyWitInputs,
+} from "./wit.ts";
+
+/** The SDK runtime the generated entry imports. */
+const RUNTIME = fileURLToPath(new URL("../../guest/runtime.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./componentize-child.ts", import.meta.url));
+const ENTRY_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+/** The bundle's name inside the component (it shows in StarlingMonkey's stack traces). */
+const BUNDLE_NAME = "guest.js";
+
+export interface GuestBuildOptions {
+  /** Absolute path of the entry module. */
+  entry: string;
+  /** Absolute path of the component to write. */
+  out: string;
+  /** Where built components are cached (`<cacheDir>/builds/`); null: no cache. */
+  cacheDir: string | null;
+  progress?: ((line: string) => void) | undefined;
+}
+
+/** What the entry exports, as the build saw it. */
+export interface GuestShape {
+  /** `export default` a handle(request) function: routable by component name. */
+  plain: boolean;
+  /** The other exports: handler modules, if they hold functions (checked at snapshot time). */
+  exports: string[];
+}
+
+export interface GuestBuildResult {
+  shape: GuestShape;
+  bytes: number;
+  cached: boolean;
+  ms: number;
+}
+
+function isBuildFailure(err: unknown): err is BuildFailure {
+  return err instanceof Error && Array.isArray((err as Partial<BuildFailure>).errors);
+}
+
+function invalid(message: string, where?: SourceLocation, hint?: string, cause?: unknown) {
+  return new RusmError("RUSM_GUEST_BUILD", message, { where, hint, cause });
+}
+
+function fromEsbuild(entry: string, err: unknown): RusmError {
+  if (!isBuildFailure(err)) return invalid(`${entry}: cannot bundle: ${String(err)}`);
+  const first: Message | undefined = err.errors[0];
+  const loc = first?.location;
+  const where = loc
+    ? { file: join(process.cwd(), loc.file), line: loc.line, column: loc.column + 1 }
+    : undefined;
+  const more = err.errors.length > 1 ? ` (and ${err.errors.length - 1} more)` : "";
+  return invalid(
+    `cannot bundle the guest: ${first?.text ?? err.message}${more}`,
+    where,
+    undefined,
+    err,
+  );
+}
+
+/** Pass 1: the author's entry alone, for its errors and its export names. */
+async function inspectEntry(entry: string): Promise<GuestShape> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      mainFields: ["module", "main"],
+      external: ["rusm:*", "wasi:*"],
+      write: false,
+      outfile: join(tmpdir(), "rusm-inspect.js"),
+      metafile: true,
+      logLevel: "silent",
+    });
+    const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+    const exports = output?.exports ?? [];
+    return { plain: exports.includes("default"), exports: exports.filter((e) => e !== "default") };
+  } catch (err) {
+    throw fromEsbuild(entry, err);
+  }
+}
+
+interface Bundle {
+  code: string;
+  map: SourceMap;
+}
+
+/** Pass 2: the generated entry (runtime + the author's module) as one ES module + source map. */
+async function bundleWithRuntime(entry: string, outDir: string): Promise<Bundle> {
+  const contents = [
+    `import * as entry from ${JSON.stringify(entry)};`,
+    `import { serve } from ${JSON.stringify(RUNTIME)};`,
+    `export const manifest = serve(entry, ${JSON.stringify(basename(entry))});`,
+    "",
+  ].join("\n");
+  try {
+    const result = await build({
+      stdin: { contents, resolveDir: dirname(entry), sourcefile: "rusm-entry.js", loader: "js" },
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      mainFields: ["module", "main"],
+      external: ["rusm:*", "wasi:*"],
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: join(outDir, BUNDLE_NAME),
+      write: false,
+      logLevel: "silent",
+    });
+    const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+    const mapText = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
+    const payload = JSON.parse(mapText) as SourceMapPayload;
+    // Sources are relative to the bundle's directory: make them absolute.
+    payload.sources = payload.sources.map((s) => join(outDir, s));
+    return { code, map: new SourceMap(payload) };
+  } catch (err) {
+    throw fromEsbuild(entry, err);
+  }
+}
+
+/** Rewrites `guest.js:LINE:COL` in StarlingMonkey's messages to the author's file:line:col. */
+export function mapBundlePositions(text: string, map: SourceMap): string {
+  return text.replace(
+    /(?:[\w./-]*\/)?guest\.js:(\d+):(\d+)/g,
+    (whole, line: string, col: string) => {
+      const origin = map.findOrigin(Number(line), Number(col));
+      if (!("fileName" in origin)) return whole;
+      const file = origin.fileName.startsWith("file://")
+        ? fileURLToPath(origin.fileName)
+        : origin.fileName;
+      const shown = relative(process.cwd(), file);
+      return `${shown.startsWith("..") ? file : shown}:${origin.lineNumber}:${origin.columnNumber}`;
+    },
+  );
+}
+
+async function cacheKey(bundle: string, wit: string[]): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`rusm-build recipe ${RECIPE_VERSION}\n${JSON.stringify(await toolVersions())}\n`);
+  for (const file of wit) hash.update(`${file}\n`).update(await readFile(file));
+  return hash.update(bundle).digest("hex");
+}
+
+function runChild(job: ComponentizeJob, jobPath: string, progress: (line: string) => void) {
+  return new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+    const child = spawn(process.execPath, [CHILD, jobPath], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stdout.on("data", () => undefined);
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const started = performance.now();
+    const ticker = setInterval(() => {
+      const s = ((performance.now() - started) / 1000).toFixed(0);
+      progress(`  …still componentizing (${s} s)`);
+    }, 5000);
+    child.once("error", (err) => {
+      clearInterval(ticker);
+      fail(err);
+    });
+    child.once("close", (code) => {
+      clearInterval(ticker);
+      done({ code, stderr });
+    });
+  });
+}
+
+function childError(stderr: string): string {
+  const line = stderr
+    .split("\n")
+    .reverse()
+    .find((l) => l.includes(ERROR_MARKER));
+  if (line === undefined) return stderr.trim() || "componentize-js exited without a message";
+  return (JSON.parse(line) as Record<string, string>)[ERROR_MARKER] ?? line;
+}
+
+function explain(message: string, map: SourceMap, entry: string): RusmError {
+  const mapped = mapBundlePositions(message, map);
+  const own = /rusm: (.*)/.exec(mapped)?.[1];
+  if (own !== undefined) return invalid(`${relative(process.cwd(), entry) || entry}: ${own}`);
+  const where = /Exception while evaluating top-level script\n(.*)/.exec(mapped)?.[1];
+  if (where !== undefined) {
+    return invalid(
+      `the guest threw while its top level ran at build time: ${where}`,
+      undefined,
+      "the top level runs once, when the component is built: move request work into the handlers",
+    );
+  }
+  return invalid(`componentize-js failed: ${mapped}`);
+}
+
+async function writeAtomically(out: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, out);
+}
+
+/**
+ * Builds the guest at `options.entry` into `options.out`.
+ *
+ * Errors: `RUSM_FILE_NOT_FOUND` (no entry), `RUSM_GUEST_BUILD` (a bundle error at the author's
+ * file:line:column, an entry with no handler, an exception at the top level, a componentize
+ * failure).
+ */
+export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuildResult> {
+  const { entry, out, cacheDir } = options;
+  const progress = options.progress ?? (() => undefined);
+  const started = performance.now();
+  const info = await stat(entry).catch(() => null);
+  if (info === null || !info.isFile()) {
+    throw new RusmError("RUSM_FILE_NOT_FOUND", `no guest entry at ${entry}`, {
+      hint: "give the path of the guest's .ts or .js entry module",
+    });
+  }
+  if (!ENTRY_EXTENSIONS.has(extname(entry))) {
+    throw invalid(
+      `${entry} is not a TypeScript or JavaScript module`,
+      undefined,
+      "the entry must end in .ts, .mts, .js or .mjs",
+    );
+  }
+  progress(`bundling ${relative(process.cwd(), entry) || entry}…`);
+  const shape = await inspectEntry(entry);
+  if (!shape.plain && shape.exports.length === 0) {
+    throw invalid(
+      `${relative(process.cwd(), entry) || entry} exports nothing rusm can serve`,
+      { file: entry, line: 1, column: 1 },
+      "add `export default function handle(request: Request): Response`, or handler modules such as `export const api = { feed(req, params, sse) { ... } }`",
+    );
+  }
+  const work = await mkdtemp(join(tmpdir(), "rusm-build-"));
+  try {
+    const bundle = await bundleWithRuntime(entry, work);
+    const key = await cacheKey(bundle.code, starlingMonkeyWitInputs());
+    const cached = cacheDir === null ? null : join(cacheDir, "builds", `${key}.wasm`);
+    if (
+      cached !== null &&
+      (await stat(cached).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await mkdir(dirname(out), { recursive: true });
+      await copyFile(cached, out);
+      const bytes = (await stat(out)).size;
+      return { shape, bytes, cached: true, ms: performance.now() - started };
+    }
+    progress("componentizing with StarlingMonkey (componentize-js): 10-40 s, ~0.9 GB of memory…");
+    const witPath = await deriveStarlingMonkeyWit(join(work, "wit"));
+    const job: ComponentizeJob = {
+      sourcePath: join(work, BUNDLE_NAME),
+      witPath,
+      worldName: STARLINGMONKEY_HANDLERS_WORLD,
+      outPath: join(work, "component.wasm"),
+    };
+    await writeFile(job.sourcePath, bundle.code);
+    const jobPath = join(work, "job.json");
+    await writeFile(jobPath, JSON.stringify(job));
+    const { code, stderr } = await runChild(job, jobPath, progress);
+    if (code !== 0) throw explain(childError(stderr), bundle.map, entry);
+    const component = await readFile(job.outPath);
+    if (cached !== null) await writeAtomically(cached, component);
+    await writeAtomically(out, component);
+    return { shape, bytes: component.length, cached: false, ms: performance.now() - started };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * TypeScript guests built as `rusm build` builds them (issue 3), through a real `rusm serve`:
+ *
+ * - ts-handlers, the handler-module shape `fn(Request, Params, Sse)`, routed as
+ *   `module#function` with params from the route pattern;
+ * - ts-plain-feed, the plain wasi:http shape (a default `handle` returning a ReadableStream),
+ *   routed by component name.
+ *
+ * Each shape: a finite feed (exact body, clean end, exit `normal`), an endless one (an
+ * EventSource, then a disconnect: the process count returns to baseline, exit `disconnected`,
+ * so the guest's loop ended by itself: `sse.data` returned false), and an exception mid-stream
+ * (a truncated body, exit `trap`, the error logged). Plus back-pressure on `sse.data`: a
+ * stalled reader parks the process (bounded buffers, idle CPU).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request } from "undici";
+import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { openFeed, readBody, ticks } from "./helpers/clients.ts";
+import { RawHttp, sseData } from "./helpers/raw-http.ts";
+import {
+  IDLE_CPU_MS_PER_S,
+  cpuOver,
+  exitLogs,
+  expectExits,
+  untilNoProcesses,
+  untilStalled,
+} from "./helpers/exits.ts";
+
+const BODY_BUFFER_KB = 16;
+
+const TOML = routes(`
+[components]
+# StarlingMonkey's engine needs ~10 MB at rest and grows in large steps.
+handlers = { path = "${guest("ts-handlers")}", max-memory-mb = 128, body-buffer-kb = ${BODY_BUFFER_KB} }
+plain = { path = "${guest("ts-plain-feed")}", max-memory-mb = 128 }
+
+[serve.routes]
+"GET /feed" = "api#feed"
+"GET /users/:id" = "api#user"
+"GET /users/:id/posts/:post" = "api#user"
+"GET /fields" = "api#fields"
+"GET /boom" = "api#boom"
+"POST /later/:what" = "api#later"
+"GET /fails" = "api#fails"
+"GET /by-name" = "handlers"
+"GET /ticks" = "plain"
+`);
+
+const events = (n: number, from = 0): string =>
+  ticks(n, from)
+    .map((t) => `data: ${t}\n\n`)
+    .join("");
+
+describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (ts-plain-feed)", () => {
+  let rusm: Rusm;
+  beforeAll(async () => {
+    rusm = await startRusm(TOML);
+  });
+  afterAll(async () => {
+    expect(await rusm.stop()).toBe(0);
+  });
+
+  describe("handler modules: api#…", () => {
+    it("finite SSE action (?n=5): five events, a clean end, the SSE head, exit normal", async () => {
+      const before = await rusm.exits();
+      const res = await fetch(`${rusm.url}/feed?n=5`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/event-stream");
+      expect(res.headers.get("cache-control")).toBe("no-cache");
+      // text() resolves only on a clean end (the chunked body's last chunk arrived).
+      expect(await res.text()).toBe(events(5));
+      await expectExits(rusm, before, { normal: 1 });
+      await untilNoProcesses(rusm);
+    });
+
+    it("endless SSE action: >= 20 events; on disconnect sse.data returns false and the loop ends", async () => {
+      const before = await rusm.exits();
+      const feed = openFeed(`${rusm.url}/feed`);
+      try {
+        await rusm.until("20 events", () => feed.events.length >= 20);
+        expect(await rusm.metric("rusm_processes")).toBe(1);
+      } finally {
+        feed.close();
+      }
+      expect(feed.errors, "no reconnect").toBe(0);
+      expect(feed.events).toEqual(ticks(feed.events.length));
+      // `disconnected` is a normal return after the client left; a loop that never saw false
+      // would be killed after the disconnect grace (`killed`).
+      await expectExits(rusm, before, { disconnected: 1 });
+      await untilNoProcesses(rusm);
+      const said = rusm.logs().filter((l) => l.stream === "stdout" && l.component === "handlers");
+      expect(said.map((l) => l.msg)).toContainEqual(
+        expect.stringMatching(/^feed: sse\.data returned false after \d+ events: client gone/),
+      );
+    });
+
+    it("back-pressure: a stalled reader parks the action in sse.data (bounded, idle CPU), then it resumes", async () => {
+      const before = await rusm.exits();
+      const client = await RawHttp.get(rusm.url, "/feed?pad=4096");
+      try {
+        await client.until("the response head", (c) => c.head() !== null);
+        client.pause();
+        const stalledAt = await untilStalled(rusm);
+        expect(await rusm.metric("rusm_processes")).toBe(1);
+        expect(await rusm.metric("rusm_body_buffered_bytes")).toBeLessThanOrEqual(
+          BODY_BUFFER_KB * 1024 + 64 * 1024 + BODY_BUFFER_KB * 1024,
+        );
+        expect(await cpuOver(rusm, 1000)).toBeLessThan(IDLE_CPU_MS_PER_S);
+        client.resume();
+        await client.until(
+          "bytes written after the stall arrive",
+          (c) => c.body().data.length > stalledAt,
+          30_000,
+        );
+        const got = sseData(client.body().data);
+        expect(got).toEqual(ticks(got.length));
+      } finally {
+        client.destroy();
+      }
+      await expectExits(rusm, before, { disconnected: 1 });
+      await untilNoProcesses(rusm);
+    });
+
+    it("params come from the route pattern (percent-decoded, in pattern order)", async () => {
+      const one = await fetch(`${rusm.url}/users/42`);
+      expect(one.status).toBe(200);
+      expect(await one.json()).toEqual({ id: "42", params: { id: "42" }, size: 1 });
+      const two = await fetch(`${rusm.url}/users/a%20b/posts/7`);
+      expect(await two.json()).toEqual({
+        id: "a b",
+        params: { id: "a b", post: "7" },
+        size: 2,
+      });
+    });
+
+    it("every SSE field: event, comment, multi-line data, id, retry", async () => {
+      const res = await fetch(`${rusm.url}/fields`);
+      expect(await res.text()).toBe(
+        ": hello\n" +
+          "event: greeting\ndata: line one\ndata: line two\n\n" +
+          "id: 7\ndata: with id\n\n" +
+          "event: config\nid: 8\nretry: 2500\ndata: {}\n\n",
+      );
+    });
+
+    it("an async HTTP action reads the request body", async () => {
+      const res = await request(`${rusm.url}/later/soon`, { method: "POST", body: "12345" });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe("later soon: 5 bytes\n");
+    });
+
+    it("an exception mid-stream: truncated body (3 events), exit trap, the error logged", async () => {
+      const before = await rusm.exits();
+      const read = await readBody(`${rusm.url}/boom`);
+      expect(read.status).toBe(200);
+      expect(read.text).toBe(events(3));
+      expect(read.error, "the chunked body must end without its last chunk").not.toBeNull();
+      await expectExits(rusm, before, { trap: 1 });
+      const logged = exitLogs(rusm, { component: "handlers", reason: "trap" });
+      expect(logged.map((l) => l.detail)).toContainEqual(
+        expect.stringContaining("api#boom threw Error: boom after 3 events"),
+      );
+      await untilNoProcesses(rusm);
+    });
+
+    it("an exception before responding: 500 naming the process, exit trap", async () => {
+      const before = await rusm.exits();
+      const res = await fetch(`${rusm.url}/fails`);
+      expect(res.status).toBe(500);
+      expect(await res.text()).toMatch(/the component ended \(trap\) before responding/);
+      await expectExits(rusm, before, { trap: 1 });
+      const logged = exitLogs(rusm, { component: "handlers", reason: "trap" });
+      expect(logged.map((l) => l.detail)).toContainEqual(
+        expect.stringContaining("api#fails threw TypeError: fails before responding"),
+      );
+    });
+
+    it("routed by component name, a modules-only component says to route a handler (500, trap)", async () => {
+      const before = await rusm.exits();
+      const res = await fetch(`${rusm.url}/by-name`);
+      expect(res.status).toBe(500);
+      await expectExits(rusm, before, { trap: 1 });
+      const logged = exitLogs(rusm, { component: "handlers", reason: "trap" });
+      expect(logged.map((l) => l.detail)).toContainEqual(
+        expect.stringContaining("route one of its handlers instead: api#feed, api#user"),
+      );
+    });
+  });
+
+  describe("the plain shape: export default function handle(request)", () => {
+    it("finite (?n=5, the controller closes): five events, a clean end, exit normal", async () => {
+      const before = await rusm.exits();
+      const res = await fetch(`${rusm.url}/ticks?n=5`);
+      expect(res.headers.get("content-type")).toBe("text/event-stream");
+      expect(await res.text()).toBe(events(5));
+      await expectExits(rusm, before, { normal: 1 });
+    });
+
+    it("endless: an EventSource gets >= 20 events; a disconnect ends the pulls", async () => {
+      const before = await rusm.exits();
+      const feed = openFeed(`${rusm.url}/ticks`);
+      try {
+        await rusm.until("20 events", () => feed.events.length >= 20);
+      } finally {
+        feed.close();
+      }
+      expect(feed.events).toEqual(ticks(feed.events.length));
+      await expectExits(rusm, before, { disconnected: 1 });
+      await untilNoProcesses(rusm);
+    });
+
+    it("an exception in pull (?fail=3): truncated body, exit trap, the error logged", async () => {
+      const before = await rusm.exits();
+      const read = await readBody(`${rusm.url}/ticks?fail=3`);
+      expect(read.status).toBe(200);
+      // What the guest enqueued before the throw may or may not have been written; never more.
+      expect(events(3).startsWith(read.text)).toBe(true);
+      expect(read.error, "the chunked body must end without its last chunk").not.toBeNull();
+      await expectExits(rusm, before, { trap: 1 });
+      const logged = exitLogs(rusm, { component: "plain", reason: "trap" });
+      expect(logged.map((l) => l.detail)).toContainEqual(
+        expect.stringContaining("a ReadableStream's pull threw Error: pull failed at event 3"),
+      );
+      await untilNoProcesses(rusm);
+    });
+  });
+});
