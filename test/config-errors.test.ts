@@ -6,6 +6,10 @@
  * component file, a core module and a text file where a component should be, a component that
  * does not export wasi:http/incoming-handler (fixture-no-http), a missing routes.toml and a
  * TOML syntax error. The guest fixtures are fixture-core-module and fixture-no-http.
+ *
+ * Handler routes (issue 3): a `module#function` that no component exports (unknown module,
+ * unknown function), a module exported by two components, and a malformed target. They use
+ * ts-handlers, whose manifest exports module `api`.
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -77,6 +81,34 @@ const CASES: Case[] = [
     code: "RUSM_COMPONENT_NOT_HTTP",
     line: 4,
     mentions: ['component "cli"', "wasi:http/incoming-handler", "wasi:cli/run"],
+  },
+  {
+    name: "a handler route to a module no component exports",
+    toml: `${HEAD}[components]\nhandlers = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }\n[serve.routes]\n"GET /feed" = "api#feed"\n"GET /news" = "news#feed"\n`,
+    code: "RUSM_CONFIG_INVALID",
+    line: 7,
+    mentions: ['"news#feed"', 'no component exports a module "news"', "api (handlers)"],
+  },
+  {
+    name: "a handler route to a function the module does not have",
+    toml: `${HEAD}[components]\nhandlers = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }\n[serve.routes]\n"GET /x" = "api#nope"\n`,
+    code: "RUSM_CONFIG_INVALID",
+    line: 6,
+    mentions: ['"api#nope"', 'has no function "nope"', "feed, user"],
+  },
+  {
+    name: "a handler module exported by two components",
+    toml: `${HEAD}[components]\none = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }\ntwo = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }\n[serve.routes]\n"GET /feed" = "api#feed"\n`,
+    code: "RUSM_CONFIG_INVALID",
+    line: 5,
+    mentions: ['handler module "api" is exported by two components', '"one" (line 4)', '"two"'],
+  },
+  {
+    name: "a malformed handler target",
+    toml: `${HEAD}[components]\nhandlers = "${guest("ts-handlers")}"\n[serve.routes]\n"GET /x" = "api#"\n`,
+    code: "RUSM_CONFIG_INVALID",
+    line: 6,
+    mentions: ['"api#" is not a handler', "module#function"],
   },
   {
     name: "a TOML syntax error (unterminated string)",

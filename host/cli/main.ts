@@ -11,7 +11,8 @@ import { VERSION } from "./version.ts";
 export const USAGE = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)
 
 Usage:
-  rusm serve <routes.toml> [--cache-dir DIR]   serve the components and routes in routes.toml
+  rusm serve <routes.toml> [--listen HOST:PORT] [--cache-dir DIR]
+                                               serve the components and routes in routes.toml
   rusm build <entry.ts|.js> -o <out.wasm>      build a TypeScript/JavaScript guest into a component
   rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
         version: { type: "boolean", short: "V" },
         "cache-dir": { type: "string" },
         out: { type: "string", short: "o" },
+        listen: { type: "string" },
       },
     });
     if (values.version === true) {
@@ -62,7 +64,10 @@ export async function main(argv: string[]): Promise<number> {
           throw usage("serve takes exactly one argument: the path to routes.toml");
         // Imported on demand: --help and --version need none of the server.
         const { serveCommand } = await import("./serve.ts");
-        return await serveCommand(rest[0]!, { cacheDir: values["cache-dir"] });
+        return await serveCommand(rest[0]!, {
+          cacheDir: values["cache-dir"],
+          listen: values.listen,
+        });
       }
       case "build": {
         if (rest.length !== 1)

@@ -6,11 +6,15 @@
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
 import { loadConfig } from "../config/index.ts";
+import { parseListen } from "../config/listen.ts";
+import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { startServer } from "../server/index.ts";
 
 export interface ServeFlags {
   cacheDir?: string | undefined;
+  /** Overrides `[serve] listen` (tests and scripts use `127.0.0.1:0`). */
+  listen?: string | undefined;
 }
 
 /** Runs the server until a signal; resolves to the exit status. */
@@ -22,15 +26,28 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
     process.once("SIGTERM", done);
   });
   const config = await loadConfig(resolve(configPath));
+  if (flags.listen !== undefined) {
+    const parsed = parseListen(flags.listen);
+    if (!parsed.ok) {
+      throw new RusmError("RUSM_USAGE", `--listen ${flags.listen}: ${parsed.reason}`, {
+        hint: "give host:port, e.g. --listen 127.0.0.1:0 for a free port",
+      });
+    }
+    config.serve.listen = parsed.listen;
+  }
   const log = createLogger();
   const server = await startServer(config, {
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
     log,
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
   });
-  process.stdout.write(`rusm listening on ${server.url}\n`);
-  if (server.adminUrl !== null)
-    process.stdout.write(`rusm admin listening on ${server.adminUrl} (GET /metrics)\n`);
+  // One write: a reader sees both addresses at once.
+  process.stdout.write(
+    `rusm listening on ${server.url}\n` +
+      (server.adminUrl === null
+        ? ""
+        : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
+  );
 
   log.info({ signal: await signal, live: server.registry.size }, "shutting down");
   await server.close();

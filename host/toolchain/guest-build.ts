@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
-import { basename, dirname, extname, join, relative } from "node:path";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { RusmError, type SourceLocation } from "../errors.ts";
@@ -207,11 +207,17 @@ function explain(message: string, map: SourceMap, entry: string): RusmError {
   const mapped = mapBundlePositions(message, map);
   const own = /rusm: (.*)/.exec(mapped)?.[1];
   if (own !== undefined) return invalid(`${relative(process.cwd(), entry) || entry}: ${own}`);
-  const where = /Exception while evaluating top-level script\n(.*)/.exec(mapped)?.[1];
-  if (where !== undefined) {
+  const thrown = /Exception while evaluating top-level script\n(.*)/.exec(mapped)?.[1];
+  if (thrown !== undefined) {
+    // StarlingMonkey prints `file:line:col Error: message`; the position is mapped already.
+    const at = /^(.+?):(\d+):(\d+) (.*)$/.exec(thrown);
+    const where =
+      at === null
+        ? undefined
+        : { file: resolve(at[1]!), line: Number(at[2]), column: Number(at[3]) };
     return invalid(
-      `the guest threw while its top level ran at build time: ${where}`,
-      undefined,
+      `the guest threw while its top level ran at build time: ${at?.[4] ?? thrown}`,
+      where,
       "the top level runs once, when the component is built: move request work into the handlers",
     );
   }
