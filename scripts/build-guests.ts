@@ -52,9 +52,12 @@ const OUT_DIR = join(ROOT, "build", "guests");
 const STARLINGMONKEY_WIT_DIR = join(ROOT, "build", "wit-0.2.10");
 const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
 /** The SDK runtime `guest.ts` guests are bundled with, and the build recipe itself. */
-const SDK_FILES = ["guest/runtime.ts", "guest/index.ts", "host/toolchain/guest-build.ts"].map((f) =>
-  join(ROOT, f),
-);
+const SDK_FILES = [
+  "guest/runtime.ts",
+  "guest/index.ts",
+  "host/toolchain/guest-build.ts",
+  "host/component/source-map.ts",
+].map((f) => join(ROOT, f));
 
 type GuestKind = "wat" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world";
 

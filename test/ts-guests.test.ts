@@ -12,9 +12,11 @@
  * (a truncated body, exit `trap`, the error logged). Plus back-pressure on `sse.data`: a
  * stalled reader parks the process (bounded buffers, idle CPU).
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { ROOT, guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
 import { openFeed, readBody, ticks } from "./helpers/clients.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
 import {
@@ -45,6 +47,15 @@ plain = { path = "${guest("ts-plain-feed")}", max-memory-mb = 128 }
 "GET /by-name" = "handlers"
 "GET /ticks" = "plain"
 `);
+
+/** `guests/<name>/guest.ts:LINE:COL` of the first occurrence of `text`, as crash logs show it. */
+async function sourcePosition(name: string, text: string): Promise<string> {
+  const file = join("guests", name, "guest.ts");
+  const lines = (await readFile(join(ROOT, file), "utf8")).split("\n");
+  const line = lines.findIndex((l) => l.includes(text));
+  expect(line, `${text} in ${file}`).toBeGreaterThanOrEqual(0);
+  return `${file}:${line + 1}:${lines[line]!.indexOf(text) + 1}`;
+}
 
 const events = (n: number, from = 0): string =>
   ticks(n, from)
@@ -149,7 +160,7 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       expect(await res.body.text()).toBe("later soon: 5 bytes\n");
     });
 
-    it("an exception mid-stream: truncated body (3 events), exit trap, the error logged", async () => {
+    it("an exception mid-stream: truncated body (3 events), exit trap, the error logged at its source line", async () => {
       const before = await rusm.exits();
       const read = await readBody(`${rusm.url}/boom`);
       expect(read.status).toBe(200);
@@ -157,8 +168,9 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       expect(read.error, "the chunked body must end without its last chunk").not.toBeNull();
       await expectExits(rusm, before, { trap: 1 });
       const logged = exitLogs(rusm, { component: "handlers", reason: "trap" });
+      const at = await sourcePosition("ts-handlers", 'new Error("boom after 3 events")');
       expect(logged.map((l) => l.detail)).toContainEqual(
-        expect.stringContaining("api#boom threw Error: boom after 3 events"),
+        expect.stringContaining(`api#boom threw Error: boom after 3 events\nboom@${at}`),
       );
       await untilNoProcesses(rusm);
     });
@@ -209,7 +221,7 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       await untilNoProcesses(rusm);
     });
 
-    it("an exception in pull (?fail=3): truncated body, exit trap, the error logged", async () => {
+    it("an exception in pull (?fail=3): truncated body, exit trap, the error logged at its source line", async () => {
       const before = await rusm.exits();
       const read = await readBody(`${rusm.url}/ticks?fail=3`);
       expect(read.status).toBe(200);
@@ -218,8 +230,11 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       expect(read.error, "the chunked body must end without its last chunk").not.toBeNull();
       await expectExits(rusm, before, { trap: 1 });
       const logged = exitLogs(rusm, { component: "plain", reason: "trap" });
+      const at = await sourcePosition("ts-plain-feed", "new Error(`pull failed at event ${n}`)");
       expect(logged.map((l) => l.detail)).toContainEqual(
-        expect.stringContaining("a ReadableStream's pull threw Error: pull failed at event 3"),
+        expect.stringContaining(
+          `a ReadableStream's pull threw Error: pull failed at event 3\npull@${at}`,
+        ),
       );
       await untilNoProcesses(rusm);
     });

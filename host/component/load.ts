@@ -16,6 +16,7 @@ import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool } from "./memory-pool.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
+import { mapBundlePositions, readSourceMap } from "./source-map.ts";
 import {
   POOLED_MEMORY_IMPORT,
   WASM_PAGE_BYTES,
@@ -65,6 +66,11 @@ export interface LoadedComponent {
   readonly bodyBufferBytes: number;
   /** The handler modules it exports (its manifest); empty for a plain wasi:http component. */
   readonly modules: readonly HandlerModule[];
+  /**
+   * Rewrites the guest's stack positions in `text` to its author's source, when the component
+   * carries a source map (built by `rusm build`); otherwise returns `text`.
+   */
+  sourcePositions(text: string): string;
   /**
    * A fresh instance with `imports`. `onMemory` sees every linear memory the instance's core
    * modules export (for the OOM classification).
@@ -269,8 +275,10 @@ export async function loadComponent(
     return module;
   };
 
+  const sourceMap = readSourceMap(bytes);
   const component: Omit<LoadedComponent, "modules"> = {
     spec,
+    sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,
     async instantiate(imports, onMemory) {

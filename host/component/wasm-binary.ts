@@ -283,3 +283,33 @@ export function importMemory(module: Uint8Array, maxPages: number): PooledMemory
 function pagesToMiB(pages: bigint): string {
   return (Number(pages) / 16).toFixed(1);
 }
+
+/**
+ * The payload of the first top-level custom section named `sectionName` of a module or
+ * component, or null when it has none. Nested modules are not searched.
+ */
+export function customSection(binary: Uint8Array, sectionName: string): Uint8Array | null {
+  for (const s of sectionsOf(binary)) {
+    if (s.id !== 0) continue;
+    const r = new Reader(binary, s.bodyStart);
+    const length = r.u32();
+    const found = Buffer.from(binary.subarray(r.offset, r.offset + length)).toString("utf8");
+    if (found === sectionName) return binary.subarray(r.offset + length, s.end);
+  }
+  return null;
+}
+
+/** `binary` with a custom section appended at the top level (valid in modules and components). */
+export function appendCustomSection(
+  binary: Uint8Array,
+  sectionName: string,
+  payload: Uint8Array,
+): Uint8Array {
+  const head = name(sectionName);
+  const header = [0, ...leb(BigInt(head.length + payload.length)), ...head];
+  const out = new Uint8Array(binary.length + header.length + payload.length);
+  out.set(binary, 0);
+  out.set(header, binary.length);
+  out.set(payload, binary.length + header.length);
+  return out;
+}

@@ -239,6 +239,22 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     [`serve.routes."GET /a" must be a component name`, "got 1"],
   ],
   [
+    "route to a malformed handler",
+    `[components]\na = "a"\n[serve.routes]\n"GET /feed" = "api#"\n`,
+    "RUSM_CONFIG_INVALID",
+    4,
+    15,
+    [`serve.routes."GET /feed": "api#" is not a handler`, `write "module#function"`],
+  ],
+  [
+    "route to a handler with a bad module name",
+    `[components]\na = "a"\n[serve.routes]\n"GET /" = "a"\n"/x" = "1api#feed"\n`,
+    "RUSM_CONFIG_INVALID",
+    5,
+    8,
+    [`serve.routes."/x": "1api#feed" is not a handler`],
+  ],
+  [
     "route to an unknown component",
     `[components]\na = "a"\n[serve.routes]\n"GET /" = "a"\n"GET /b" = "users"\n`,
     "RUSM_CONFIG_INVALID",

@@ -69,23 +69,26 @@ describe("parseConfig: valid files", () => {
       {
         method: "GET",
         path: "/ticks",
-        component: "ticks",
+        target: { kind: "component", component: "ticks" },
         pattern: "GET /ticks",
         where: { file: FILE, line: 12, column: 1 },
+        targetWhere: { file: FILE, line: 12, column: 16 },
       },
       {
         method: "POST",
         path: "/users/:id",
-        component: "big",
+        target: { kind: "component", component: "big" },
         pattern: "POST /users/:id",
         where: { file: FILE, line: 13, column: 1 },
+        targetWhere: { file: FILE, line: 13, column: 21 },
       },
       {
         method: null,
         path: "/static/*",
-        component: "site",
+        target: { kind: "component", component: "site" },
         pattern: "/static/*",
         where: { file: FILE, line: 14, column: 1 },
+        targetWhere: { file: FILE, line: 14, column: 15 },
       },
     ]);
   });
@@ -115,6 +118,33 @@ describe("parseConfig: valid files", () => {
     expect(dotted.serve.listen).toEqual({ host: "localhost", port: 1 });
     expect(dotted.routes).toMatchObject([
       { method: null, path: "/", where: { line: 3, column: 18 } },
+    ]);
+  });
+
+  it("reads a handler route without checking it against [components]", () => {
+    // "api" is no component: handlers are checked once the components' manifests are loaded.
+    const text = `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n"GET /feed" = "api#feed"\n`;
+    expect(parseConfig(text, FILE).routes[1]).toEqual({
+      method: "GET",
+      path: "/feed",
+      target: { kind: "handler", module: "api", function: "feed" },
+      pattern: "GET /feed",
+      where: { file: FILE, line: 5, column: 1 },
+      targetWhere: { file: FILE, line: 5, column: 15 },
+    });
+  });
+
+  it("accepts handler routes with no [components] at all", () => {
+    const routes = parseConfig(`[serve.routes]\n"/:id" = "users#get"\n`, FILE).routes;
+    expect(routes).toEqual([
+      {
+        method: null,
+        path: "/:id",
+        target: { kind: "handler", module: "users", function: "get" },
+        pattern: "/:id",
+        where: { file: FILE, line: 2, column: 1 },
+        targetWhere: { file: FILE, line: 2, column: 10 },
+      },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRouteKey } from "./routes.ts";
+import { parseRouteKey, parseRouteTarget } from "./routes.ts";
 
 describe("parseRouteKey", () => {
   it.each([
@@ -26,4 +26,33 @@ describe("parseRouteKey", () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toContain(reason);
   });
+});
+
+describe("parseRouteTarget", () => {
+  it.each(["ticks", "my-app_2", "constructor"])("reads %j as a component", (value) => {
+    expect(parseRouteTarget(value)).toEqual({
+      ok: true,
+      target: { kind: "component", component: value },
+    });
+  });
+
+  it.each([
+    ["api#feed", "api", "feed"],
+    ["My_mod-2#get-user_1", "My_mod-2", "get-user_1"],
+  ])("reads %j as a handler", (value, module, fn) => {
+    expect(parseRouteTarget(value)).toEqual({
+      ok: true,
+      target: { kind: "handler", module, function: fn },
+    });
+  });
+
+  it.each(["api#", "#feed", "#", "a#b#c", "1api#feed", "api#fe ed", "api#2feed", "a.b#c"])(
+    "rejects %j",
+    (value) => {
+      expect(parseRouteTarget(value)).toEqual({
+        ok: false,
+        reason: `"${value}" is not a handler: write "module#function", each a letter, then letters, digits, "_" or "-"`,
+      });
+    },
+  );
 });

@@ -176,7 +176,7 @@ export class Process implements GuestContext {
     this.#owned.clear();
     this.#stdout.flush();
     this.#stderr.flush();
-    const exit = classifyExit({
+    const classified = classifyExit({
       killed: this.#killed,
       error,
       clientGone: this.exchange.clientGone,
@@ -184,6 +184,10 @@ export class Process implements GuestContext {
       memoryCapBytes: this.component.maxMemoryBytes,
       saidOutOfMemory: /out of memory/i.test(this.#stderr.tail),
     });
+    const exit: Exit =
+      classified.detail === undefined
+        ? classified
+        : { ...classified, detail: this.component.sourcePositions(classified.detail) };
     this.#settleResponse(exit);
     // The guest is done (its handle call settled): its memory may serve the next process.
     instance?.release(exit.reason === "normal" || exit.reason === "disconnected");

@@ -22,6 +22,12 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { RusmError, type SourceLocation } from "../errors.ts";
+import {
+  BUNDLE_NAME,
+  mapBundlePositions,
+  SOURCE_MAP_SECTION,
+} from "../component/source-map.ts";
+import { appendCustomSection } from "../component/wasm-binary.ts";
 import { ERROR_MARKER, type ComponentizeJob } from "./componentize-job.ts";
 import { RECIPE_VERSION, toolVersions } from "./versions.ts";
 import {
@@ -34,8 +40,6 @@ import {
 const RUNTIME = fileURLToPath(new URL("../../guest/runtime.ts", import.meta.url));
 const CHILD = fileURLToPath(new URL("./componentize-child.ts", import.meta.url));
 const ENTRY_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
-/** The bundle's name inside the component (it shows in StarlingMonkey's stack traces). */
-const BUNDLE_NAME = "guest.js";
 
 export interface GuestBuildOptions {
   /** Absolute path of the entry module. */
@@ -113,6 +117,8 @@ async function inspectEntry(entry: string): Promise<GuestShape> {
 interface Bundle {
   code: string;
   map: SourceMap;
+  /** The map as JSON (sources absolute), stored in the component. */
+  mapJson: string;
 }
 
 /** Pass 2: the generated entry (runtime + the author's module) as one ES module + source map. */
@@ -143,26 +149,10 @@ async function bundleWithRuntime(entry: string, outDir: string): Promise<Bundle>
     const payload = JSON.parse(mapText) as SourceMapPayload;
     // Sources are relative to the bundle's directory: make them absolute.
     payload.sources = payload.sources.map((s) => join(outDir, s));
-    return { code, map: new SourceMap(payload) };
+    return { code, map: new SourceMap(payload), mapJson: JSON.stringify(payload) };
   } catch (err) {
     throw fromEsbuild(entry, err);
   }
-}
-
-/** Rewrites `guest.js:LINE:COL` in StarlingMonkey's messages to the author's file:line:col. */
-export function mapBundlePositions(text: string, map: SourceMap): string {
-  return text.replace(
-    /(?:[\w./-]*\/)?guest\.js:(\d+):(\d+)/g,
-    (whole, line: string, col: string) => {
-      const origin = map.findOrigin(Number(line), Number(col));
-      if (!("fileName" in origin)) return whole;
-      const file = origin.fileName.startsWith("file://")
-        ? fileURLToPath(origin.fileName)
-        : origin.fileName;
-      const shown = relative(process.cwd(), file);
-      return `${shown.startsWith("..") ? file : shown}:${origin.lineNumber}:${origin.columnNumber}`;
-    },
-  );
 }
 
 async function cacheKey(bundle: string, wit: string[]): Promise<string> {
@@ -294,7 +284,12 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
     await writeFile(jobPath, JSON.stringify(job));
     const { code, stderr } = await runChild(job, jobPath, progress);
     if (code !== 0) throw explain(childError(stderr), bundle.map, entry);
-    const component = await readFile(job.outPath);
+    // The source map goes in the component: crash logs then point at the author's lines.
+    const component = appendCustomSection(
+      await readFile(job.outPath),
+      SOURCE_MAP_SECTION,
+      Buffer.from(bundle.mapJson, "utf8"),
+    );
     if (cached !== null) await writeAtomically(cached, component);
     await writeAtomically(out, component);
     return { shape, bytes: component.length, cached: false, ms: performance.now() - started };

@@ -35,7 +35,6 @@ export {
 } from "./starlingmonkey.ts";
 export {
   buildGuest,
-  mapBundlePositions,
   type GuestBuildOptions,
   type GuestBuildResult,
   type GuestShape,
