@@ -5,8 +5,7 @@
  */
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
-import { loadConfig } from "../config/index.ts";
-import { parseListen } from "../config/listen.ts";
+import { loadConfig, parseListen } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { startServer } from "../server/index.ts";

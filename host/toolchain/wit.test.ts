@@ -4,7 +4,8 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { deriveStarlingMonkeyWit, stripWorlds } from "./wit.ts";
+import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
+import { WIT_DIR, deriveStarlingMonkeyWit, stripWorlds } from "./wit.ts";
 
 describe("stripWorlds", () => {
   it("removes top-level worlds with nested braces and keeps interfaces", () => {
@@ -28,7 +29,7 @@ describe("stripWorlds", () => {
 });
 
 describe("deriveStarlingMonkeyWit", () => {
-  it("writes 0.2.10 interface-only deps and the http-guest world", async () => {
+  it("writes 0.2.10 interface-only deps, rusm:guest's interfaces, and both worlds", async () => {
     const dir = await mkdtemp(join(tmpdir(), "rusm-wit-test-"));
     try {
       await deriveStarlingMonkeyWit(dir);
@@ -38,6 +39,7 @@ describe("deriveStarlingMonkeyWit", () => {
         "http",
         "io",
         "random",
+        "rusm-guest",
       ]);
       const http = await readFile(join(dir, "deps", "http", "package.wit"), "utf8");
       expect(http).toContain("package wasi:http@0.2.10;");
@@ -45,8 +47,28 @@ describe("deriveStarlingMonkeyWit", () => {
       expect(http).not.toMatch(/^\s*world\s/m);
       const world = await readFile(join(dir, "world.wit"), "utf8");
       expect(world).toContain("export wasi:http/incoming-handler@0.2.10;");
+      expect(world).toMatch(/world handlers \{\s*include http-guest;/);
+      expect(world).toContain("export rusm:guest/manifest@0.1.0;");
+      const guestPkg = join(dir, "deps", "rusm-guest");
+      expect((await readdir(guestPkg)).sort()).toEqual([
+        "context.wit",
+        "manifest.wit",
+        "package.wit",
+        "process.wit",
+        "sse.wit",
+      ]);
+      expect(await readFile(join(guestPkg, "package.wit"), "utf8")).toBe(
+        "package rusm:guest@0.1.0;\n",
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("wit/", () => {
+  it("declares rusm:guest at the version the host implements", async () => {
+    const worlds = await readFile(join(WIT_DIR, "worlds.wit"), "utf8");
+    expect(worlds).toContain(`package rusm:guest@${RUSM_GUEST_VERSION};`);
   });
 });

@@ -14,6 +14,7 @@
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
 
 /** rusm's WIT package, absolute. */
 export const WIT_DIR = fileURLToPath(new URL("../../wit/", import.meta.url)).replace(/\/$/, "");
@@ -34,8 +35,6 @@ export const STARLINGMONKEY_WORLD = "http-guest";
  */
 export const STARLINGMONKEY_HANDLERS_WORLD = "handlers";
 
-/** rusm:guest's version, as its interfaces are named in guests' imports. */
-export const RUSM_GUEST_VERSION = "0.1.0";
 
 /** The WASI version the vendored deps have, and the one StarlingMonkey was built against. */
 const VENDORED_WASI = "0.2.12";
@@ -48,7 +47,7 @@ const STARLINGMONKEY_WASI = "0.2.10";
 const STARLINGMONKEY_DEPS = ["io", "clocks", "random", "cli", "http"] as const;
 
 /** rusm:guest's interface files (everything in wit/ but the worlds). */
-const RUSM_GUEST_INTERFACES = ["context.wit", "sse.wit", "process.wit", "manifest.wit"] as const;
+const RUSM_GUEST_WIT_FILES = ["context.wit", "sse.wit", "process.wit", "manifest.wit"] as const;
 
 const STARLINGMONKEY_WORLD_WIT = `/// Derived by rusm's host/toolchain/wit.ts from wit/ (WASI ${VENDORED_WASI}). Do not edit.
 package rusm:starlingmonkey;
@@ -90,7 +89,7 @@ export function httpGuestWitInputs(): Promise<string[]> {
 export function starlingMonkeyWitInputs(): string[] {
   return [
     ...STARLINGMONKEY_DEPS.map((pkg) => join(WIT_DEPS_DIR, pkg, "package.wit")),
-    ...RUSM_GUEST_INTERFACES.map((file) => join(WIT_DIR, file)),
+    ...RUSM_GUEST_WIT_FILES.map((file) => join(WIT_DIR, file)),
   ];
 }
 
@@ -149,7 +148,7 @@ export async function deriveStarlingMonkeyWit(outDir: string): Promise<string> {
   // The package line alone: wit/worlds.wit's worlds name WASI 0.2.12.
   const header = `package rusm:guest@${RUSM_GUEST_VERSION};\n`;
   await writeFile(join(outDir, "deps", "rusm-guest", "package.wit"), header);
-  for (const file of RUSM_GUEST_INTERFACES) {
+  for (const file of RUSM_GUEST_WIT_FILES) {
     await copyFile(join(WIT_DIR, file), join(outDir, "deps", "rusm-guest", file));
   }
   await writeFile(join(outDir, "world.wit"), STARLINGMONKEY_WORLD_WIT);
