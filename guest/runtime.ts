@@ -180,7 +180,7 @@ function guardReadableStreams(): void {
         wrapped.start = guard("start", source.start as (c: Controller) => unknown, source) as Hook;
       }
       if (typeof source.pull === "function") {
-        wrapped.pull = guard("pull", source.pull as (c: Controller) => unknown, source) as Hook;
+        wrapped.pull = guard("pull", source.pull, source) as Hook;
       }
       super(wrapped, strategy);
     }
@@ -217,7 +217,7 @@ function findModules(entry: Record<string, unknown>): Map<string, ModuleEntry> {
 function findHandle(value: unknown): Handle | undefined {
   if (value === undefined) return undefined;
   if (typeof value === "function") return value as Handle;
-  const fetch = (value as { fetch?: unknown } | null)?.fetch;
+  const fetch: unknown = (value as { fetch?: unknown } | null)?.fetch;
   if (typeof fetch === "function") return (request) => (fetch as Handle).call(value, request);
   throw new Error(
     "rusm: the default export must be a function handle(request: Request): Response (or { fetch(request) })",

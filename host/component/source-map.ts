@@ -17,10 +17,12 @@ export const SOURCE_MAP_SECTION = "rusm:source-map";
 /** The bundle's file name inside the component, as stack traces show it. */
 export const BUNDLE_NAME = "guest.js";
 
-const POSITION = /(?:[\w./-]*\/)?guest\.js:(\d+):(\d+)/g;
+// `guest.js:L:C` as a whole file name: at the start, after a space, `@` or `(`, or after a
+// directory (`/tmp/x/guest.js:L:C`); never the tail of another name (`myguest.js`).
+const POSITION = /(?<=^|[\s@(])(?:[\w./-]*\/)?guest\.js:(\d+):(\d+)/g;
 
 /** A path relative to the working directory when it is inside it, else absolute. */
-function shown(file: string): string {
+export function shownPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel === "" || rel.startsWith("..") ? file : rel;
 }
@@ -33,7 +35,7 @@ export function mapBundlePositions(text: string, map: SourceMap): string {
     const file = origin.fileName.startsWith("file://")
       ? fileURLToPath(origin.fileName)
       : origin.fileName;
-    return `${shown(file)}:${origin.lineNumber}:${origin.columnNumber}`;
+    return `${shownPath(file)}:${origin.lineNumber}:${origin.columnNumber}`;
   });
 }
 

@@ -8,10 +8,5 @@ export type { ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
 export { loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
 export { parseListen } from "./listen.ts";
-export {
-  parseRouteKey,
-  parseRouteTarget,
-  type RouteKey,
-  type RouteTargetSpec,
-} from "./routes.ts";
+export { parseRouteKey, parseRouteTarget, type RouteKey, type RouteTargetSpec } from "./routes.ts";
 export { DEFAULTS } from "./schema.ts";

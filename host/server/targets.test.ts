@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LoadedComponent } from "../component/load.ts";
 import type { HandlerModule } from "../component/manifest.ts";
-import type { RouteConfig, RouteTargetSpec } from "../config/index.ts";
+import type { RouteConfig, RouteTargetSpec } from "../config/types.ts";
 import { thrownRusmError } from "../errors.test-support.ts";
 import { indexModules, resolveTargets } from "./targets.ts";
 

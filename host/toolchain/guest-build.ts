@@ -18,13 +18,14 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
-import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildFailure, type Message } from "esbuild";
 import { RusmError, type SourceLocation } from "../errors.ts";
 import {
   BUNDLE_NAME,
   mapBundlePositions,
+  shownPath,
   SOURCE_MAP_SECTION,
 } from "../component/source-map.ts";
 import { appendCustomSection } from "../component/wasm-binary.ts";
@@ -196,7 +197,7 @@ function childError(stderr: string): string {
 function explain(message: string, map: SourceMap, entry: string): RusmError {
   const mapped = mapBundlePositions(message, map);
   const own = /rusm: (.*)/.exec(mapped)?.[1];
-  if (own !== undefined) return invalid(`${relative(process.cwd(), entry) || entry}: ${own}`);
+  if (own !== undefined) return invalid(`${shownPath(entry)}: ${own}`);
   const thrown = /Exception while evaluating top-level script\n(.*)/.exec(mapped)?.[1];
   if (thrown !== undefined) {
     // StarlingMonkey prints `file:line:col Error: message`; the position is mapped already.
@@ -245,11 +246,11 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
       "the entry must end in .ts, .mts, .js or .mjs",
     );
   }
-  progress(`bundling ${relative(process.cwd(), entry) || entry}…`);
+  progress(`bundling ${shownPath(entry)}…`);
   const shape = await inspectEntry(entry);
   if (!shape.plain && shape.exports.length === 0) {
     throw invalid(
-      `${relative(process.cwd(), entry) || entry} exports nothing rusm can serve`,
+      `${shownPath(entry)} exports nothing rusm can serve`,
       { file: entry, line: 1, column: 1 },
       "add `export default function handle(request: Request): Response`, or handler modules such as `export const api = { feed(req, params, sse) { ... } }`",
     );

@@ -35,7 +35,6 @@ export const STARLINGMONKEY_WORLD = "http-guest";
  */
 export const STARLINGMONKEY_HANDLERS_WORLD = "handlers";
 
-
 /** The WASI version the vendored deps have, and the one StarlingMonkey was built against. */
 const VENDORED_WASI = "0.2.12";
 const STARLINGMONKEY_WASI = "0.2.10";
