@@ -217,7 +217,8 @@ function findModules(entry: Record<string, unknown>): Map<string, ModuleEntry> {
 function findHandle(value: unknown): Handle | undefined {
   if (value === undefined) return undefined;
   if (typeof value === "function") return value as Handle;
-  const fetch: unknown = (value as { fetch?: unknown } | null)?.fetch;
+  const fetch: unknown =
+    typeof value === "object" && value !== null && "fetch" in value ? value.fetch : undefined;
   if (typeof fetch === "function") return (request) => (fetch as Handle).call(value, request);
   throw new Error(
     "rusm: the default export must be a function handle(request: Request): Response (or { fetch(request) })",
