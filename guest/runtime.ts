@@ -42,9 +42,9 @@ function describe(err: unknown): string {
   return `a thrown ${typeof err}: ${String(err)}`;
 }
 
-/** Ends the process as a crash. Never returns. */
-function crash(where: string, err: unknown): never {
-  abort(`${where} threw ${describe(err)}`);
+/** Ends the process as a crash: "`where` `how` `err`". Never returns. */
+function crash(where: string, err: unknown, how = "threw"): never {
+  abort(`${where} ${how} ${describe(err)}`);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -149,7 +149,8 @@ function guardReadableStreams(): void {
   type Source = UnderlyingDefaultSource<unknown>;
   type Controller = ReadableStreamDefaultController<unknown>;
   const guardController = (controller: Controller): Controller => {
-    controller.error = (reason?: unknown) => crash("a ReadableStream's controller.error", reason);
+    controller.error = (reason?: unknown) =>
+      crash("a ReadableStream", reason, "was errored (controller.error) with");
     return controller;
   };
   const guard = (name: "start" | "pull", fn: (c: Controller) => unknown, self: Source) => {

@@ -238,5 +238,20 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       );
       await untilNoProcesses(rusm);
     });
+
+    it("controller.error in pull (?error=2): truncated body, exit trap, the reason logged", async () => {
+      const before = await rusm.exits();
+      const read = await readBody(`${rusm.url}/ticks?error=2`);
+      expect(events(2).startsWith(read.text)).toBe(true);
+      expect(read.error, "the chunked body must end without its last chunk").not.toBeNull();
+      await expectExits(rusm, before, { trap: 1 });
+      const logged = exitLogs(rusm, { component: "plain", reason: "trap" });
+      expect(logged.map((l) => l.detail)).toContainEqual(
+        expect.stringContaining(
+          "a ReadableStream was errored (controller.error) with RangeError: errored at event 2",
+        ),
+      );
+      await untilNoProcesses(rusm);
+    });
   });
 });
