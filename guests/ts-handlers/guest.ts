@@ -26,6 +26,11 @@ export const api = {
     }
   },
 
+  /** Ignores false and writes forever: a guest bug rusm must survive (it is killed). */
+  deaf(_request: Request, _params: Params, sse: Sse): void {
+    for (let n = 0; ; n++) sse.data(`tick ${n}`);
+  },
+
   /** An HTTP action with params: `GET /users/:id` and `GET /users/:id/posts/:post`. */
   user(_request: Request, params: Params): Response {
     return Response.json({ id: params.get("id"), params: params.toJSON(), size: params.size });

@@ -88,8 +88,11 @@ export class EventStream {
         bytes = bytes.subarray(permit);
       }
     } catch (err) {
-      if (err instanceof ChannelClosed) return false;
-      throw err;
+      if (!(err instanceof ChannelClosed)) throw err;
+      // Yield here too: a guest that ignores false and keeps writing must not spin on
+      // microtasks, or the disconnect-grace kill (a timer) could never fire.
+      await this.#ctx.resume();
+      return false;
     }
     // A guest that never has to wait still yields to the event loop every slice.
     if (!parked) await this.#ctx.resume();

@@ -98,6 +98,9 @@ export function runRusm(args: string[], options: RunOptions = {}): Promise<RunRe
   });
 }
 
+/** How long stop() waits after SIGTERM before it kills the server. */
+const STOP_GRACE_MS = 15_000;
+
 /** Temp dirs made by {@link writeRoutes} and not yet removed. */
 const tempDirs = new Set<string>();
 
@@ -209,7 +212,12 @@ export async function startRusm(
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      // A server that does not stop (a frozen event loop: the bug a test caught) must not
+      // outlive the test run: SIGKILL after a grace. Its exit code is then null, failing
+      // the test's `expect(await rusm.stop()).toBe(0)`.
+      const grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
       const code = await exited;
+      clearTimeout(grace);
       rmSync(dirname(file), { recursive: true, force: true });
       tempDirs.delete(dirname(file));
       return code;

@@ -163,8 +163,13 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-flush: func() -> result<_, stream-error>;` */
-  blockingFlush(): Promise<void> {
-    this.#target.permit();
+  async blockingFlush(): Promise<void> {
+    try {
+      this.#target.permit();
+    } catch (err) {
+      await this.ctx.resume(); // see #writeAll: a failing blocking call still yields
+      throw err;
+    }
     return this.ctx.resume();
   }
 
@@ -211,6 +216,18 @@ export class OutputStream {
   }
 
   async #writeAll(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#writeAllOrFail(bytes);
+    } catch (err) {
+      // A blocking call that fails (`closed` once the client is gone) still yields to the event
+      // loop: a guest that ignores the error and keeps writing would otherwise run on
+      // microtasks only and starve every timer and socket, the disconnect-grace kill included.
+      if (err instanceof WitError) await this.ctx.resume();
+      throw err;
+    }
+  }
+
+  async #writeAllOrFail(bytes: Uint8Array): Promise<void> {
     this.#target.permit(); // a write of nothing still reports `closed`
     let offset = 0;
     let parked = false;
