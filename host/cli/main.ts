@@ -20,7 +20,8 @@ Usage:
 
 Environment:
   RUSM_LOG=debug|info|warn|error   log level (default info; logs are JSON lines on stderr)
-  RUSM_CACHE_DIR=DIR               transpile cache (default node_modules/.cache/rusm)
+  RUSM_CACHE_DIR=DIR               transpile cache and rusm build's cache (default
+                                   node_modules/.cache/rusm in the rusm checkout)
 
 Docs: README.md (operators), docs/guest-guide.md (guest authors), docs/wit.md (the WIT
 contract, for guests in other languages), docs/errors.md (error codes).
