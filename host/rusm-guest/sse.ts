@@ -6,6 +6,7 @@
  */
 import { ByteChannel, ChannelClosed } from "../stream/channel.ts";
 import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse/event.ts";
+import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
 import type { WasiContext } from "../wasi/index.ts";
 
@@ -65,38 +66,32 @@ export class EventStream {
    * Writes the formatted bytes, in permit-sized pieces, parking while the channel is full.
    * Returns false as soon as the channel is closed (client gone) or ended (finished).
    */
-  async #write(format: () => string): Promise<boolean> {
-    let text: string;
-    try {
-      text = format();
-    } catch (err) {
-      if (err instanceof SseFieldError) trap(err.message);
-      throw err;
-    }
-    let bytes = encoder.encode(text);
-    let parked = false;
-    try {
-      while (bytes.length > 0) {
-        const permit = this.#channel.permit();
-        if (permit === 0) {
-          parked = true;
-          await this.#ctx.park(this.#channel.ready());
-          continue;
-        }
-        // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding.
-        this.#channel.write(bytes.subarray(0, permit));
-        bytes = bytes.subarray(permit);
+  #write(format: () => string): Promise<boolean> {
+    return blockingCall(this.#ctx, async (wait) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = encoder.encode(format());
+      } catch (err) {
+        if (err instanceof SseFieldError) trap(err.message);
+        throw err;
       }
-    } catch (err) {
-      if (!(err instanceof ChannelClosed)) throw err;
-      // Yield here too: a guest that ignores false and keeps writing must not spin on
-      // microtasks, or the disconnect-grace kill (a timer) could never fire.
-      await this.#ctx.resume();
-      return false;
-    }
-    // A guest that never has to wait still yields to the event loop every slice.
-    if (!parked) await this.#ctx.resume();
-    return true;
+      try {
+        while (bytes.length > 0) {
+          const permit = this.#channel.permit();
+          if (permit === 0) {
+            await wait(this.#channel.ready());
+            continue;
+          }
+          // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding.
+          this.#channel.write(bytes.subarray(0, permit));
+          bytes = bytes.subarray(permit);
+        }
+        return true;
+      } catch (err) {
+        if (err instanceof ChannelClosed) return false;
+        throw err;
+      }
+    });
   }
 }
 

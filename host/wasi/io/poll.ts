@@ -8,6 +8,7 @@
  * polls in the meantime.
  */
 import type { WasiContext } from "../context.ts";
+import { blockingCall } from "../blocking.ts";
 import { trap } from "../errors.ts";
 
 /** Something a pollable can wait for. */
@@ -24,8 +25,9 @@ export interface Readiness {
  * and otherwise returns through the fairness check.
  */
 export function waitReady(ctx: WasiContext, source: Readiness): Promise<void> {
-  if (source.isReady()) return ctx.resume();
-  return ctx.park(source.whenReady());
+  return blockingCall(ctx, async (wait) => {
+    if (!source.isReady()) await wait(source.whenReady());
+  });
 }
 
 /** WIT: `resource pollable { ready: func() -> bool; block: func(); }` */
@@ -67,21 +69,19 @@ export class Pollable {
  * Returns the indices of the ready pollables, parking until at least one is ready.
  * Traps: on an empty list (it could never return).
  */
-export async function poll(pollables: Pollable[]): Promise<Uint32Array> {
+export function poll(pollables: Pollable[]): Promise<Uint32Array> {
   const first = pollables[0];
   if (first === undefined) trap("poll: the list of pollables is empty");
-  let ready = readyIndices(pollables);
-  if (ready.length > 0) {
-    await first.ctx.resume();
+  return blockingCall(first.ctx, async (wait) => {
+    let ready = readyIndices(pollables);
+    // A readiness can lapse between its wake-up and this check (another writer took the
+    // room), so wait again until one is ready when we look.
+    while (ready.length === 0) {
+      await wait(Promise.race(pollables.map((p) => p.whenReady())));
+      ready = readyIndices(pollables);
+    }
     return ready;
-  }
-  // A readiness can lapse between its wake-up and this check (another writer took the room),
-  // so wait again until one is ready when we look.
-  while (ready.length === 0) {
-    await first.ctx.park(Promise.race(pollables.map((p) => p.whenReady())));
-    ready = readyIndices(pollables);
-  }
-  return ready;
+  });
 }
 
 function readyIndices(pollables: Pollable[]): Uint32Array {

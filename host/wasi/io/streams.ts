@@ -7,6 +7,7 @@
  * calls (`blocking-*`) park the process while they wait and never spin.
  */
 import type { WasiContext } from "../context.ts";
+import { blockingCall } from "../blocking.ts";
 import { WitError, trap } from "../errors.ts";
 import { IoError } from "./error.ts";
 import { Pollable, waitReady, type Readiness } from "./poll.ts";
@@ -163,14 +164,10 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-flush: func() -> result<_, stream-error>;` */
-  async blockingFlush(): Promise<void> {
-    try {
+  blockingFlush(): Promise<void> {
+    return blockingCall(this.ctx, () => {
       this.#target.permit();
-    } catch (err) {
-      await this.ctx.resume(); // see #writeAll: a failing blocking call still yields
-      throw err;
-    }
-    return this.ctx.resume();
+    });
   }
 
   /** WIT: `subscribe: func() -> pollable;` Ready when there is room, or the stream is closed. */
@@ -205,48 +202,34 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-splice: func(src: borrow<input-stream>, len: u64) -> result<u64, ...>;` */
-  async blockingSplice(src: InputStream, len: bigint): Promise<bigint> {
-    let parked = false;
-    while (!this.#target.isReady() || !src.readiness.isReady()) {
-      parked = true;
-      await this.ctx.park(Promise.all([this.#target.whenReady(), src.readiness.whenReady()]));
-    }
-    if (!parked) await this.ctx.resume();
-    return this.splice(src, len);
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    try {
-      await this.#writeAllOrFail(bytes);
-    } catch (err) {
-      // A blocking call that fails (`closed` once the client is gone) still yields to the event
-      // loop: a guest that ignores the error and keeps writing would otherwise run on
-      // microtasks only and starve every timer and socket, the disconnect-grace kill included.
-      if (err instanceof WitError) await this.ctx.resume();
-      throw err;
-    }
-  }
-
-  async #writeAllOrFail(bytes: Uint8Array): Promise<void> {
-    this.#target.permit(); // a write of nothing still reports `closed`
-    let offset = 0;
-    let parked = false;
-    while (offset < bytes.length) {
-      const permit = this.#target.permit();
-      if (permit === 0) {
-        parked = true;
-        // Invariant: the target resolves whenReady() when room frees or when it closes;
-        // a closed target then throws `closed` from permit() above.
-        await this.ctx.park(this.#target.whenReady());
-        continue;
+  blockingSplice(src: InputStream, len: bigint): Promise<bigint> {
+    return blockingCall(this.ctx, async (wait) => {
+      while (!this.#target.isReady() || !src.readiness.isReady()) {
+        await wait(Promise.all([this.#target.whenReady(), src.readiness.whenReady()]));
       }
-      const n = Math.min(permit, bytes.length - offset);
-      this.#target.write(
-        offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n),
-      );
-      offset += n;
-    }
-    if (!parked) await this.ctx.resume();
+      return this.splice(src, len);
+    });
+  }
+
+  #writeAll(bytes: Uint8Array): Promise<void> {
+    return blockingCall(this.ctx, async (wait) => {
+      this.#target.permit(); // a write of nothing still reports `closed`
+      let offset = 0;
+      while (offset < bytes.length) {
+        const permit = this.#target.permit();
+        if (permit === 0) {
+          // Invariant: the target resolves whenReady() when room frees or when it closes;
+          // a closed target then throws `closed` from permit() above.
+          await wait(this.#target.whenReady());
+          continue;
+        }
+        const n = Math.min(permit, bytes.length - offset);
+        this.#target.write(
+          offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n),
+        );
+        offset += n;
+      }
+    });
   }
 
   [Symbol.dispose](): void {
