@@ -56,6 +56,7 @@ const SDK_FILES = [
   "guest/runtime.ts",
   "guest/index.ts",
   "host/toolchain/guest-build.ts",
+  "host/toolchain/esbuild.ts",
   "host/component/source-map.ts",
 ].map((f) => join(ROOT, f));
 

@@ -64,6 +64,8 @@ export interface LoadedComponent {
   readonly spec: ComponentSpec;
   readonly maxMemoryBytes: number;
   readonly bodyBufferBytes: number;
+  /** True when it imports rusm:guest interfaces (built for the `handlers` world). */
+  readonly importsRusmGuest: boolean;
   /** The handler modules it exports (its manifest); empty for a plain wasi:http component. */
   readonly modules: readonly HandlerModule[];
   /**
@@ -278,6 +280,7 @@ export async function loadComponent(
   const sourceMap = readSourceMap(bytes);
   const component: Omit<LoadedComponent, "modules"> = {
     spec,
+    importsRusmGuest: entry.meta.imports.some((i) => RUSM_GUEST_INTERFACES.has(i)),
     sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,

@@ -163,7 +163,8 @@ export class Process implements GuestContext {
     let instance: ComponentInstance | undefined;
     try {
       let imports = createImports(this);
-      addRusmGuestImports(imports, this);
+      // Only for components that import them: a plain wasi:http guest pays nothing.
+      if (this.component.importsRusmGuest) addRusmGuestImports(imports, this);
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
       await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));

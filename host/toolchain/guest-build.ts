@@ -20,7 +20,8 @@ import { SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type BuildFailure, type Message } from "esbuild";
+import { build } from "esbuild";
+import { describeBundleFailure, GUEST_BUNDLE_OPTIONS } from "./esbuild.ts";
 import { RusmError, type SourceLocation } from "../errors.ts";
 import {
   BUNDLE_NAME,
@@ -67,45 +68,25 @@ export interface GuestBuildResult {
   ms: number;
 }
 
-function isBuildFailure(err: unknown): err is BuildFailure {
-  return err instanceof Error && Array.isArray((err as Partial<BuildFailure>).errors);
-}
-
 function invalid(message: string, where?: SourceLocation, hint?: string, cause?: unknown) {
   return new RusmError("RUSM_GUEST_BUILD", message, { where, hint, cause });
 }
 
 function fromEsbuild(entry: string, err: unknown): RusmError {
-  if (!isBuildFailure(err)) return invalid(`${entry}: cannot bundle: ${String(err)}`);
-  const first: Message | undefined = err.errors[0];
-  const loc = first?.location;
-  const where = loc
-    ? { file: join(process.cwd(), loc.file), line: loc.line, column: loc.column + 1 }
-    : undefined;
-  const more = err.errors.length > 1 ? ` (and ${err.errors.length - 1} more)` : "";
-  return invalid(
-    `cannot bundle the guest: ${first?.text ?? err.message}${more}`,
-    where,
-    undefined,
-    err,
-  );
+  const failure = describeBundleFailure(err);
+  if (failure === null) return invalid(`${entry}: cannot bundle: ${String(err)}`);
+  const more = failure.others > 0 ? ` (and ${failure.others} more)` : "";
+  return invalid(`cannot bundle the guest: ${failure.text}${more}`, failure.where, undefined, err);
 }
 
 /** Pass 1: the author's entry alone, for its errors and its export names. */
 async function inspectEntry(entry: string): Promise<GuestShape> {
   try {
     const result = await build({
+      ...GUEST_BUNDLE_OPTIONS,
       entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      external: ["rusm:*", "wasi:*"],
-      write: false,
       outfile: join(tmpdir(), "rusm-inspect.js"),
       metafile: true,
-      logLevel: "silent",
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const exports = output?.exports ?? [];
@@ -132,18 +113,11 @@ async function bundleWithRuntime(entry: string, outDir: string): Promise<Bundle>
   ].join("\n");
   try {
     const result = await build({
+      ...GUEST_BUNDLE_OPTIONS,
       stdin: { contents, resolveDir: dirname(entry), sourcefile: "rusm-entry.js", loader: "js" },
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      external: ["rusm:*", "wasi:*"],
       sourcemap: "external",
       sourcesContent: false,
       outfile: join(outDir, BUNDLE_NAME),
-      write: false,
-      logLevel: "silent",
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const mapText = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;

@@ -16,9 +16,10 @@ import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 
 import { componentize } from "@bytecodealliance/componentize-js";
-import { build, type BuildFailure } from "esbuild";
+import { build } from "esbuild";
 
 import { RusmError } from "../errors.ts";
+import { describeBundleFailure, GUEST_BUNDLE_OPTIONS } from "./esbuild.ts";
 import { ensureToolPreopens } from "./preopens.ts";
 import { STARLINGMONKEY_WORLD } from "./wit.ts";
 
@@ -38,10 +39,6 @@ export interface StarlingMonkeyBuild {
   componentizeMs: number;
 }
 
-function isBuildFailure(err: unknown): err is BuildFailure {
-  return err instanceof Error && Array.isArray((err as Partial<BuildFailure>).errors);
-}
-
 /**
  * Bundles `entry` and its imports into one ES module (es2022, platform-neutral) as a string.
  *
@@ -49,27 +46,16 @@ function isBuildFailure(err: unknown): err is BuildFailure {
  */
 export async function bundleGuest(entry: string): Promise<string> {
   try {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      write: false,
-      logLevel: "silent",
-    });
+    const result = await build({ ...GUEST_BUNDLE_OPTIONS, entryPoints: [entry] });
     const [output] = result.outputFiles;
     if (output === undefined) throw new Error("esbuild produced no output");
     return output.text;
   } catch (err) {
-    const first = isBuildFailure(err) ? err.errors[0] : undefined;
-    const where = first?.location
-      ? { file: first.location.file, line: first.location.line, column: first.location.column + 1 }
-      : undefined;
+    const failure = describeBundleFailure(err);
+    const where = failure?.where;
     throw new RusmError(
       "RUSM_COMPONENT_INVALID",
-      `${where ? "" : `${entry}: `}cannot bundle guest: ${first?.text ?? String(err)}`,
+      `${where ? "" : `${entry}: `}cannot bundle guest: ${failure?.text ?? String(err)}`,
       { where, cause: err },
     );
   }
