@@ -22,25 +22,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
+import { expectBackPressure, expectReadThenLeave } from "./helpers/feeds.ts";
 import { openFeed, readBody, ticks } from "./helpers/clients.ts";
-import {
-  IDLE_CPU_MS_PER_S,
-  cpuOver,
-  exitLogs,
-  expectExits,
-  untilNoProcesses,
-  untilStalled,
-} from "./helpers/exits.ts";
+import { exitLogs, expectExits, untilNoProcesses, untilStalled } from "./helpers/exits.ts";
 
 /** The endless feed's bounded channel (body-buffer-kb), small so that it fills fast. */
 const BODY_BUFFER_KB = 16;
-/** Node's default writable high-water mark for a socket (the sink's own buffer). */
-const SOCKET_HIGH_WATER = 64 * 1024;
-/**
- * The channel hands the sink one coalesced chunk per turn (at most a channel's worth), which may
- * cross the sink's high-water mark before the sink says stop.
- */
-const ONE_FLUSH = BODY_BUFFER_KB * 1024;
 
 const TOML = routes(`
 [components]
@@ -97,66 +84,11 @@ describe("SSE lifecycle (one test per row of the seed's table)", () => {
   });
 
   it("back-pressure (sse-endless, stalled reader): parks, bounded buffers, idle CPU, resumes", async () => {
-    const before = await rusm.exits();
-    const client = await RawHttp.get(rusm.url, "/endless");
-    try {
-      await client.until("the response head", (c) => c.head() !== null);
-      client.pause();
-
-      // The kernel's socket buffers fill first (MBs on loopback), then the host's.
-      const stalledAt = await untilStalled(rusm);
-      expect(stalledAt).toBeGreaterThan(0);
-      expect(await rusm.metric("rusm_processes")).toBe(1);
-
-      // Parked means its channel is full; the host holds no more than the channel plus the
-      // socket's high-water mark plus the one flush that crossed it.
-      const buffered = await rusm.metric("rusm_body_buffered_bytes");
-      expect(buffered).toBeLessThanOrEqual(BODY_BUFFER_KB * 1024 + SOCKET_HIGH_WATER + ONE_FLUSH);
-      // (Polled: a late kernel-side drain can briefly move bytes between channel and socket.)
-      await rusm.until(
-        "the gauge shows the full channel",
-        async () => (await rusm.metric("rusm_body_buffered_bytes")) >= BODY_BUFFER_KB * 1024,
-      );
-
-      // Parked, not spinning: CPU time (not wall time) over a second stays near zero.
-      expect(await cpuOver(rusm, 1000)).toBeLessThan(IDLE_CPU_MS_PER_S);
-      expect(await rusm.metric("rusm_processes"), "still alive, waiting for its reader").toBe(1);
-
-      // Resume reading: the stream continues past what had been written at the stall, and the
-      // events stay contiguous (nothing lost or duplicated across the stall).
-      client.resume();
-      await rusm.until(
-        "bytes handed to the socket grow again",
-        async () => (await rusm.metric("rusm_body_bytes_total")) > stalledAt,
-      );
-      await client.until(
-        "the client receives bytes written after the stall",
-        (c) => c.body().data.length > stalledAt,
-        30_000,
-      );
-      const events = sseData(client.body().data);
-      expect(events).toEqual(ticks(events.length));
-    } finally {
-      client.destroy();
-    }
-    await expectExits(rusm, before, { disconnected: 1 });
-    await untilNoProcesses(rusm);
+    await expectBackPressure(rusm, "/endless", BODY_BUFFER_KB * 1024);
   });
 
   it("client disconnect (EventSource close on sse-endless): exit disconnected, back to baseline", async () => {
-    const before = await rusm.exits();
-    const feed = openFeed(`${rusm.url}/endless`);
-    try {
-      await rusm.until("5 events", () => feed.events.length >= 5);
-      expect(await rusm.metric("rusm_processes")).toBe(1);
-    } finally {
-      feed.close();
-    }
-    expect(feed.events.slice(0, 5)).toEqual(ticks(5));
-    expect(feed.errors, "no reconnect before close()").toBe(0);
-
-    await expectExits(rusm, before, { disconnected: 1 });
-    await untilNoProcesses(rusm);
+    await expectReadThenLeave(rusm, `${rusm.url}/endless`, 5);
   });
 
   it("connection error mid-write (RST while the feed streams): same as a disconnect", async () => {

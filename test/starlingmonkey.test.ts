@@ -17,7 +17,8 @@ import { componentWit } from "@bytecodealliance/jco";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
-import { openFeed, ticks } from "./helpers/clients.ts";
+import { expectReadThenLeave } from "./helpers/feeds.ts";
+import { ticks } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 interface Echo {
@@ -85,18 +86,7 @@ fetcher = "${guest("http-fetch-denied")}"
   });
 
   it("sse-ts-feed endless: an EventSource gets >= 20 events in order; close ends the process", async () => {
-    const before = await rusm.exits();
-    const feed = openFeed(`${rusm.url}/feed`);
-    try {
-      await rusm.until("20 events", () => feed.events.length >= 20);
-      expect(await rusm.metric("rusm_processes")).toBe(1);
-    } finally {
-      feed.close();
-    }
-    expect(feed.errors, "no reconnect").toBe(0);
-    expect(feed.events).toEqual(ticks(feed.events.length));
-    await expectExits(rusm, before, { disconnected: 1 });
-    await untilNoProcesses(rusm);
+    await expectReadThenLeave(rusm, `${rusm.url}/feed`, 20);
   });
 
   it("http-echo: method, path with query, headers and the x-rusm-guest response header", async () => {

@@ -17,16 +17,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { ROOT, guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
-import { openFeed, readBody, ticks } from "./helpers/clients.ts";
-import { RawHttp, sseData } from "./helpers/raw-http.ts";
-import {
-  IDLE_CPU_MS_PER_S,
-  cpuOver,
-  exitLogs,
-  expectExits,
-  untilNoProcesses,
-  untilStalled,
-} from "./helpers/exits.ts";
+import { expectBackPressure, expectReadThenLeave } from "./helpers/feeds.ts";
+import { readBody, ticks } from "./helpers/clients.ts";
+import { exitLogs, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 const BODY_BUFFER_KB = 16;
 
@@ -85,20 +78,9 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
     });
 
     it("endless SSE action: >= 20 events; on disconnect sse.data returns false and the loop ends", async () => {
-      const before = await rusm.exits();
-      const feed = openFeed(`${rusm.url}/feed`);
-      try {
-        await rusm.until("20 events", () => feed.events.length >= 20);
-        expect(await rusm.metric("rusm_processes")).toBe(1);
-      } finally {
-        feed.close();
-      }
-      expect(feed.errors, "no reconnect").toBe(0);
-      expect(feed.events).toEqual(ticks(feed.events.length));
       // `disconnected` is a normal return after the client left; a loop that never saw false
       // would be killed after the disconnect grace (`killed`).
-      await expectExits(rusm, before, { disconnected: 1 });
-      await untilNoProcesses(rusm);
+      await expectReadThenLeave(rusm, `${rusm.url}/feed`, 20);
       const said = rusm.logs().filter((l) => l.stream === "stdout" && l.component === "handlers");
       expect(said.map((l) => l.msg)).toContainEqual(
         expect.stringMatching(/^feed: sse\.data returned false after \d+ events: client gone/),
@@ -106,30 +88,8 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
     });
 
     it("back-pressure: a stalled reader parks the action in sse.data (bounded, idle CPU), then it resumes", async () => {
-      const before = await rusm.exits();
-      const client = await RawHttp.get(rusm.url, "/feed?pad=4096");
-      try {
-        await client.until("the response head", (c) => c.head() !== null);
-        client.pause();
-        const stalledAt = await untilStalled(rusm);
-        expect(await rusm.metric("rusm_processes")).toBe(1);
-        expect(await rusm.metric("rusm_body_buffered_bytes")).toBeLessThanOrEqual(
-          BODY_BUFFER_KB * 1024 + 64 * 1024 + BODY_BUFFER_KB * 1024,
-        );
-        expect(await cpuOver(rusm, 1000)).toBeLessThan(IDLE_CPU_MS_PER_S);
-        client.resume();
-        await client.until(
-          "bytes written after the stall arrive",
-          (c) => c.body().data.length > stalledAt,
-          30_000,
-        );
-        const got = sseData(client.body().data);
-        expect(got).toEqual(ticks(got.length));
-      } finally {
-        client.destroy();
-      }
-      await expectExits(rusm, before, { disconnected: 1 });
-      await untilNoProcesses(rusm);
+      // ?pad=4096: a comment after each event, so the kernel's buffers fill in seconds.
+      await expectBackPressure(rusm, "/feed?pad=4096", BODY_BUFFER_KB * 1024);
     });
 
     it("params come from the route pattern (percent-decoded, in pattern order)", async () => {
@@ -209,16 +169,7 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
     });
 
     it("endless: an EventSource gets >= 20 events; a disconnect ends the pulls", async () => {
-      const before = await rusm.exits();
-      const feed = openFeed(`${rusm.url}/ticks`);
-      try {
-        await rusm.until("20 events", () => feed.events.length >= 20);
-      } finally {
-        feed.close();
-      }
-      expect(feed.events).toEqual(ticks(feed.events.length));
-      await expectExits(rusm, before, { disconnected: 1 });
-      await untilNoProcesses(rusm);
+      await expectReadThenLeave(rusm, `${rusm.url}/ticks`, 20);
     });
 
     it("an exception in pull (?fail=3): truncated body, exit trap, the error logged at its source line", async () => {
