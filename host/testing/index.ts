@@ -13,7 +13,7 @@
  * The server runs on rusm's own Node 24 (JSPI) even when the test runner's Node is older.
  * Nothing in host/ imports this module.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,47 @@ export interface TestServer {
   stderr(): string;
   /** SIGTERM, then the server's exit code (0 for a clean shutdown). */
   stop(): Promise<number | null>;
+}
+
+/** How long {@link stopServer} waits after SIGTERM before it kills the server. */
+const STOP_GRACE_MS = 15_000;
+
+/** The JSON log lines in what the server wrote on stderr, parsed. */
+export function parseLogLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * The addresses in what `rusm serve` printed on stdout, once it listens (both lines come in
+ * one write), or null before.
+ */
+export function listeningAddresses(
+  stdout: string,
+): { url: string; adminUrl: string | null } | null {
+  const url = /rusm listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+  if (url === undefined) return null;
+  return { url, adminUrl: /rusm admin listening on (http:\/\/\S+)/.exec(stdout)?.[1] ?? null };
+}
+
+/**
+ * SIGTERM, then the exit code once `exited` settles. A server that does not stop (a frozen
+ * event loop) gets SIGKILL after a grace, so it never outlives the test run; its exit code is
+ * then null.
+ */
+export async function stopServer(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+): Promise<number | null> {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  const grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(grace);
+  }
 }
 
 function nodeWithJspi(): string {
@@ -74,27 +115,15 @@ export function startRusm(routesFile: string, options: StartOptions = {}): Promi
       fail(new Error(`rusm did not start within ${timeoutMs} ms\n${err}`));
     }, timeoutMs);
     const onOutput = (): void => {
-      const url = /rusm listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url === undefined) return;
+      const addresses = listeningAddresses(out);
+      if (addresses === null) return;
       clearTimeout(timer);
       child.stdout.off("data", onOutput);
-      // The admin line is written right after the public one, in the same tick.
-      setImmediate(() => {
-        const adminUrl = /rusm admin listening on (http:\/\/\S+)/.exec(out)?.[1] ?? null;
-        done({
-          url,
-          adminUrl,
-          stderr: () => err,
-          logs: () =>
-            err
-              .split("\n")
-              .filter((l) => l.startsWith("{"))
-              .map((l) => JSON.parse(l) as Record<string, unknown>),
-          async stop() {
-            if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-            return exited;
-          },
-        });
+      done({
+        ...addresses,
+        stderr: () => err,
+        logs: () => parseLogLines(err),
+        stop: () => stopServer(child, exited),
       });
     };
     child.stdout.on("data", onOutput);

@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { listeningAddresses, parseLogLines, stopServer } from "../../host/testing/index.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "rusm.mjs");
@@ -98,9 +99,6 @@ export function runRusm(args: string[], options: RunOptions = {}): Promise<RunRe
   });
 }
 
-/** How long stop() waits after SIGTERM before it kills the server. */
-const STOP_GRACE_MS = 15_000;
-
 /** Temp dirs made by {@link writeRoutes} and not yet removed. */
 const tempDirs = new Set<string>();
 
@@ -156,11 +154,10 @@ export async function startRusm(
   const addresses = await new Promise<{ url: string; adminUrl: string }>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`rusm did not start in 120 s\n${err}`)), 120_000);
     const check = (): void => {
-      const url = /rusm listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const adminUrl = /rusm admin listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url !== undefined && adminUrl !== undefined) {
+      const addresses = listeningAddresses(out);
+      if (addresses?.adminUrl != null) {
         clearTimeout(timer);
-        done({ url, adminUrl });
+        done({ url: addresses.url, adminUrl: addresses.adminUrl });
       }
     };
     child.stdout.on("data", check);
@@ -175,11 +172,7 @@ export async function startRusm(
     child,
     stderr: () => err,
     stdout: () => out,
-    logs: () =>
-      err
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () => parseLogLines(err),
     async metric(name, labels = {}) {
       const res = await fetch(`${addresses.adminUrl}/metrics`);
       return parseMetrics(await res.text(), name, labels);
@@ -211,13 +204,9 @@ export async function startRusm(
       return (Number(stat[11]) + Number(stat[12])) * 10;
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      // A server that does not stop (a frozen event loop: the bug a test caught) must not
-      // outlive the test run: SIGKILL after a grace. Its exit code is then null, failing
-      // the test's `expect(await rusm.stop()).toBe(0)`.
-      const grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-      const code = await exited;
-      clearTimeout(grace);
+      // A frozen server is SIGKILLed after a grace: its null exit code then fails the test's
+      // `expect(await rusm.stop()).toBe(0)`.
+      const code = await stopServer(child, exited);
       rmSync(dirname(file), { recursive: true, force: true });
       tempDirs.delete(dirname(file));
       return code;
