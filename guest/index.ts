@@ -16,6 +16,9 @@
  * };
  * ```
  */
+export { broker } from "./pubsub.js";
+export type { Broker, Message, Received } from "./pubsub.js";
+import type { Message } from "./pubsub.js";
 
 /** The route's parameters, from its pattern (`"GET /users/:id"` gives `id`). Read-only. */
 export interface Params extends Iterable<[string, string]> {
@@ -60,6 +63,16 @@ export interface Sse {
   send(event: SseEvent): boolean;
   /** `: <text>`, a comment clients ignore (heartbeats). False once the client is gone. */
   comment(text: string): boolean;
+  /**
+   * Live tail: forwards the messages of the topics this process subscribed to (`broker`)
+   * until the stream is over. It waits on the mailbox (the process parks), writes `map(msg)`
+   * as an event (a string is the data; an object is sent with its fields, so `(msg) => msg`
+   * sends `msg.data`; undefined or null skips the message), and writes a `:` heartbeat
+   * comment whenever `heartbeatMs` passes with nothing. Returns when a write fails (the client
+   * is gone), or the broker dropped this subscriber. Without `map`, each message's data is
+   * sent as it is.
+   */
+  run(heartbeatMs: number, map?: (message: Message) => string | SseEvent | undefined | null): void;
   /** False once a write returned false or the stream was finished. */
   readonly open: boolean;
   /** Ends the stream cleanly now (returning from the action does it too). */

@@ -17,6 +17,7 @@ import { target } from "rusm:guest/context@0.1.0";
 import { abort } from "rusm:guest/process@0.1.0";
 import { open, type EventStream } from "rusm:guest/sse@0.1.0";
 import type { Handle, Params, Sse, SseEvent, SseFields } from "./index.ts";
+import { milliseconds, type Message } from "./pubsub.js";
 
 type Kind = "http" | "sse";
 type AnyHandler = (this: unknown, ...args: unknown[]) => unknown;
@@ -126,6 +127,27 @@ class EventStreamSse implements Sse {
 
   comment(text: string): boolean {
     return this.#track(this.#stream.comment(String(text)));
+  }
+
+  run(heartbeatMs: number, map?: (message: Message) => string | SseEvent | undefined | null) {
+    const ms = milliseconds("sse.run's heartbeat", heartbeatMs);
+    if (!this.#open) return;
+    if (map === undefined) {
+      // The whole loop in the host: one call until the stream is over.
+      this.#stream.run(ms);
+      this.#open = false;
+      return;
+    }
+    for (;;) {
+      const next = this.#stream.next(ms);
+      if (next === undefined) {
+        this.#open = false;
+        return;
+      }
+      const out = map({ topic: next.topic, data: next.data });
+      if (out === undefined || out === null) continue;
+      if (!(typeof out === "string" ? this.data(out) : this.send(out))) return;
+    }
   }
 
   finish(): void {

@@ -1,5 +1,5 @@
 /**
- * The rusm:guest@0.1.0 imports (wit/) as StarlingMonkey (componentize-js) binds them: each
+ * The rusm:guest@0.1.0 and rusm:pubsub@0.1.0 imports (wit/) as StarlingMonkey (componentize-js) binds them: each
  * WIT interface is an ES module named `<package>/<interface>@<version>`, kebab-case names in
  * camelCase, `option<T>` as `T | undefined`. Types only; esbuild keeps these imports
  * external and componentize-js links them to the host.
@@ -31,6 +31,10 @@ declare module "rusm:guest/sse@0.1.0" {
     event(name: string, data: string): boolean;
     send(ev: Event): boolean;
     comment(text: string): boolean;
+    /** WIT: `next: func(heartbeat-ms: u32) -> option<message>;` */
+    next(heartbeatMs: number): import("rusm:pubsub/mailbox@0.1.0").Message | undefined;
+    /** WIT: `run: func(heartbeat-ms: u32);` */
+    run(heartbeatMs: number): void;
     finish(): void;
   }
   /** WIT: `open: func() -> event-stream;` */
@@ -40,4 +44,25 @@ declare module "rusm:guest/sse@0.1.0" {
 declare module "rusm:guest/process@0.1.0" {
   /** WIT: `abort: func(message: string);` Never returns. */
   export function abort(message: string): never;
+}
+
+declare module "rusm:pubsub/mailbox@0.1.0" {
+  /** WIT: `record message` */
+  export interface Message {
+    topic: string;
+    data: string;
+  }
+  /** WIT: `variant received` */
+  export type Received = { tag: "message"; val: Message } | { tag: "timeout" } | { tag: "closed" };
+  /** WIT: `receive: func(timeout-ms: u32) -> received;` Parks while it waits. */
+  export function receive(timeoutMs: number): Received;
+}
+
+declare module "rusm:pubsub/broker@0.1.0" {
+  /** WIT: `subscribe: func(topic: string);` */
+  export function subscribe(topic: string): void;
+  /** WIT: `unsubscribe: func(topic: string);` */
+  export function unsubscribe(topic: string): void;
+  /** WIT: `publish: func(topic: string, data: string) -> u32;` */
+  export function publish(topic: string, data: string): number;
 }

@@ -55,6 +55,7 @@ const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
 const SDK_FILES = [
   "guest/runtime.ts",
   "guest/index.ts",
+  "guest/pubsub.ts",
   "host/toolchain/guest-build.ts",
   "host/toolchain/esbuild.ts",
   "host/component/source-map.ts",
@@ -152,8 +153,12 @@ let starlingMonkeyWit: Promise<string> | undefined;
 /** Builds one guest's bytes. */
 async function compile(guest: Guest): Promise<Uint8Array> {
   switch (guest.kind) {
-    case "wat":
-      return buildWatComponent([await read(PRELUDE), await read(join(guest.dir, "guest.wat"))]);
+    case "wat": {
+      const own = await read(join(guest.dir, "guest.wat"));
+      // `;; world: <pkg/world>` on the first line builds against another world of wit/.
+      const world = /^;; world: (\S+)/.exec(own.text)?.[1];
+      return buildWatComponent([await read(PRELUDE), own], world === undefined ? {} : { world });
+    }
     case "core-module":
       return buildCoreModule(await read(join(guest.dir, "module.wat")));
     case "other-world": {

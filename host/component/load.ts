@@ -11,6 +11,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RusmError, type SourceLocation } from "../errors.ts";
 import { MANIFEST_EXPORT, RUSM_GUEST_INTERFACES } from "../rusm-guest/index.ts";
+import { RUSM_PUBSUB_INTERFACES } from "../rusm-pubsub/index.ts";
+
+/** rusm's own interfaces (rusm:guest, rusm:pubsub), unversioned. */
+const RUSM_INTERFACES: ReadonlySet<string> = new Set([
+  ...RUSM_GUEST_INTERFACES,
+  ...RUSM_PUBSUB_INTERFACES,
+]);
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
@@ -64,7 +71,7 @@ export interface LoadedComponent {
   readonly spec: ComponentSpec;
   readonly maxMemoryBytes: number;
   readonly bodyBufferBytes: number;
-  /** True when it imports rusm:guest interfaces (built for the `handlers` world). */
+  /** True when it imports rusm:guest or rusm:pubsub interfaces (the `handlers` world). */
   readonly importsRusmGuest: boolean;
   /** The handler modules it exports (its manifest); empty for a plain wasi:http component. */
   readonly modules: readonly HandlerModule[];
@@ -192,7 +199,7 @@ function checkInterfaces(spec: ComponentSpec, entry: CacheEntry): void {
     );
   }
   const missing = entry.meta.imports.filter(
-    (i) => !PROVIDED_INTERFACES.has(i) && !RUSM_GUEST_INTERFACES.has(i),
+    (i) => !PROVIDED_INTERFACES.has(i) && !RUSM_INTERFACES.has(i),
   );
   if (missing.length > 0) {
     throw invalid(
@@ -280,7 +287,7 @@ export async function loadComponent(
   const sourceMap = readSourceMap(bytes);
   const component: Omit<LoadedComponent, "modules"> = {
     spec,
-    importsRusmGuest: entry.meta.imports.some((i) => RUSM_GUEST_INTERFACES.has(i)),
+    importsRusmGuest: entry.meta.imports.some((i) => RUSM_INTERFACES.has(i)),
     sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,

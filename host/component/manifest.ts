@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { addRusmGuestImports, type GuestContext } from "../rusm-guest/index.ts";
+import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
 import {
   createImports,
   type FieldEntry,
@@ -128,10 +129,19 @@ export class LoadContext implements GuestContext {
     throw new Error(`the manifest instance called exit(${ok ? "ok" : "err"})`);
   }
 
+  get mailbox(): never {
+    throw new Error("the manifest export must not use the mailbox");
+  }
+
+  get broker(): never {
+    throw new Error("the manifest export must not use the broker");
+  }
+
   /** The import object of the load-time instance. */
   imports(): Record<string, object> {
     const imports = createImports(this);
     addRusmGuestImports(imports, this);
+    addRusmPubSubImports(imports, this);
     return imports;
   }
 }

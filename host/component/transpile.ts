@@ -13,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { RUSM_GUEST_BLOCKING_IMPORTS } from "../rusm-guest/index.ts";
+import { RUSM_PUBSUB_BLOCKING_IMPORTS } from "../rusm-pubsub/index.ts";
 import { BLOCKING_IMPORTS, HANDLER_EXPORT } from "../wasi/index.ts";
 
 // The package does not export its package.json; it sits two levels above its entry (src/api.js).
@@ -30,7 +31,11 @@ export const TRANSPILER = `${pkg.name}@${pkg.version}`;
 export const TRANSPILE_OPTIONS = {
   instantiation: "async",
   asyncMode: "jspi",
-  asyncImports: [...BLOCKING_IMPORTS, ...RUSM_GUEST_BLOCKING_IMPORTS],
+  asyncImports: [
+    ...BLOCKING_IMPORTS,
+    ...RUSM_GUEST_BLOCKING_IMPORTS,
+    ...RUSM_PUBSUB_BLOCKING_IMPORTS,
+  ],
   asyncExports: [HANDLER_EXPORT],
   noTypescript: true,
   quiet: true,

@@ -20,7 +20,7 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     "RUSM_CONFIG_INVALID",
     1,
     2,
-    ["unknown key servee at the top level", "serve, admin, components"],
+    ["unknown key servee at the top level", "serve, admin, broker, components"],
   ],
   [
     "unknown top-level key",

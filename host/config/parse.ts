@@ -55,6 +55,7 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     file: doc.file,
     serve,
     admin: data.admin ? { listen: data.admin.listen } : null,
+    broker: { ...data.broker },
     components,
     routes,
   };

@@ -12,6 +12,10 @@
  * body-buffer-kb = 64         # default, 1..1048576, bounded response channel per process
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"
+ * [broker]                    # optional
+ * backend = "memory"          # default; or "redis://127.0.0.1:6379" to fan out between nodes
+ * mailbox = 256               # default, 1..1048576, messages queued per subscriber
+ * overflow = "drop-oldest"    # default; or "drop-subscriber"
  * [components]
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
  * [serve.routes]              # at least one
@@ -21,6 +25,7 @@
  */
 
 import { z } from "zod";
+import { OVERFLOW_POLICIES } from "./types.ts";
 import { LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
 import {
   parseRouteKey,
@@ -33,7 +38,14 @@ import {
 import { formatKey, type KeyPath } from "./tree.ts";
 
 /** Defaults for omitted keys. */
-export const DEFAULTS = { listen: "127.0.0.1:8080", maxMemoryMb: 64, bodyBufferKb: 64 } as const;
+export const DEFAULTS = {
+  listen: "127.0.0.1:8080",
+  maxMemoryMb: 64,
+  bodyBufferKb: 64,
+  brokerBackend: "memory",
+  brokerMailbox: 256,
+  brokerOverflow: "drop-oldest",
+} as const;
 
 /** What a custom issue carries besides its message. */
 export interface IssueParams {
@@ -52,6 +64,9 @@ export const VALUE_HINTS: Record<string, string> = {
   "max-memory-mb": "the memory cap per process in MiB, e.g. max-memory-mb = 64",
   "body-buffer-kb": "the response buffer per process in KiB, e.g. body-buffer-kb = 64",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
+  backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
+  mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
+  overflow: `what a full subscriber mailbox does: "drop-oldest" (keep the newest) or "drop-subscriber" (end its stream)`,
 };
 
 const intIn = (min: number, max: number) => {
@@ -118,6 +133,19 @@ const serveShape = {
   routes: routes.optional(),
 };
 const adminShape = { listen };
+const BACKEND_EXPECTED = `"memory" or a redis:// (or rediss://) URL`;
+const brokerShape = {
+  backend: z
+    .string({ error: BACKEND_EXPECTED })
+    .refine((text) => text === "memory" || /^rediss?:\/\/[^\s]+$/.test(text), {
+      error: BACKEND_EXPECTED,
+    })
+    .default(DEFAULTS.brokerBackend),
+  mailbox: intIn(1, 1048576).default(DEFAULTS.brokerMailbox),
+  overflow: z
+    .enum(OVERFLOW_POLICIES, { error: `"drop-oldest" or "drop-subscriber"` })
+    .default(DEFAULTS.brokerOverflow),
+};
 const componentShape = {
   path: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }),
   "max-memory-mb": maxMemoryMb.optional(),
@@ -141,6 +169,7 @@ const table = (name: string) => ({ error: `a table ([${name}])` });
 const rootShape = {
   serve: z.strictObject(serveShape, table("serve")).prefault({}),
   admin: z.strictObject(adminShape, table("admin")).optional(),
+  broker: z.strictObject(brokerShape, table("broker")).prefault({}),
   components: components.prefault({}),
 };
 
@@ -181,13 +210,14 @@ const ACCEPTED = {
   root: Object.keys(rootShape),
   serve: Object.keys(serveShape),
   admin: Object.keys(adminShape),
+  broker: Object.keys(brokerShape),
   component: Object.keys(componentShape),
 };
 
 /** The keys a strict table accepts, by the table's path; [] if not a strict table. */
 export function acceptedKeys(table: KeyPath): string[] {
   if (table.length === 0) return ACCEPTED.root;
-  if (table.length === 1 && (table[0] === "serve" || table[0] === "admin"))
+  if (table.length === 1 && (table[0] === "serve" || table[0] === "admin" || table[0] === "broker"))
     return ACCEPTED[table[0]];
   if (table.length === 2 && table[0] === "components") return ACCEPTED.component;
   return [];

@@ -11,6 +11,10 @@ import type { RouteTargetSpec } from "./routes.ts";
 export type { Listen } from "./listen.ts";
 export type { RouteTargetSpec } from "./routes.ts";
 
+/** What a full subscriber mailbox does (`[broker] overflow`), see services/broker. */
+export const OVERFLOW_POLICIES = ["drop-oldest", "drop-subscriber"] as const;
+export type Overflow = (typeof OVERFLOW_POLICIES)[number];
+
 /** One `[components]` entry. */
 export interface ComponentConfig {
   name: string;
@@ -48,6 +52,8 @@ export interface Config {
   file: string;
   serve: { listen: Listen; maxMemoryMb: number; bodyBufferKb: number };
   admin: { listen: Listen } | null;
+  /** `[broker]`, defaults applied. */
+  broker: { backend: string; mailbox: number; overflow: Overflow };
   /** In file order. */
   components: Map<string, ComponentConfig>;
   /** In file order. */

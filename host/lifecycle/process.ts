@@ -13,6 +13,9 @@ import type { ComponentInstance, LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
 import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";
+import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
+import type { Broker } from "../services/broker/index.ts";
+import { Mailbox } from "./mailbox.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
@@ -52,6 +55,8 @@ export class Process implements GuestContext {
   readonly component: LoadedComponent;
   readonly target: HandlerTarget | null;
   readonly bodyBufferBytes: number;
+  readonly broker: Broker;
+  #mailbox: Mailbox | undefined;
   readonly #registry: ProcessRegistry;
   readonly #parentLog: Logger;
   #childLog: Logger | undefined;
@@ -68,9 +73,11 @@ export class Process implements GuestContext {
     component: LoadedComponent,
     exchange: ProcessExchange,
     log: Logger,
-    target: HandlerTarget | null = null,
+    target: HandlerTarget | null,
+    broker: Broker,
   ) {
     this.#registry = registry;
+    this.broker = broker;
     this.pid = registry.nextPid();
     this.component = component;
     this.target = target;
@@ -88,6 +95,12 @@ export class Process implements GuestContext {
       component: this.component.spec.name,
     });
     return this.#childLog;
+  }
+
+  /** This process's mailbox, made on first use (most processes never subscribe). */
+  get mailbox(): Mailbox {
+    this.#mailbox ??= new Mailbox(this.broker.mailboxSize);
+    return this.#mailbox;
   }
 
   park<T>(wait: Promise<T>): Promise<T> {
@@ -164,7 +177,10 @@ export class Process implements GuestContext {
     try {
       let imports = createImports(this);
       // Only for components that import them: a plain wasi:http guest pays nothing.
-      if (this.component.importsRusmGuest) addRusmGuestImports(imports, this);
+      if (this.component.importsRusmGuest) {
+        addRusmGuestImports(imports, this);
+        addRusmPubSubImports(imports, this);
+      }
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
       await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));
@@ -173,6 +189,8 @@ export class Process implements GuestContext {
     }
     this.#ended = true;
     clearTimeout(graceTimer);
+    // Ends a wait the process was killed in (and its timer); the broker prunes on the exit below.
+    this.#mailbox?.close();
     for (const resource of this.#owned) resource.dispose();
     this.#owned.clear();
     this.#stdout.flush();

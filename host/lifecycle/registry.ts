@@ -1,10 +1,15 @@
 /**
  * @module lifecycle/registry
  * The live processes of one server: ids, the live and parked counts, exits counted by reason,
- * and shutdown (kill everything, wait until every process is reclaimed).
+ * monitors, and shutdown (kill everything, wait until every process is reclaimed).
+ *
+ * Monitors are Erlang's: {@link ProcessRegistry.monitor} asks for one `down` signal when a
+ * process ends, whatever the reason. Monitoring a process that has already ended (or never
+ * existed) still gives its `down`, with reason `noproc`, on a later microtask.
  */
 import type { Metrics } from "../metrics/index.ts";
 import { EXIT_REASONS, type Exit, type ExitReason } from "./exit.ts";
+import type { Down, MonitorRef } from "./signal.ts";
 
 /** What the registry needs to know of a process. */
 export interface RegisteredProcess {
@@ -14,7 +19,10 @@ export interface RegisteredProcess {
 
 export class ProcessRegistry {
   readonly #metrics: Metrics;
-  readonly #live = new Set<RegisteredProcess>();
+  readonly #live = new Map<number, RegisteredProcess>();
+  /** Monitors by the pid they watch. */
+  readonly #monitors = new Map<number, Map<MonitorRef, (down: Down) => void>>();
+  #nextRef = 1;
   readonly #exits = new Map<ExitReason, number>(EXIT_REASONS.map((r) => [r, 0]));
   #nextPid = 1;
   #parked = 0;
@@ -45,16 +53,52 @@ export class ProcessRegistry {
     return this.#exits;
   }
 
+  /** Whether `pid` is a live process. */
+  isAlive(pid: number): boolean {
+    return this.#live.has(pid);
+  }
+
+  /**
+   * Calls `onDown` once when process `pid` ends (with its exit reason), or with `noproc` on a
+   * later microtask when it is not live. Returns the ref {@link demonitor} takes.
+   */
+  monitor(pid: number, onDown: (down: Down) => void): MonitorRef {
+    const ref = this.#nextRef++;
+    if (!this.#live.has(pid)) {
+      queueMicrotask(() => onDown({ kind: "down", ref, pid, reason: "noproc" }));
+      return ref;
+    }
+    let watchers = this.#monitors.get(pid);
+    if (watchers === undefined)
+      this.#monitors.set(pid, (watchers = new Map<MonitorRef, (down: Down) => void>()));
+    watchers.set(ref, onDown);
+    return ref;
+  }
+
+  /** Removes a monitor; its `down` will not come. Unknown or spent refs are ignored. */
+  demonitor(pid: number, ref: MonitorRef): void {
+    const watchers = this.#monitors.get(pid);
+    if (watchers?.delete(ref) && watchers.size === 0) this.#monitors.delete(pid);
+  }
+
   started(process: RegisteredProcess): void {
-    this.#live.add(process);
+    this.#live.set(process.pid, process);
     this.#metrics.processes.set(this.#live.size);
   }
 
   exited(process: RegisteredProcess, exit: Exit): void {
-    if (!this.#live.delete(process)) return;
+    if (this.#live.get(process.pid) !== process) return;
+    this.#live.delete(process.pid);
     this.#exits.set(exit.reason, (this.#exits.get(exit.reason) ?? 0) + 1);
     this.#metrics.processExits.inc({ reason: exit.reason });
     this.#metrics.processes.set(this.#live.size);
+    const watchers = this.#monitors.get(process.pid);
+    if (watchers !== undefined) {
+      this.#monitors.delete(process.pid);
+      for (const [ref, onDown] of watchers) {
+        onDown({ kind: "down", ref, pid: process.pid, reason: exit.reason });
+      }
+    }
     if (this.#live.size === 0) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
@@ -70,7 +114,7 @@ export class ProcessRegistry {
 
   /** Kills every live process (they end at their current or next park). */
   killAll(why: string): void {
-    for (const process of this.#live) process.kill(why);
+    for (const process of this.#live.values()) process.kill(why);
   }
 
   /** Resolves when no process is live. */

@@ -18,6 +18,10 @@ export interface Metrics {
   readonly requestDuration: Histogram<"route">;
   readonly bodyBufferedBytes: Gauge;
   readonly bodyBytes: Counter;
+  readonly brokerSubscriptions: Gauge<"topic">;
+  readonly brokerPublished: Counter<"topic">;
+  readonly brokerDelivered: Counter<"topic">;
+  readonly brokerDropped: Counter<"topic" | "reason">;
 }
 
 /**
@@ -58,5 +62,25 @@ export function createMetrics(collectBuffered: () => number = () => 0): Metrics 
       },
     }),
     bodyBytes: new Counter({ ...m.bodyBytes, labelNames: [], registers: [registry] }),
+    brokerSubscriptions: new Gauge({
+      ...m.brokerSubscriptions,
+      labelNames: [...m.brokerSubscriptions.labelNames],
+      registers: [registry],
+    }),
+    brokerPublished: new Counter({
+      ...m.brokerPublished,
+      labelNames: [...m.brokerPublished.labelNames],
+      registers: [registry],
+    }),
+    brokerDelivered: new Counter({
+      ...m.brokerDelivered,
+      labelNames: [...m.brokerDelivered.labelNames],
+      registers: [registry],
+    }),
+    brokerDropped: new Counter({
+      ...m.brokerDropped,
+      labelNames: [...m.brokerDropped.labelNames],
+      registers: [registry],
+    }),
   };
 }

@@ -51,4 +51,28 @@ export const METRICS = {
     help: "Response body bytes handed to sockets.",
     labelNames: [],
   },
+  brokerSubscriptions: {
+    type: "gauge",
+    name: "rusm_broker_subscriptions",
+    help: "Live broker subscriptions on this node, by topic or pattern as subscribed (a topic with none is removed).",
+    labelNames: ["topic"],
+  },
+  brokerPublished: {
+    type: "counter",
+    name: "rusm_broker_published_total",
+    help: "Messages published on this node (by guests or POST /publish), by topic.",
+    labelNames: ["topic"],
+  },
+  brokerDelivered: {
+    type: "counter",
+    name: "rusm_broker_delivered_total",
+    help: "Messages put in a subscriber's mailbox on this node (once per subscriber), by topic.",
+    labelNames: ["topic"],
+  },
+  brokerDropped: {
+    type: "counter",
+    name: "rusm_broker_dropped_total",
+    help: "Messages that did not reach someone: drop-oldest and drop-subscriber (a full mailbox), backend-unavailable (not forwarded to other nodes), by topic.",
+    labelNames: ["topic", "reason"],
+  },
 } as const;

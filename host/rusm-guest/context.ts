@@ -2,7 +2,7 @@
  * @module rusm-guest/context
  * `rusm:guest/context@0.1.0`: which handler a process serves (wit/context.wit).
  */
-import type { WasiContext } from "../wasi/index.ts";
+import type { PubSubContext } from "../rusm-pubsub/index.ts";
 
 /** WIT: `record handler-target` — a route's `module#function` and the request's params. */
 export interface HandlerTarget {
@@ -15,7 +15,7 @@ export interface HandlerTarget {
 }
 
 /** What rusm:guest's host functions need of a process, on top of WASI's. */
-export interface GuestContext extends WasiContext {
+export interface GuestContext extends PubSubContext {
   /** The handler this process was started for; null when routed by component name. */
   readonly target: HandlerTarget | null;
 }

@@ -19,6 +19,8 @@ export const RUSM_GUEST_BLOCKING_IMPORTS = [
   "rusm:guest/sse#[method]event-stream.event",
   "rusm:guest/sse#[method]event-stream.send",
   "rusm:guest/sse#[method]event-stream.comment",
+  "rusm:guest/sse#[method]event-stream.next",
+  "rusm:guest/sse#[method]event-stream.run",
 ] as const;
 
 /** The handler-module manifest export (wit/manifest.wit), unversioned. */

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { thrown } from "../errors.test-support.ts";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
 import { GuestTrap } from "../wasi/errors.ts";
-import type { FieldEntry, HttpExchange, WasiContext } from "../wasi/index.ts";
+import type { FieldEntry, HttpExchange } from "../wasi/index.ts";
+import { Mailbox } from "../lifecycle/mailbox.ts";
+import { ProcessRegistry } from "../lifecycle/registry.ts";
+import { createLogger } from "../log/index.ts";
+import { createMetrics } from "../metrics/index.ts";
+import type { PubSubContext } from "../rusm-pubsub/index.ts";
+import { Broker } from "../services/broker/index.ts";
 import type { EventStream } from "./sse.ts";
 import { sse } from "./sse.ts";
 
@@ -33,7 +39,13 @@ function fakeContext() {
     fail: () => undefined,
     onBodyBytes: () => undefined,
   };
-  const ctx: WasiContext = {
+  const metrics = createMetrics();
+  const registry = new ProcessRegistry(metrics);
+  const log = createLogger("silent");
+  const broker = new Broker({ registry, metrics, log, mailboxSize: 4, overflow: "drop-oldest" });
+  const ctx: PubSubContext = {
+    mailbox: new Mailbox(4),
+    broker,
     pid: 1,
     bodyBufferBytes: CAPACITY,
     exchange,
@@ -53,7 +65,7 @@ function fakeContext() {
     },
   };
   const api = sse(ctx) as { open(): EventStream };
-  return { api, responses, calls };
+  return { api, responses, calls, ctx };
 }
 
 /** Opens a stream; returns it with its channel. */

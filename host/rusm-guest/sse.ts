@@ -8,7 +8,10 @@ import { ByteChannel, ChannelClosed } from "../stream/channel.ts";
 import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse/event.ts";
 import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
-import type { WasiContext } from "../wasi/index.ts";
+import type { Message } from "../lifecycle/signal.ts";
+import type { PubSubContext } from "../rusm-pubsub/index.ts";
+import { witMessage } from "../rusm-pubsub/mailbox.ts";
+import type { Wait } from "../wasi/blocking.ts";
 
 const HEAD: Array<[string, Uint8Array]> = [
   ["content-type", new TextEncoder().encode("text/event-stream")],
@@ -16,6 +19,9 @@ const HEAD: Array<[string, Uint8Array]> = [
 ];
 
 const encoder = new TextEncoder();
+
+/** The heartbeat of a live tail: a bare comment line, which clients ignore. */
+const HEARTBEAT = encoder.encode(":\n");
 
 /** WIT: `record event` as jco lifts it (`option` fields are `undefined` when none). */
 interface WitEvent {
@@ -27,11 +33,11 @@ interface WitEvent {
 
 /** WIT: `resource event-stream` */
 export class EventStream {
-  readonly #ctx: WasiContext;
+  readonly #ctx: PubSubContext;
   readonly #channel: ByteChannel;
 
   /** Host-only constructor: made by `open`. */
-  constructor(ctx: WasiContext, channel: ByteChannel) {
+  constructor(ctx: PubSubContext, channel: ByteChannel) {
     this.#ctx = ctx;
     this.#channel = channel;
   }
@@ -57,6 +63,32 @@ export class EventStream {
     return this.#write(() => formatComment(text));
   }
 
+  /**
+   * WIT: `next: func(heartbeat-ms: u32) -> option<message>;` Waits on the mailbox, writing a
+   * heartbeat each time `heartbeatMs` passes with nothing; none when the stream is over.
+   */
+  next(heartbeatMs: number): Promise<{ topic: string; data: string } | undefined> {
+    return blockingCall(this.#ctx, async (wait) => {
+      const message = await this.#next(heartbeatMs, wait);
+      return message === undefined ? undefined : witMessage(message);
+    });
+  }
+
+  /** WIT: `run: func(heartbeat-ms: u32);` Forwards each message as a data event until the end. */
+  run(heartbeatMs: number): Promise<void> {
+    return blockingCall(this.#ctx, async (wait) => {
+      for (;;) {
+        const message = await this.#next(heartbeatMs, wait);
+        if (message === undefined) return;
+        if (!(await this.#push(encoder.encode(formatEvent({ data: message.data })), wait))) {
+          return;
+        }
+        // Many queued messages never wait: let the event loop turn now and then.
+        if (this.#ctx.mailbox.size > 0) await this.#ctx.resume();
+      }
+    });
+  }
+
   /** WIT: `finish: func();` Idempotent; a finished stream's writes return false. */
   finish(): void {
     if (!this.#channel.ended) this.#channel.finish();
@@ -75,28 +107,56 @@ export class EventStream {
         if (err instanceof SseFieldError) trap(err.message);
         throw err;
       }
-      try {
-        while (bytes.length > 0) {
-          const permit = this.#channel.permit();
-          if (permit === 0) {
-            await wait(this.#channel.ready());
-            continue;
-          }
-          // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding.
-          this.#channel.write(bytes.subarray(0, permit));
-          bytes = bytes.subarray(permit);
-        }
-        return true;
-      } catch (err) {
-        if (err instanceof ChannelClosed) return false;
-        throw err;
-      }
+      return this.#push(bytes, wait);
     });
+  }
+
+  /** Queues `bytes` in permit-sized pieces, parking while the channel is full. */
+  async #push(bytes: Uint8Array, wait: Wait): Promise<boolean> {
+    try {
+      while (bytes.length > 0) {
+        const permit = this.#channel.permit();
+        if (permit === 0) {
+          await wait(this.#channel.ready());
+          continue;
+        }
+        // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding
+        // or HEARTBEAT, which is never written to.
+        this.#channel.write(bytes.subarray(0, permit));
+        bytes = bytes.subarray(permit);
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof ChannelClosed) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The next mailbox message, with heartbeats while there is none; undefined once the stream
+   * is over (finished, client gone, a heartbeat failed, or the mailbox was closed).
+   */
+  async #next(heartbeatMs: number, wait: Wait): Promise<Message | undefined> {
+    const mailbox = this.#ctx.mailbox;
+    for (;;) {
+      if (this.#channel.ended) return undefined;
+      const received =
+        mailbox.poll() ?? (await wait(mailbox.next(heartbeatMs, this.#channel.whenClosed())));
+      switch (received.kind) {
+        case "message":
+          return received.message;
+        case "closed":
+          return undefined;
+        case "timeout":
+          // Also how a client leaving is noticed while waiting: whenClosed ends the wait.
+          if (this.#channel.ended || !(await this.#push(HEARTBEAT, wait))) return undefined;
+      }
+    }
   }
 }
 
 /** The per-process `rusm:guest/sse` import. */
-export function sse(ctx: WasiContext): object {
+export function sse(ctx: PubSubContext): object {
   return {
     EventStream,
     /**

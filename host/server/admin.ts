@@ -1,33 +1,101 @@
 /**
  * @module server/admin
- * The admin listener: `GET /metrics` in Prometheus text. Meant for a private address.
+ * The admin listener, meant for a private address:
+ *
+ * - `GET /metrics`: Prometheus text.
+ * - `POST /publish/<topic>`: publishes the request body (UTF-8 text, at most
+ *   {@link MAX_PUBLISH_BYTES}) on `<topic>` through this node's broker (and so to every node
+ *   sharing its Redis). Answers `200 {"delivered": N}`, N being the subscribers reached on this
+ *   node (with Redis: `{"delivered": N, "forwarded": true}`, false when Redis is unreachable;
+ *   other nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a
+ *   body too large.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { Metrics } from "../metrics/index.ts";
+import { TopicError, type Broker } from "../services/broker/index.ts";
+
+/** The largest message `POST /publish` takes. */
+export const MAX_PUBLISH_BYTES = 1024 * 1024;
+
+const USAGE = "rusm admin: GET /metrics, POST /publish/<topic> (the body is the message)\n";
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+function text(res: ServerResponse, status: number, body: string, headers = {}): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
+  res.end(body);
+}
+
+function serveMetrics(metrics: Metrics, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    text(res, 405, "use GET\n", { allow: "GET, HEAD" });
+    return;
+  }
+  metrics.registry.metrics().then(
+    (body) => {
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(body);
+    },
+    (err: unknown) => text(res, 500, `metrics failed: ${String(err)}\n`),
+  );
+}
+
+function servePublish(broker: Broker, rawTopic: string, req: IncomingMessage, res: ServerResponse) {
+  if (req.method !== "POST") {
+    text(res, 405, "use POST, with the message as the body\n", { allow: "POST" });
+    return;
+  }
+  let topic: string;
+  try {
+    topic = decodeURIComponent(rawTopic);
+  } catch {
+    json(res, 400, { error: `the topic "${rawTopic}" is not valid percent-encoding` });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_PUBLISH_BYTES) {
+      if (!tooLarge) {
+        tooLarge = true;
+        json(res, 413, { error: `a message is at most ${MAX_PUBLISH_BYTES} bytes` });
+        req.resume();
+      }
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (tooLarge) return;
+    try {
+      const { delivered, forwarded } = broker.publish(
+        topic,
+        Buffer.concat(chunks).toString("utf8"),
+      );
+      // With a backend (Redis), also whether the message went to the other nodes.
+      json(res, 200, forwarded === null ? { delivered } : { delivered, forwarded });
+    } catch (err) {
+      if (!(err instanceof TopicError)) throw err;
+      json(res, 400, { error: err.message });
+    }
+  });
+}
 
 /** Creates the admin server (not yet listening). */
-export function createAdminServer(metrics: Metrics): Server {
+export function createAdminServer(metrics: Metrics, broker: Broker): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path !== "/metrics") {
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end("rusm admin: GET /metrics\n");
-      return;
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/metrics") {
+      serveMetrics(metrics, req, res);
+    } else if (path.startsWith("/publish/")) {
+      servePublish(broker, path.slice("/publish/".length), req, res);
+    } else {
+      text(res, 404, USAGE);
     }
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" });
-      res.end("use GET\n");
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(text);
-      },
-      (err: unknown) => {
-        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-        res.end(`metrics failed: ${String(err)}\n`);
-      },
-    );
   });
 }

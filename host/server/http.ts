@@ -11,12 +11,14 @@ import type { Metrics } from "../metrics/index.ts";
 import type { Router } from "../router/index.ts";
 import { NodeExchange } from "./exchange.ts";
 import type { RouteTarget } from "./targets.ts";
+import type { Broker } from "../services/broker/index.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
   readonly registry: ProcessRegistry;
   readonly metrics: Metrics;
   readonly log: Logger;
+  readonly broker: Broker;
   /** Live exchanges, for the buffered-bytes gauge. */
   readonly exchanges: Set<NodeExchange>;
   /**
@@ -83,6 +85,7 @@ function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void
           params: Object.entries(match.params),
           route: target.pattern,
         },
+    deps.broker,
   );
   // run() never rejects: every exit is settled and counted inside.
   void process.run();

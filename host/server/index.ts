@@ -16,6 +16,7 @@ import { createAdminServer } from "./admin.ts";
 import type { NodeExchange } from "./exchange.ts";
 import { createHttpServer } from "./http.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
+import { startBroker, type Broker } from "../services/broker/index.ts";
 
 export interface ServeOptions {
   cacheDir: string;
@@ -29,6 +30,7 @@ export interface RunningServer {
   /** `http://host:port` of the admin listener, or null. */
   readonly adminUrl: string | null;
   readonly registry: ProcessRegistry;
+  readonly broker: Broker;
   /** Stops listening, kills every process, waits (up to `graceMs`) for them to be reclaimed. */
   close(graceMs?: number): Promise<void>;
 }
@@ -95,22 +97,30 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     return bytes;
   });
   const registry = new ProcessRegistry(metrics);
+  const broker = await startBroker(config.broker, { registry, metrics, log: options.log });
   const http = createHttpServer({
     router,
     registry,
     metrics,
+    broker,
     log: options.log,
     exchanges,
     highWaterMark: config.serve.bodyBufferKb * 1024,
   });
-  await listen(http, config.serve.listen, "serve.listen");
+  try {
+    await listen(http, config.serve.listen, "serve.listen");
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
   let admin: Server | null = null;
   if (config.admin !== null) {
-    admin = createAdminServer(metrics);
+    admin = createAdminServer(metrics, broker);
     try {
       await listen(admin, config.admin.listen, "admin.listen");
     } catch (err) {
       await closeServer(http);
+      await broker.close();
       throw err;
     }
   }
@@ -119,6 +129,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     url: urlOf(http),
     adminUrl: admin === null ? null : urlOf(admin),
     registry,
+    broker,
     async close(graceMs = 5_000) {
       const closed = closeServer(http);
       registry.killAll("server shutting down");
@@ -130,6 +141,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
         admin.closeAllConnections();
         await closeServer(admin);
       }
+      await broker.close();
     },
   };
 }

@@ -73,6 +73,7 @@ export class ByteChannel {
   #truncatePending = false;
   /** One shared promise per back-pressure episode, so repeated polls don't pile up waiters. */
   #readyWait: { promise: Promise<void>; resolve: () => void } | null = null;
+  #closedWait: { promise: Promise<void>; resolve: () => void } | null = null;
   #onBytes: ((n: number) => void) | undefined;
   #flushScheduled = false;
   /** The head has not gone out yet: the first pump sends it, with data when there is some. */
@@ -181,6 +182,17 @@ export class ByteChannel {
     this.#queue = [];
     this.#queued = 0;
     this.#wake();
+    this.#closedWait?.resolve();
+  }
+
+  /**
+   * Resolves when the reader goes away (at once if it has), for a writer that waits on
+   * something else and must stop then (an SSE live tail waiting on its mailbox).
+   */
+  whenClosed(): Promise<void> {
+    if (this.#end === "closed") return Promise.resolve();
+    this.#closedWait ??= Promise.withResolvers<void>();
+    return this.#closedWait.promise;
   }
 
   /** Moves the queue to the sink at the end of this event-loop turn (once per turn). */

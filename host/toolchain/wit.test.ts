@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
+import { RUSM_PUBSUB_VERSION } from "../rusm-pubsub/index.ts";
 import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
 import { WIT_DIR, deriveStarlingMonkeyWit, stripWorlds } from "./wit.ts";
 
@@ -40,6 +41,7 @@ describe("deriveStarlingMonkeyWit", () => {
         "io",
         "random",
         "rusm-guest",
+        "rusm-pubsub",
       ]);
       const http = await readFile(join(dir, "deps", "http", "package.wit"), "utf8");
       expect(http).toContain("package wasi:http@0.2.10;");
@@ -49,6 +51,12 @@ describe("deriveStarlingMonkeyWit", () => {
       expect(world).toContain("export wasi:http/incoming-handler@0.2.10;");
       expect(world).toMatch(/world handlers \{\s*include http-guest;/);
       expect(world).toContain("export rusm:guest/manifest@0.1.0;");
+      expect(world).toContain("import rusm:pubsub/broker@0.1.0;");
+      expect(world).toContain("import rusm:pubsub/mailbox@0.1.0;");
+      expect((await readdir(join(dir, "deps", "rusm-pubsub"))).sort()).toEqual([
+        "broker.wit",
+        "mailbox.wit",
+      ]);
       const guestPkg = join(dir, "deps", "rusm-guest");
       expect((await readdir(guestPkg)).sort()).toEqual([
         "context.wit",
@@ -70,5 +78,14 @@ describe("wit/", () => {
   it("declares rusm:guest at the version the host implements", async () => {
     const worlds = await readFile(join(WIT_DIR, "worlds.wit"), "utf8");
     expect(worlds).toContain(`package rusm:guest@${RUSM_GUEST_VERSION};`);
+  });
+
+  it("declares rusm:pubsub at the version the host implements, in every file", async () => {
+    for (const file of ["broker.wit", "mailbox.wit"]) {
+      const text = await readFile(join(WIT_DIR, "deps", "pubsub", file), "utf8");
+      expect(text).toContain(`package rusm:pubsub@${RUSM_PUBSUB_VERSION};`);
+    }
+    const worlds = await readFile(join(WIT_DIR, "worlds.wit"), "utf8");
+    expect(worlds).toContain(`import rusm:pubsub/broker@${RUSM_PUBSUB_VERSION};`);
   });
 });

@@ -15,6 +15,7 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promi
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
+import { RUSM_PUBSUB_VERSION } from "../rusm-pubsub/index.ts";
 
 /** rusm's WIT package, absolute. */
 export const WIT_DIR = fileURLToPath(new URL("../../wit/", import.meta.url)).replace(/\/$/, "");
@@ -48,6 +49,10 @@ const STARLINGMONKEY_DEPS = ["io", "clocks", "random", "cli", "http"] as const;
 /** rusm:guest's interface files (everything in wit/ but the worlds). */
 const RUSM_GUEST_WIT_FILES = ["context.wit", "sse.wit", "process.wit", "manifest.wit"] as const;
 
+/** rusm:pubsub, rusm's own package in `wit/deps/pubsub/` (one file per interface). */
+const RUSM_PUBSUB_DIR = join(WIT_DEPS_DIR, "pubsub");
+const RUSM_PUBSUB_WIT_FILES = ["broker.wit", "mailbox.wit"] as const;
+
 const STARLINGMONKEY_WORLD_WIT = `/// Derived by rusm's host/toolchain/wit.ts from wit/ (WASI ${VENDORED_WASI}). Do not edit.
 package rusm:starlingmonkey;
 
@@ -56,6 +61,8 @@ world ${STARLINGMONKEY_HANDLERS_WORLD} {
   import rusm:guest/context@${RUSM_GUEST_VERSION};
   import rusm:guest/sse@${RUSM_GUEST_VERSION};
   import rusm:guest/process@${RUSM_GUEST_VERSION};
+  import rusm:pubsub/broker@${RUSM_PUBSUB_VERSION};
+  import rusm:pubsub/mailbox@${RUSM_PUBSUB_VERSION};
   export rusm:guest/manifest@${RUSM_GUEST_VERSION};
 }
 
@@ -89,6 +96,7 @@ export function starlingMonkeyWitInputs(): string[] {
   return [
     ...STARLINGMONKEY_DEPS.map((pkg) => join(WIT_DEPS_DIR, pkg, "package.wit")),
     ...RUSM_GUEST_WIT_FILES.map((file) => join(WIT_DIR, file)),
+    ...RUSM_PUBSUB_WIT_FILES.map((file) => join(RUSM_PUBSUB_DIR, file)),
   ];
 }
 
@@ -150,6 +158,10 @@ export async function deriveStarlingMonkeyWit(outDir: string): Promise<string> {
   for (const file of RUSM_GUEST_WIT_FILES) {
     await copyFile(join(WIT_DIR, file), join(outDir, "deps", "rusm-guest", file));
   }
+  await mkdir(join(outDir, "deps", "rusm-pubsub"), { recursive: true });
+  for (const file of RUSM_PUBSUB_WIT_FILES) {
+    await copyFile(join(RUSM_PUBSUB_DIR, file), join(outDir, "deps", "rusm-pubsub", file));
+  }
   await writeFile(join(outDir, "world.wit"), STARLINGMONKEY_WORLD_WIT);
   return outDir;
 }
@@ -169,10 +181,10 @@ export async function prepareWorldWit(worldFile: string, outDir: string): Promis
   for (const dep of await readdir(WIT_DEPS_DIR, { withFileTypes: true })) {
     if (!dep.isDirectory()) continue;
     await mkdir(join(outDir, "deps", dep.name), { recursive: true });
-    await copyFile(
-      join(WIT_DEPS_DIR, dep.name, "package.wit"),
-      join(outDir, "deps", dep.name, "package.wit"),
-    );
+    for (const file of await readdir(join(WIT_DEPS_DIR, dep.name))) {
+      if (!file.endsWith(".wit")) continue;
+      await copyFile(join(WIT_DEPS_DIR, dep.name, file), join(outDir, "deps", dep.name, file));
+    }
   }
   return outDir;
 }

@@ -33,6 +33,7 @@ import { Process, type ProcessExchange } from "../../../host/lifecycle/process.t
 import { ProcessRegistry } from "../../../host/lifecycle/registry.ts";
 import { createLogger } from "../../../host/log/index.ts";
 import { createMetrics } from "../../../host/metrics/index.ts";
+import { Broker } from "../../../host/services/broker/index.ts";
 import { ByteChannel, type ChannelSink } from "../../../host/stream/channel.ts";
 import type {
   FieldEntry,
@@ -213,7 +214,9 @@ async function main(): Promise<void> {
       );
 
   const log = createLogger("error");
-  const registry = new ProcessRegistry(createMetrics());
+  const metrics = createMetrics();
+  const registry = new ProcessRegistry(metrics);
+  const broker = new Broker({ registry, metrics, log, mailboxSize: 1, overflow: "drop-oldest" });
   let instantiateUs = 0;
   let handleUs = 0;
   // The loaded component with a stopwatch around its two steps; everything else is rusm's.
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < warmup + iterations; i++) {
     last = new MemoryExchange(path);
     const t0 = performance.now();
-    const exit = await new Process(registry, timed, last, log).run();
+    const exit = await new Process(registry, timed, last, log, null, broker).run();
     // The body may reach the socket side a turn later (the channel moves bytes once per turn).
     await last.done;
     const totalUs = (performance.now() - t0) * 1000;

@@ -1,0 +1,36 @@
+/**
+ * ts-live: the issue's live fan-out shape with the TypeScript SDK: `broker.subscribe` then
+ * `sse.run(heartbeatMs, map)`, and a publisher. Routed as `module#function`; see README.md.
+ */
+import { broker, type Params, type Sse } from "rusm/guest";
+
+function heartbeat(request: Request): number {
+  return Number(new URL(request.url).searchParams.get("hb") ?? 15000);
+}
+
+export const live = {
+  /** The issue's example: every message's data as it is, heartbeats while idle. */
+  news(request: Request, _params: Params, sse: Sse): void {
+    broker.subscribe("news");
+    sse.run(heartbeat(request), (msg) => msg);
+  },
+
+  /**
+   * `GET /live/:topic`: each message as `event: <topic>` (so patterns show where it came
+   * from). A message `skip` is not sent (map returns undefined); `boom` crashes the process.
+   */
+  tail(request: Request, params: Params, sse: Sse): void {
+    broker.subscribe(params.get("topic") ?? "news");
+    sse.run(heartbeat(request), (msg) => {
+      if (msg.data === "skip") return undefined;
+      if (msg.data === "boom") throw new Error(`boom on ${msg.topic}`);
+      return { event: msg.topic, data: msg.data };
+    });
+  },
+
+  /** `POST /publish/:topic`: publishes the body; answers `{"delivered": N}`. */
+  async publish(request: Request, params: Params): Promise<Response> {
+    const delivered = broker.publish(params.get("topic") ?? "news", await request.text());
+    return Response.json({ delivered });
+  },
+};
