@@ -17,13 +17,18 @@ export const live = {
 
   /**
    * `GET /live/:topic`: each message as `event: <topic>` (so patterns show where it came
-   * from). A message `skip` is not sent (map returns undefined); `boom` crashes the process.
+   * from). A message `skip` is not sent (map returns undefined); `boom` crashes the process;
+   * `oom` allocates until the memory cap stops it.
    */
   tail(request: Request, params: Params, sse: Sse): void {
     broker.subscribe(params.get("topic") ?? "news");
     sse.run(heartbeat(request), (msg) => {
       if (msg.data === "skip") return undefined;
       if (msg.data === "boom") throw new Error(`boom on ${msg.topic}`);
+      if (msg.data === "oom") {
+        const hog: string[] = [];
+        for (;;) hog.push(`${hog.length}`.padEnd(1 << 20, "x"));
+      }
       return { event: msg.topic, data: msg.data };
     });
   },

@@ -101,7 +101,17 @@ describe("parseConfig: valid files", () => {
       bodyBufferKb: 64,
     });
     expect(minimal.admin).toBeNull();
+    expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
     expect(minimal.components.get("app")).toMatchObject({ maxMemoryMb: 64, bodyBufferKb: 64 });
+  });
+
+  it("reads [broker]", () => {
+    const text = `[broker]\nbackend = "redis://10.0.0.5:6379/2"\nmailbox = 16\noverflow = "drop-subscriber"\n${TAIL}`;
+    expect(parseConfig(text, FILE).broker).toEqual({
+      backend: "redis://10.0.0.5:6379/2",
+      mailbox: 16,
+      overflow: "drop-subscriber",
+    });
   });
 
   it("resolves a relative config path against the working directory", () => {

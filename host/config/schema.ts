@@ -137,8 +137,12 @@ const BACKEND_EXPECTED = `"memory" or a redis:// (or rediss://) URL`;
 const brokerShape = {
   backend: z
     .string({ error: BACKEND_EXPECTED })
-    .refine((text) => text === "memory" || /^rediss?:\/\/[^\s]+$/.test(text), {
-      error: BACKEND_EXPECTED,
+    .transform((text, ctx) => {
+      if (text === "memory" || /^rediss?:\/\/\S+$/.test(text)) return text;
+      const params: IssueParams = { expected: BACKEND_EXPECTED };
+      const reason = "it is neither memory nor a Redis URL";
+      ctx.addIssue({ code: "custom", message: reason, input: text, params });
+      return z.NEVER;
     })
     .default(DEFAULTS.brokerBackend),
   mailbox: intIn(1, 1048576).default(DEFAULTS.brokerMailbox),

@@ -211,3 +211,64 @@ describe("rusm:guest/sse event-stream", () => {
     expect(channel.buffered).toBe(0);
   });
 });
+
+describe("rusm:guest/sse event-stream live tail (next, run)", () => {
+  const msg = (data: string) => ({ topic: "t", data });
+
+  it("next returns a queued message without parking", async () => {
+    const { stream, ctx, calls } = opened();
+    ctx.mailbox.offer(msg("a"));
+    await expect(stream.next(1000)).resolves.toEqual(msg("a"));
+    expect(calls).toEqual({ park: 0, resume: 1 });
+  });
+
+  it("next parks on the mailbox, writing a ':' heartbeat each time heartbeatMs passes", async () => {
+    const { stream, channel, ctx, calls } = opened();
+    const sink = recordingSink();
+    channel.attach(sink);
+    const next = stream.next(20);
+    await new Promise((resolve) => setTimeout(resolve, 90));
+    expect(await pending(next)).toBe(true);
+    ctx.mailbox.offer(msg("b"));
+    await expect(next).resolves.toEqual(msg("b"));
+    await turn();
+    expect(sink.text).toMatch(/^(:\n){2,}$/);
+    expect(calls.park).toBeGreaterThanOrEqual(3);
+  });
+
+  it("next returns none at once when the client leaves while it waits", async () => {
+    const { stream, channel } = opened();
+    const next = stream.next(60_000);
+    expect(await pending(next)).toBe(true);
+    channel.close();
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it("next returns none when the broker closed the mailbox or the stream was finished", async () => {
+    const closed = opened();
+    closed.ctx.mailbox.close();
+    await expect(closed.stream.next(60_000)).resolves.toBeUndefined();
+    const finished = opened();
+    finished.ctx.mailbox.offer(msg("c"));
+    finished.stream.finish();
+    await expect(finished.stream.next(60_000)).resolves.toBeUndefined();
+  });
+
+  it("run forwards each message as a data event until the stream is over", async () => {
+    const { stream, channel, ctx } = opened();
+    const sink = recordingSink();
+    channel.attach(sink);
+    ctx.mailbox.offer(msg("one"));
+    ctx.mailbox.offer(msg("two\nlines"));
+    const run = stream.run(60_000);
+    await turn();
+    ctx.mailbox.offer(msg("three"));
+    await turn();
+    expect(await pending(run)).toBe(true);
+    ctx.mailbox.close();
+    await expect(run).resolves.toBeUndefined();
+    stream.finish();
+    await turn();
+    expect(sink.text).toBe("data: one\n\ndata: two\ndata: lines\n\ndata: three\n\n");
+  });
+});
