@@ -149,4 +149,33 @@ describe("broker over Redis: two rusm nodes", () => {
     onA.destroy();
     await untilSubscriptions(a, "outage", 0);
   });
+
+  it("a node started while Redis is unreachable serves anyway, and connects when it appears", async () => {
+    // A port with no Redis on it yet.
+    const later = await startRedis();
+    await later.stop();
+    const c = await startRusm(node(later.url));
+    try {
+      expect(
+        c.logs().filter((l) => String(l.msg).startsWith("broker cannot reach Redis yet")),
+      ).toHaveLength(1);
+      const client = await RawHttp.get(c.url, "/tail/solo?hb=60000");
+      await untilSubscriptions(c, "solo", 1);
+      expect(await publish(c, "solo", "local")).toEqual({ delivered: 1, forwarded: false });
+      await client.until("the local message", (cl) => sseData(cl.body().data).length === 1);
+      await later.start();
+      await c.until(
+        "the reconnected log line",
+        () => c.logs().some((l) => String(l.msg).startsWith("broker reconnected to Redis")),
+        15_000,
+      );
+      // One warning for the whole outage, not one per reconnect attempt.
+      expect(c.logs().filter((l) => l.level === 40)).toHaveLength(1);
+      expect(await publish(c, "solo", "now over redis")).toEqual({ delivered: 1, forwarded: true });
+      client.destroy();
+    } finally {
+      expect(await c.stop()).toBe(0);
+      await later.stop();
+    }
+  });
 });

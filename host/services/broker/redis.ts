@@ -53,6 +53,8 @@ export class RedisBackend implements BrokerBackend {
   readonly #pub: Redis;
   #down = false;
   #closing = false;
+  /** True until {@link started} has logged how startup went. */
+  #starting = true;
 
   constructor(url: string, log: Logger, deliver: RemoteDelivery) {
     this.#url = redactUrl(url);
@@ -95,11 +97,15 @@ export class RedisBackend implements BrokerBackend {
     while (!this.connected && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    this.#starting = false;
     if (this.connected) {
+      this.#down = false;
       this.#log.info("broker connected to Redis: fan-out between nodes is on");
     } else {
+      // One warning for this outage: #lost stays quiet until the link has been up.
+      this.#down = true;
       this.#log.warn(
-        "broker cannot reach Redis yet: serving without fan-out between nodes; it keeps reconnecting",
+        "broker cannot reach Redis yet: serving without fan-out between nodes (messages published here reach this node's subscribers only); it keeps reconnecting",
       );
     }
   }
@@ -148,7 +154,7 @@ export class RedisBackend implements BrokerBackend {
   }
 
   #lost(err: Error | null): void {
-    if (this.#closing || this.#down) return;
+    if (this.#closing || this.#down || this.#starting) return;
     if (err === null && this.connected) return;
     this.#down = true;
     this.#log.warn(
@@ -158,7 +164,7 @@ export class RedisBackend implements BrokerBackend {
   }
 
   #ready(): void {
-    if (!this.#down || !this.connected) return;
+    if (!this.#down || !this.connected || this.#starting) return;
     this.#down = false;
     this.#log.info("broker reconnected to Redis: fan-out between nodes is back (resubscribed)");
   }
