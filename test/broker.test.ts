@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openFeed, type Feed } from "./helpers/clients.ts";
-import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
+import { IDLE_CPU_MS_PER_S, cpuOver, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
 import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
 import { publish, subscriptions, untilSubscriptions } from "./helpers/broker.ts";
@@ -40,6 +40,12 @@ describe("broker: fan-out to 200 subscribers, heartbeats, pruning by monitors", 
     for (let i = 0; i < SUBSCRIBERS; i++) feeds.push(openFeed(`${rusm.url}/tail/fan?hb=60000`));
     await untilSubscriptions(rusm, "fan", SUBSCRIBERS);
     expect(await rusm.metric("rusm_processes")).toBe(SUBSCRIBERS);
+    // Waiting on their mailboxes, all 200 are parked and the server idles: nothing polls.
+    await rusm.until(
+      "all subscribers parked",
+      async () => (await rusm.metric("rusm_processes_parked")) === SUBSCRIBERS,
+    );
+    expect(await cpuOver(rusm, 1000)).toBeLessThan(IDLE_CPU_MS_PER_S);
 
     const sent = Array.from({ length: 20 }, (_, i) => `message ${i}`);
     for (const message of sent) {
