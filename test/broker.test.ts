@@ -149,6 +149,21 @@ function big(i: number): string {
   return head + ".".repeat(BIG - head.length);
 }
 
+/** A node whose live tails have a 16 KiB channel and a small mailbox with `overflow`. */
+function stallNode(mailbox: number, overflow: string): Promise<Rusm> {
+  return startRusm(
+    routes(`
+[components]
+tail = { path = "${guest("live-tail")}", body-buffer-kb = 16 }
+[serve.routes]
+"GET /tail/:topic" = "tail"
+[broker]
+mailbox = ${mailbox}
+overflow = "${overflow}"
+`),
+  );
+}
+
 /** The message numbers a raw reader has received, in order. */
 function numbers(client: RawHttp): number[] {
   return sseData(client.body().data).map((d) => Number(/^m(\d+):/.exec(d)?.[1]));
@@ -156,17 +171,7 @@ function numbers(client: RawHttp): number[] {
 
 describe("broker: a stalled subscriber (bounded mailboxes, overflow policies)", () => {
   it("drop-oldest: the others get every message while a stalled one drops its oldest", async () => {
-    const rusm = await startRusm(
-      routes(`
-[components]
-tail = { path = "${guest("live-tail")}", body-buffer-kb = 16 }
-[serve.routes]
-"GET /tail/:topic" = "tail"
-[broker]
-mailbox = 8
-overflow = "drop-oldest"
-`),
-    );
+    const rusm = await stallNode(8, "drop-oldest");
     try {
       const before = await rusm.exits();
       const stalled = await RawHttp.get(rusm.url, "/tail/big?hb=60000");
@@ -207,17 +212,7 @@ overflow = "drop-oldest"
   });
 
   it("drop-subscriber: a stalled subscriber is dropped, its stream then ends cleanly", async () => {
-    const rusm = await startRusm(
-      routes(`
-[components]
-tail = { path = "${guest("live-tail")}", body-buffer-kb = 16 }
-[serve.routes]
-"GET /tail/:topic" = "tail"
-[broker]
-mailbox = 4
-overflow = "drop-subscriber"
-`),
-    );
+    const rusm = await stallNode(4, "drop-subscriber");
     try {
       const before = await rusm.exits();
       const stalled = await RawHttp.get(rusm.url, "/tail/big?hb=60000");
