@@ -38,13 +38,29 @@ describe("Mailbox", () => {
   it("times out, or ends early as a timeout when cancelled", async () => {
     const box = new Mailbox(1);
     await expect(box.next(5)).resolves.toEqual({ kind: "timeout" });
-    const cancel = Promise.withResolvers<void>();
-    const next = box.next(60_000, cancel.promise);
-    cancel.resolve();
+    let cancel: () => void = () => undefined;
+    let unregistered = 0;
+    const next = box.next(60_000, (c) => {
+      cancel = c;
+      return () => unregistered++;
+    });
+    cancel();
     await expect(next).resolves.toEqual({ kind: "timeout" });
+    expect(unregistered).toBe(1);
     // The cancelled waiter is gone: the next message is queued, not lost.
     expect(box.offer(m("y"))).toBe(true);
     expect(box.size).toBe(1);
+  });
+
+  it("a wait that ends by a message or a timeout unregisters its cancel listener", async () => {
+    const box = new Mailbox(1);
+    let live = 0;
+    const cancelOn = () => (live++, () => void live--);
+    const byMessage = box.next(60_000, cancelOn);
+    box.offer(m("x"));
+    await byMessage;
+    await box.next(1, cancelOn);
+    expect(live).toBe(0);
   });
 
   it("close discards what is queued, wakes a waiter with closed, and refuses more", async () => {

@@ -92,16 +92,24 @@ export class Mailbox {
 
   /**
    * The next message, waiting up to `timeoutMs` for one. At most one waiter at a time (a
-   * process has one stack). `cancel` settles the wait early as a timeout (the caller's reason
-   * to stop waiting, e.g. its client left).
+   * process has one stack). `cancelOn` lets the caller end the wait early, as a timeout (its
+   * reason to stop waiting, e.g. its client left): it is given the function that ends the wait
+   * and returns the function that unregisters it, called whenever the wait ends. Each wait
+   * leaves nothing behind: one timer, cleared, and one listener, removed.
    */
-  next(timeoutMs: number, cancel?: Promise<unknown>): Promise<Received> {
+  next(timeoutMs: number, cancelOn?: (cancel: () => void) => () => void): Promise<Received> {
     const now = this.poll();
     if (now !== null) return Promise.resolve(now);
     if (this.#waiter !== null) throw new Error("mailbox: a second waiter (one process, one stack)");
     return new Promise<Received>((resolve) => {
+      // Filled in once cancelOn returns; cancelOn may cancel at once, before it does.
+      const hook: { unregister?: (() => void) | undefined } = {};
+      let settled = false;
       const settle = (received: Received): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        hook.unregister?.();
         if (this.#waiter === settle) this.#waiter = null;
         resolve(received);
       };
@@ -110,9 +118,8 @@ export class Mailbox {
         () => settle(TIMEOUT),
         Math.min(Math.max(0, timeoutMs), MAX_TIMEOUT_MS),
       );
-      void cancel?.then(() => {
-        if (this.#waiter === settle) settle(TIMEOUT);
-      });
+      hook.unregister = cancelOn?.(() => settle(TIMEOUT));
+      if (settled) hook.unregister?.(); // cancelled at once, before `unregister` was known
     });
   }
 

@@ -233,6 +233,8 @@ describe("rusm:guest/sse event-stream live tail (next, run)", () => {
     await expect(next).resolves.toEqual(msg("b"));
     await turn();
     expect(sink.text).toMatch(/^(:\n){2,}$/);
+    // Every wait removed its listener on the channel (a live tail must not grow per wait).
+    expect(channel.closeListeners).toBe(0);
     expect(calls.park).toBeGreaterThanOrEqual(3);
   });
 

@@ -141,14 +141,15 @@ export class EventStream {
     for (;;) {
       if (this.#channel.ended) return undefined;
       const received =
-        mailbox.poll() ?? (await wait(mailbox.next(heartbeatMs, this.#channel.whenClosed())));
+        mailbox.poll() ??
+        (await wait(mailbox.next(heartbeatMs, (cancel) => this.#channel.onClose(cancel))));
       switch (received.kind) {
         case "message":
           return received.message;
         case "closed":
           return undefined;
         case "timeout":
-          // Also how a client leaving is noticed while waiting: whenClosed ends the wait.
+          // Also how a client leaving is noticed while waiting: onClose ends the wait.
           if (this.#channel.ended || !(await this.#push(HEARTBEAT, wait))) return undefined;
       }
     }

@@ -73,7 +73,8 @@ export class ByteChannel {
   #truncatePending = false;
   /** One shared promise per back-pressure episode, so repeated polls don't pile up waiters. */
   #readyWait: { promise: Promise<void>; resolve: () => void } | null = null;
-  #closedWait: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Called once when the reader goes away; removable, so waits that end otherwise leave nothing. */
+  readonly #closeListeners = new Set<() => void>();
   #onBytes: ((n: number) => void) | undefined;
   #flushScheduled = false;
   /** The head has not gone out yet: the first pump sends it, with data when there is some. */
@@ -182,17 +183,29 @@ export class ByteChannel {
     this.#queue = [];
     this.#queued = 0;
     this.#wake();
-    this.#closedWait?.resolve();
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   /**
-   * Resolves when the reader goes away (at once if it has), for a writer that waits on
-   * something else and must stop then (an SSE live tail waiting on its mailbox).
+   * Calls `listener` once when the reader goes away (at once if it has), for a writer that waits
+   * on something else and must stop then (an SSE live tail waiting on its mailbox). Returns the
+   * function that removes it: a wait that ends otherwise must call it, or every wait would
+   * leave its listener behind for the life of the stream.
    */
-  whenClosed(): Promise<void> {
-    if (this.#end === "closed") return Promise.resolve();
-    this.#closedWait ??= Promise.withResolvers<void>();
-    return this.#closedWait.promise;
+  onClose(listener: () => void): () => void {
+    if (this.#end === "closed") {
+      listener();
+      return () => undefined;
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Close listeners waiting (for tests: waits must not leave theirs behind). */
+  get closeListeners(): number {
+    return this.#closeListeners.size;
   }
 
   /** Moves the queue to the sink at the end of this event-loop turn (once per turn). */
