@@ -3,14 +3,16 @@
  * Runs the benchmarks (all, or the named ones) and prints one summary table of ratios
  * rusm / baseline. See README.md beside this file.
  *
- *     npm run bench -- [hello] [sse] [process-cost] [jco-serve] [--short] [--json FILE]
- *                      [--seconds N] [--rounds N] [--warmup N]
+ *     npm run bench -- [hello] [sse] [process-cost] [jco-serve] [fanout] [--short]
+ *                      [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
+ *                      [--subscribers 1000,5000]
  *
  * `--short` is a smoke run (well under 2 minutes): every bench runs briefly and must produce
  * valid results (right responses, no crash), but speed is never judged. The exit code is 1
  * only for an invalid run.
  */
+import { run as fanout } from "./fanout/bench.ts";
 import { run as hello } from "./hello/bench.ts";
 import { run as jcoServe } from "./jco-serve/bench.ts";
 import { runBenches, type Bench } from "./lib/main.ts";
@@ -23,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   sse,
   "process-cost": processCost,
   "jco-serve": jcoServe,
+  fanout,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

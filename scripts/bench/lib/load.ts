@@ -4,6 +4,7 @@
  * under test are other processes).
  */
 import autocannon, { type Result } from "autocannon";
+import { quantile } from "./stats.ts";
 
 export interface LoadResult {
   seconds: number;
@@ -15,12 +16,6 @@ export interface LoadResult {
   p99: number;
   /** Errors, timeouts and non-2xx answers: any of them makes the round invalid. */
   failures: number;
-}
-
-/** The `q` quantile of sorted `values` (nearest rank). */
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /**

@@ -9,15 +9,20 @@
  * - `GET /sse`: what `sse-endless` streams: `content-type: text/event-stream`, head flushed,
  *   then `data: tick N\n\n` for N = 0, 1, ... one `write()` per event, awaiting `drain` whenever
  *   `write()` returns false (back-pressure), until the client goes away.
+ * - `GET /tail/<topic>`, `POST /publish/<topic>`: the pub/sub fan-out of `live-tail` and rusm's
+ *   broker (plain-fanout.ts).
  *
- * IPC: the message `"stats"` is answered with `{ streams, waiting, bytes, buffered }`: open SSE
- * responses, how many of them wait for `drain` (the baseline's "parked"), the SSE bytes written
- * so far, and the bytes the open responses still buffer (`writableLength`, as rusm counts them).
+ * IPC: the message `"stats"` is answered with `{ streams, waiting, bytes, buffered, subscribers,
+ * dropped }`: open `/sse` responses, how many of them wait for `drain` (the baseline's
+ * "parked"), the SSE bytes written so far, the bytes the open responses still buffer
+ * (`writableLength`, as rusm counts them), open `/tail` subscribers and fan-out messages dropped
+ * from full mailboxes.
  *
  * Prints `plain listening on http://HOST:PORT` once listening.
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fanoutStats, publish, tail } from "./plain-fanout.ts";
 
 const HELLO = Buffer.from("hello from wat\n");
 const open = new Set<ServerResponse>();
@@ -59,10 +64,25 @@ async function sse(res: ServerResponse): Promise<void> {
   }
 }
 
+/** The topic of `/<prefix>/<topic>`, or null for another path. */
+function topicOf(path: string, prefix: string): string | null {
+  if (!path.startsWith(prefix)) return null;
+  const raw = path.slice(prefix.length).split("?")[0]!;
+  try {
+    return raw === "" || raw.includes("/") ? null : decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
 const server = createServer((req, res) => {
   const path = req.url ?? "/";
+  const tailTopic = req.method === "GET" ? topicOf(path, "/tail/") : null;
+  const publishTopic = req.method === "POST" ? topicOf(path, "/publish/") : null;
   if (req.method === "GET" && path === "/") hello(res);
   else if (req.method === "GET" && path === "/sse") void sse(res);
+  else if (tailTopic !== null) tail(req, res, tailTopic);
+  else if (publishTopic !== null) publish(req, res, publishTopic);
   else {
     res.writeHead(404);
     res.end();
@@ -75,7 +95,7 @@ process.on("message", (message) => {
   if (message !== "stats") return;
   let buffered = 0;
   for (const res of open) buffered += res.writableLength;
-  process.send?.({ streams: open.size, waiting, bytes, buffered });
+  process.send?.({ streams: open.size, waiting, bytes, buffered, ...fanoutStats() });
 });
 process.once("SIGTERM", () => {
   server.closeAllConnections();

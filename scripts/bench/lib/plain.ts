@@ -1,7 +1,7 @@
 /**
  * @module scripts/bench/lib/plain
  * Starts the baseline server (plain-server.ts) as its own process, and asks it how many SSE
- * streams it holds.
+ * streams and fan-out subscribers it holds.
  */
 import { join } from "node:path";
 import { startChild, type Child } from "./child.ts";
@@ -16,6 +16,10 @@ export interface PlainStats {
   bytes: number;
   /** Bytes the open SSE responses' sockets still hold (`writableLength`). */
   buffered: number;
+  /** Open `/tail/<topic>` subscribers (plain-fanout.ts). */
+  subscribers: number;
+  /** Fan-out messages dropped from a subscriber's full mailbox. */
+  dropped: number;
 }
 
 export interface PlainServer {

@@ -22,6 +22,8 @@ export interface BenchOptions {
   parkTimeoutSeconds: number;
   /** process-cost (b) stops a server whose RSS passes this, MiB (protects the machine). */
   rssLimitMb: number;
+  /** Subscriber counts for fanout. */
+  subscriberCounts: number[];
   /** Print progress lines. */
   log: (line: string) => void;
 }
@@ -57,6 +59,7 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         parkedCounts: [100, 200],
         parkTimeoutSeconds: 60,
         rssLimitMb: 8192,
+        subscriberCounts: [200, 1000],
         log,
       }
     : {
@@ -67,13 +70,14 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         parkedCounts: [1000, 5000],
         parkTimeoutSeconds: 1200,
         rssLimitMb: 8192,
+        subscriberCounts: [1000, 5000],
         log,
       };
 }
 
 /**
  * Reads `--short`, `--seconds N`, `--rounds N`, `--warmup N`, `--parked N,M`,
- * `--park-timeout S`, `--rss-limit-mb M`, `--json FILE` and names.
+ * `--park-timeout S`, `--rss-limit-mb M`, `--subscribers N,M`, `--json FILE` and names.
  * Returns the options and the remaining (positional) arguments.
  */
 export function parseArgs(argv: string[]): {
@@ -99,6 +103,7 @@ export function parseArgs(argv: string[]): {
     else if (arg === "--parked") options.parkedCounts = value().split(",").map(Number);
     else if (arg === "--park-timeout") options.parkTimeoutSeconds = Number(value());
     else if (arg === "--rss-limit-mb") options.rssLimitMb = Number(value());
+    else if (arg === "--subscribers") options.subscriberCounts = value().split(",").map(Number);
     else if (arg === "--json") json = value();
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else names.push(arg);
@@ -110,6 +115,7 @@ export function parseArgs(argv: string[]): {
     options.parkTimeoutSeconds,
     options.rssLimitMb,
     ...options.parkedCounts,
+    ...options.subscriberCounts,
   ];
   if (bad.some((n) => !Number.isFinite(n) || n < 0) || options.rounds < 1) {
     throw new Error("options take positive numbers");

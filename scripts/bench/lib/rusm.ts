@@ -19,6 +19,8 @@ export interface RusmConfig {
   bodyBufferKb?: number;
   /** Start with the hard fd limit (for thousands of connections). */
   raiseFdLimit?: boolean;
+  /** The `[broker]` table (rusm's defaults when absent). */
+  broker?: { mailbox?: number; overflow?: "drop-oldest" | "drop-subscriber" };
 }
 
 export interface RusmServer {
@@ -33,7 +35,15 @@ export interface RusmServer {
 function toml(config: RusmConfig): string {
   const lines = ["[serve]", 'listen = "127.0.0.1:0"'];
   if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
-  lines.push("", "[admin]", 'listen = "127.0.0.1:0"', "", "[components]");
+  lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
+  if (config.broker !== undefined) {
+    lines.push("", "[broker]");
+    if (config.broker.mailbox !== undefined) lines.push(`mailbox = ${config.broker.mailbox}`);
+    if (config.broker.overflow !== undefined) {
+      lines.push(`overflow = ${JSON.stringify(config.broker.overflow)}`);
+    }
+  }
+  lines.push("", "[components]");
   for (const [name, path] of Object.entries(config.components)) {
     lines.push(`${name} = ${JSON.stringify(path)}`);
   }

@@ -6,14 +6,16 @@
 import { connect } from "node:net";
 
 /**
- * Sends `GET path` with `Connection: close` and returns what arrives until the server closes
- * or `maxBytes`/`timeoutMs` is reached. The `Date` header is blanked (it differs every second).
+ * Sends `GET path` with `Connection: close` and returns what arrives until the server closes,
+ * `maxBytes`/`timeoutMs` is reached, or `until` (called with everything received so far, after
+ * every chunk) returns true. The `Date` header is blanked (it differs every second).
  */
 export function rawGet(
   url: string,
   path: string,
   maxBytes = 4096,
   timeoutMs = 2000,
+  until?: (received: string) => boolean,
 ): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -31,6 +33,7 @@ export function rawGet(
       chunks.push(chunk);
       size += chunk.length;
       if (size >= maxBytes) done();
+      else if (until?.(Buffer.concat(chunks).toString("latin1")) === true) done();
     });
     socket.on("end", done);
     socket.on("error", (err) => {
