@@ -53,11 +53,6 @@ export class ProcessRegistry {
     return this.#exits;
   }
 
-  /** Whether `pid` is a live process. */
-  isAlive(pid: number): boolean {
-    return this.#live.has(pid);
-  }
-
   /**
    * Calls `onDown` once when process `pid` ends (with its exit reason), or with `noproc` on a
    * later microtask when it is not live. Returns the ref {@link demonitor} takes.

@@ -32,55 +32,32 @@ export function createMetrics(collectBuffered: () => number = () => 0): Metrics 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const m = METRICS;
-  const processExits = new Counter({
-    ...m.processExits,
-    labelNames: [...m.processExits.labelNames],
-    registers: [registry],
-  });
+  /** A metric's declaration as prom-client takes it, registered here. */
+  const declared = <L extends string>(d: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+  }) => ({ name: d.name, help: d.help, labelNames: [...d.labelNames], registers: [registry] });
   return {
     registry,
-    processes: new Gauge({ ...m.processes, labelNames: [], registers: [registry] }),
-    processesParked: new Gauge({ ...m.processesParked, labelNames: [], registers: [registry] }),
-    processExits,
-    requests: new Counter({
-      ...m.requests,
-      labelNames: [...m.requests.labelNames],
-      registers: [registry],
-    }),
+    processes: new Gauge(declared(m.processes)),
+    processesParked: new Gauge(declared(m.processesParked)),
+    processExits: new Counter(declared(m.processExits)),
+    requests: new Counter(declared(m.requests)),
     requestDuration: new Histogram({
-      ...m.requestDuration,
-      labelNames: [...m.requestDuration.labelNames],
+      ...declared(m.requestDuration),
       buckets: [...m.requestDuration.buckets],
-      registers: [registry],
     }),
     bodyBufferedBytes: new Gauge({
-      ...m.bodyBufferedBytes,
-      labelNames: [],
-      registers: [registry],
+      ...declared(m.bodyBufferedBytes),
       collect() {
         this.set(collectBuffered());
       },
     }),
-    bodyBytes: new Counter({ ...m.bodyBytes, labelNames: [], registers: [registry] }),
-    brokerSubscriptions: new Gauge({
-      ...m.brokerSubscriptions,
-      labelNames: [...m.brokerSubscriptions.labelNames],
-      registers: [registry],
-    }),
-    brokerPublished: new Counter({
-      ...m.brokerPublished,
-      labelNames: [...m.brokerPublished.labelNames],
-      registers: [registry],
-    }),
-    brokerDelivered: new Counter({
-      ...m.brokerDelivered,
-      labelNames: [...m.brokerDelivered.labelNames],
-      registers: [registry],
-    }),
-    brokerDropped: new Counter({
-      ...m.brokerDropped,
-      labelNames: [...m.brokerDropped.labelNames],
-      registers: [registry],
-    }),
+    bodyBytes: new Counter(declared(m.bodyBytes)),
+    brokerSubscriptions: new Gauge(declared(m.brokerSubscriptions)),
+    brokerPublished: new Counter(declared(m.brokerPublished)),
+    brokerDelivered: new Counter(declared(m.brokerDelivered)),
+    brokerDropped: new Counter(declared(m.brokerDropped)),
   };
 }

@@ -186,13 +186,15 @@ export class Broker {
     let reached = 0;
     const exact = this.#exact.get(topic);
     let seen: Set<number> | null = null;
+    // Iterating the live sets is safe while #offer drops a subscriber (a Set or Map iteration
+    // skips what is deleted under it), so no copy per publish.
     if (exact !== undefined) {
-      for (const pid of [...exact]) if (this.#offer(pid, message)) reached++;
+      for (const pid of exact) if (this.#offer(pid, message)) reached++;
     }
     for (const entry of this.#patterns.values()) {
       if (!entry.matches(topic)) continue;
       seen ??= new Set(exact);
-      for (const pid of [...entry.pids]) {
+      for (const pid of entry.pids) {
         if (seen.has(pid)) continue;
         seen.add(pid);
         if (this.#offer(pid, message)) reached++;
