@@ -20,6 +20,21 @@ const HEAD: Array<[string, Uint8Array]> = [
 
 const encoder = new TextEncoder();
 
+/**
+ * A published message as a data event, encoded once per message, not once per subscriber: the
+ * broker hands every subscriber the same Message object. Shared bytes are safe because a
+ * channel never writes into what it is given (see #push).
+ */
+const dataEvents = new WeakMap<Message, Uint8Array>();
+function dataEvent(message: Message): Uint8Array {
+  let bytes = dataEvents.get(message);
+  if (bytes === undefined) {
+    bytes = encoder.encode(formatEvent({ data: message.data }));
+    dataEvents.set(message, bytes);
+  }
+  return bytes;
+}
+
 /** The heartbeat of a live tail: a bare comment line, which clients ignore. */
 const HEARTBEAT = encoder.encode(":\n");
 
@@ -80,7 +95,7 @@ export class EventStream {
       for (;;) {
         const message = await this.#next(heartbeatMs, wait);
         if (message === undefined) return;
-        if (!(await this.#push(encoder.encode(formatEvent({ data: message.data })), wait))) {
+        if (!(await this.#push(dataEvent(message), wait))) {
           return;
         }
         // Many queued messages never wait: let the event loop turn now and then.
@@ -120,8 +135,8 @@ export class EventStream {
           await wait(this.#channel.ready());
           continue;
         }
-        // Invariant: the channel keeps the array it is given; `subarray` views a fresh encoding
-        // or HEARTBEAT, which is never written to.
+        // Invariant: the channel keeps the array it is given and never writes into it; `subarray`
+        // views a fresh encoding, a message's shared encoding, or HEARTBEAT.
         this.#channel.write(bytes.subarray(0, permit));
         bytes = bytes.subarray(permit);
       }
