@@ -3,11 +3,11 @@
  * from guests/ts-live/guest.ts, uses `broker.subscribe` + `sse.run(heartbeatMs, map)` and
  * `broker.publish`, exactly as a guest author writes them. Real `rusm serve`, real clients.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openFeed } from "./helpers/clients.ts";
 import { exitLogs, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { publish, untilSubscriptions } from "./helpers/broker.ts";
 
 const TOML = routes(`
@@ -21,13 +21,7 @@ live = { path = "${guest("ts-live")}", max-memory-mb = 96 }
 `);
 
 describe("broker from TypeScript: broker.subscribe + sse.run(heartbeatMs, map)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(TOML);
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(TOML);
 
   it("the issue's example: a guest's publish reaches every `sse.run(hb, (msg) => msg)` subscriber", async () => {
     const before = await rusm.exits();

@@ -8,11 +8,11 @@
  * The TypeScript SDK's `broker` and `sse.run(heartbeatMs, map)` are in broker-ts.test.ts, and
  * two nodes over Redis in broker-redis.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openFeed, type Feed } from "./helpers/clients.ts";
 import { IDLE_CPU_MS_PER_S, cpuOver, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, startRusm, type Rusm, rusmForSuite } from "./helpers/rusm.ts";
 import { publish, subscriptions, untilSubscriptions } from "./helpers/broker.ts";
 
 const SUBSCRIBERS = 200;
@@ -26,13 +26,7 @@ tail = "${guest("live-tail")}"
 `);
 
 describe("broker: fan-out to 200 subscribers, heartbeats, pruning by monitors", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(TOML);
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(TOML);
 
   it("200 subscribers each receive every message; disconnecting half prunes exactly half", async () => {
     const before = await rusm.exits();

@@ -5,17 +5,15 @@
  * time, so other requests are still served meanwhile. And a process that never writes does not
  * learn of its client's disconnect: rusm kills it after the disconnect grace.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
 import { DISCONNECT_GRACE_MS } from "../host/lifecycle/process.ts";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 describe("fairness: a guest that never waits does not starve the server (clock-busy)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(`
+  const rusm = rusmForSuite(
+    routes(`
 [components]
 busy = "${guest("clock-busy")}"
 hello = "${guest("http-hello")}"
@@ -24,11 +22,7 @@ hello = "${guest("http-hello")}"
 "GET /busy" = "busy"
 "GET /hello" = "hello"
 `),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  );
 
   it("serves other requests while two busy guests run, then kills them once their clients left", async () => {
     const before = await rusm.exits();

@@ -5,25 +5,19 @@
  * find `count=0 marker=fresh pages=3`, in sequence, 50 at once, and after a request grew its
  * memory. (Checked to fail when the pool hands memories back without zeroing them.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectExits } from "./helpers/exits.ts";
 
 const FRESH = "count=0 marker=fresh pages=3\n";
 
 describe("memory isolation between processes (mem-probe)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(
-        `[components]\nprobe = "${guest("mem-probe")}"\n\n[serve.routes]\n"GET /probe" = "probe"\n`,
-      ),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(
+    routes(
+      `[components]\nprobe = "${guest("mem-probe")}"\n\n[serve.routes]\n"GET /probe" = "probe"\n`,
+    ),
+  );
 
   const probe = async (path = "/probe"): Promise<string> => {
     const res = await request(`${rusm.url}${path}`);

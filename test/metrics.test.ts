@@ -10,9 +10,9 @@
  *   rusm exits 0, each stream's process is counted `killed` (the final `stopped` log line has
  *   the exit counts), and the clients see their streams cut (no terminating chunk).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { EXIT_REASONS, guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { EXIT_REASONS, guest, routes, startRusm, rusmForSuite } from "./helpers/rusm.ts";
 import { RawHttp } from "./helpers/raw-http.ts";
 import { openFeed } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses, untilStalled } from "./helpers/exits.ts";
@@ -28,13 +28,7 @@ endless = "${guest("sse-endless")}"
 `);
 
 describe("admin /metrics", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(TOML);
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(TOML);
 
   it("exports every rusm metric, with all five exit reasons at 0, before any request", async () => {
     const res = await fetch(`${rusm.adminUrl}/metrics`);

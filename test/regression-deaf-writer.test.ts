@@ -13,16 +13,14 @@
  *
  * Guests: sse-deaf (WAT) and ts-handlers' `api#deaf` (TypeScript).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { describe, expect, it } from "vitest";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { openFeed } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 describe("a guest that ignores failed writes (sse-deaf, api#deaf)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(`
+  const rusm = rusmForSuite(
+    routes(`
 [components]
 deaf = "${guest("sse-deaf")}"
 handlers = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }
@@ -32,11 +30,7 @@ hello = "${guest("http-hello")}"
 "GET /ts-deaf" = "api#deaf"
 "GET /hello" = "hello"
 `),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  );
 
   it.each([["/deaf"], ["/ts-deaf"]])(
     "%s: after the disconnect the server keeps serving, and the guest is killed at the grace",

@@ -9,8 +9,8 @@
  * goes; an exit counted under the wrong reason (or not at all); or host work (timers, pumps,
  * polling) left running once every stream is gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { describe, expect, it } from "vitest";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
 import { ticks } from "./helpers/clients.ts";
 import { IDLE_CPU_MS_PER_S, cpuOver, expectExits, untilNoProcesses } from "./helpers/exits.ts";
@@ -18,17 +18,11 @@ import { IDLE_CPU_MS_PER_S, cpuOver, expectExits, untilNoProcesses } from "./hel
 const FEEDS = 50;
 
 describe("regression: endless feeds + forced disconnect return to baseline and idle", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(
-        `[components]\nendless = "${guest("sse-endless")}"\n\n[serve.routes]\n"GET /feed" = "endless"\n`,
-      ),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(
+    routes(
+      `[components]\nendless = "${guest("sse-endless")}"\n\n[serve.routes]\n"GET /feed" = "endless"\n`,
+    ),
+  );
 
   it(`${FEEDS} concurrent endless feeds, all disconnected at once (half FIN, half RST)`, async () => {
     expect(await rusm.metric("rusm_processes"), "baseline").toBe(0);

@@ -16,23 +16,17 @@
  * heuristic that existed for it did not fire, and the handler's normal return made it
  * `normal`. The lifecycle row "Memory crash (OOM): exceeded max-memory-mb" expects `oom`.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { exitLogs, expectExits } from "./helpers/exits.ts";
 
 describe("regression: a StarlingMonkey guest out of memory under its cap is counted oom", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(
-        `[components]\necho = { path = "${guest("http-echo")}", max-memory-mb = 32 }\n\n[serve.routes]\n"/echo/*" = "echo"\n`,
-      ),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(
+    routes(
+      `[components]\necho = { path = "${guest("http-echo")}", max-memory-mb = 32 }\n\n[serve.routes]\n"/echo/*" = "echo"\n`,
+    ),
+  );
 
   it("http-echo with a 1 MiB body under max-memory-mb = 32: exit oom, logged", async () => {
     const before = await rusm.exits();

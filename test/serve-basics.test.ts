@@ -3,22 +3,16 @@
  * unrouted path 404, a known path under another method 405 with Allow, and every process is
  * counted when it exits.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 
 describe("rusm serve: routing and a WAT hello guest (http-hello)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(
-        `[components]\nhello = "${guest("http-hello")}"\n\n[serve.routes]\n"GET /hello" = "hello"\n`,
-      ),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(
+    routes(
+      `[components]\nhello = "${guest("http-hello")}"\n\n[serve.routes]\n"GET /hello" = "hello"\n`,
+    ),
+  );
 
   it("serves the guest's response, chunked", async () => {
     const res = await request(`${rusm.url}/hello`);

@@ -19,8 +19,8 @@
  * reason per process, every other reason unchanged) and ends with no live process, so the
  * tests of this file can share one server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { describe, expect, it } from "vitest";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { RawHttp, sseData } from "./helpers/raw-http.ts";
 import { expectBackPressure, expectReadThenLeave } from "./helpers/feeds.ts";
 import { openFeed, readBody, ticks } from "./helpers/clients.ts";
@@ -48,13 +48,7 @@ early = "${guest("http-trap-early")}"
 `);
 
 describe("SSE lifecycle (one test per row of the seed's table)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(TOML);
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(TOML);
 
   it("normal finite feed (sse-finite): 5 events, a clean chunked end, exit normal", async () => {
     const before = await rusm.exits();

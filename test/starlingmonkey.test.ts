@@ -14,9 +14,9 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { readFile } from "node:fs/promises";
 import { componentWit } from "@bytecodealliance/jco";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectReadThenLeave } from "./helpers/feeds.ts";
 import { ticks } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
@@ -31,10 +31,8 @@ interface Echo {
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
 describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(`
+  const rusm = rusmForSuite(
+    routes(`
 [components]
 feed = "${guest("sse-ts-feed")}"
 # StarlingMonkey buffers a request body with a lot of garbage: measured, a 1 MiB echo grows
@@ -48,11 +46,7 @@ fetcher = "${guest("http-fetch-denied")}"
 "/echo/*" = "echo"
 "GET /fetch" = "fetcher"
 `),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  );
 
   it("the guests mix wasi minor versions (http@0.2.10 beside io@0.2.12), and are served", async () => {
     const wit = await componentWit(await readFile(guest("sse-ts-feed")));

@@ -14,9 +14,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { ROOT, guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { ROOT, guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectBackPressure, expectReadThenLeave } from "./helpers/feeds.ts";
 import { readBody, ticks } from "./helpers/clients.ts";
 import { exitLogs, expectExits, untilNoProcesses } from "./helpers/exits.ts";
@@ -56,13 +56,7 @@ const events = (n: number, from = 0): string =>
     .join("");
 
 describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (ts-plain-feed)", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(TOML);
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  const rusm = rusmForSuite(TOML);
 
   describe("handler modules: api#…", () => {
     it("finite SSE action (?n=5): five events, a clean end, the SSE head, exit normal", async () => {

@@ -10,9 +10,9 @@
  * - wasi:cli stdout/stderr (cli-stdio): each line reaches the host log as a JSON line with the
  *   process id, the component and `stream`, and never the HTTP body.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { RawHttp } from "./helpers/raw-http.ts";
 import { readBody } from "./helpers/clients.ts";
 import { exitLogs, expectExits, untilNoProcesses } from "./helpers/exits.ts";
@@ -20,10 +20,8 @@ import { exitLogs, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 const MIB = 1024 * 1024;
 
 describe("WASI imports through WAT guests", () => {
-  let rusm: Rusm;
-  beforeAll(async () => {
-    rusm = await startRusm(
-      routes(`
+  const rusm = rusmForSuite(
+    routes(`
 [components]
 permits = "${guest("stream-permits")}"
 overwrite = "${guest("stream-overwrite")}"
@@ -38,11 +36,7 @@ exit = "${guest("cli-exit")}"
 "GET /stdio" = "stdio"
 "GET /exit" = "exit"
 `),
-    );
-  });
-  afterAll(async () => {
-    expect(await rusm.stop()).toBe(0);
-  });
+  );
 
   it("stream-permits: exactly 1 MiB of `x` through check-write/write/subscribe, exit normal", async () => {
     const before = await rusm.exits();

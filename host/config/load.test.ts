@@ -1,28 +1,18 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RusmError } from "../errors.ts";
 import { rejectedRusmError } from "../errors.test-support.ts";
+import { useTempDir } from "../temp-dir.test-support.ts";
 import { loadConfig } from "./load.ts";
 
-let dir = "";
+const tmp = useTempDir("rusm-config-");
+const write = tmp.write;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rusm-config-"));
-  await mkdir(join(dir, "guests"));
-  await writeFile(join(dir, "guests", "app.wasm"), "");
+  await mkdir(join(tmp.path, "guests"));
+  await writeFile(join(tmp.path, "guests", "app.wasm"), "");
 });
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, text: string): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, text);
-  return file;
-}
 
 const loadError = (path: string): Promise<RusmError> => rejectedRusmError(() => loadConfig(path));
 
@@ -34,7 +24,7 @@ describe("loadConfig", () => {
     );
     const config = await loadConfig(file);
     expect(config.file).toBe(file);
-    expect(config.components.get("app")?.path).toBe(join(dir, "guests", "app.wasm"));
+    expect(config.components.get("app")?.path).toBe(join(tmp.path, "guests", "app.wasm"));
   });
 
   it("ignores a UTF-8 byte order mark", async () => {
@@ -46,15 +36,15 @@ describe("loadConfig", () => {
   });
 
   it("reports a missing config file as RUSM_FILE_NOT_FOUND", async () => {
-    const err = await loadError(join(dir, "nope.toml"));
+    const err = await loadError(join(tmp.path, "nope.toml"));
     expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
-    expect(err.message).toContain(`${join(dir, "nope.toml")} does not exist`);
+    expect(err.message).toContain(`${join(tmp.path, "nope.toml")} does not exist`);
     expect(err.hint).toContain("routes.toml");
     expect(err.where).toBeUndefined();
   });
 
   it("reports a directory passed as the config file", async () => {
-    const err = await loadError(dir);
+    const err = await loadError(tmp.path);
     expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
     expect(err.message).toContain("is not a regular file");
   });
@@ -66,8 +56,8 @@ describe("loadConfig", () => {
     expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
     expect(err.where).toEqual({ file, line: 4, column: 8 });
     expect(err.message).toContain("components.gone");
-    expect(err.message).toContain(join(dir, "guests", "gone.wasm"));
-    expect(err.hint).toContain(dir);
+    expect(err.message).toContain(join(tmp.path, "guests", "gone.wasm"));
+    expect(err.hint).toContain(tmp.path);
   });
 
   it("reports a component path that is a directory", async () => {

@@ -1,29 +1,14 @@
-import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { SourceMap, type SourceMapPayload } from "node:module";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mapBundlePositions } from "../component/source-map.ts";
 import { rejectedRusmError } from "../errors.test-support.ts";
+import { useTempDir } from "../temp-dir.test-support.ts";
 import { buildGuest } from "./guest-build.ts";
 
-let dir = "";
-
-beforeAll(async () => {
-  // realpath: esbuild reports resolved paths.
-  dir = await realpath(await mkdtemp(join(tmpdir(), "rusm-guest-build-test-")));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, text: string): Promise<string> {
-  const file = join(dir, name);
-  await writeFile(file, text);
-  return file;
-}
+const tmp = useTempDir("rusm-guest-build-test-");
+const write = tmp.write;
 
 // mapBundlePositions lives in component/source-map.ts (the host maps crash logs with it too);
 // tested here against a bundle made the way buildGuest makes one.
@@ -52,14 +37,14 @@ describe("mapBundlePositions", () => {
       bundle: true,
       format: "esm",
       sourcemap: "external",
-      outfile: join(dir, "guest.js"),
+      outfile: join(tmp.path, "guest.js"),
       write: false,
       logLevel: "silent",
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const mapText = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
     const payload = JSON.parse(mapText) as SourceMapPayload;
-    payload.sources = payload.sources.map((s) => join(dir, s));
+    payload.sources = payload.sources.map((s) => join(tmp.path, s));
     map = new SourceMap(payload);
     const lines = code.split("\n");
     const line = lines.findIndex((l) => l.includes("new Error"));
@@ -94,17 +79,17 @@ describe("mapBundlePositions", () => {
 
 describe("buildGuest: errors before componentize", () => {
   const run = (entry: string) =>
-    rejectedRusmError(() => buildGuest({ entry, out: join(dir, "out.wasm"), cacheDir: null }));
+    rejectedRusmError(() => buildGuest({ entry, out: join(tmp.path, "out.wasm"), cacheDir: null }));
 
   it("refuses a missing entry", async () => {
-    const entry = join(dir, "missing.ts");
+    const entry = join(tmp.path, "missing.ts");
     const err = await run(entry);
     expect(err.code).toBe("RUSM_FILE_NOT_FOUND");
     expect(err.message).toBe(`no guest entry at ${entry}`);
   });
 
   it("refuses a directory as the entry", async () => {
-    expect((await run(dir)).code).toBe("RUSM_FILE_NOT_FOUND");
+    expect((await run(tmp.path)).code).toBe("RUSM_FILE_NOT_FOUND");
   });
 
   it("refuses an entry that is not .ts, .mts, .js or .mjs", async () => {

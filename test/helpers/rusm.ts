@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect } from "vitest";
 import { listeningAddresses, parseLogLines, stopServer } from "../../host/testing/index.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -213,4 +214,42 @@ export async function startRusm(
     },
   };
   return rusm;
+}
+
+/**
+ * One server for a whole `describe` block: started before its tests, stopped after them (and
+ * the stop must be clean, exit 0). Returns a handle usable inside the tests.
+ */
+export function rusmForSuite(toml: string, options: { env?: Record<string, string> } = {}): Rusm {
+  let started: Rusm | null = null;
+  const current = (): Rusm => {
+    if (started === null) throw new Error("rusmForSuite: the server is only there inside tests");
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startRusm(toml, options);
+  });
+  afterAll(async () => {
+    expect(await current().stop()).toBe(0);
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get adminUrl() {
+      return current().adminUrl;
+    },
+    get child() {
+      return current().child;
+    },
+    logs: () => current().logs(),
+    stderr: () => current().stderr(),
+    stdout: () => current().stdout(),
+    metric: (name, labels) => current().metric(name, labels),
+    metricsText: () => current().metricsText(),
+    exits: () => current().exits(),
+    until: (what, check, timeoutMs) => current().until(what, check, timeoutMs),
+    cpuMs: () => current().cpuMs(),
+    stop: () => current().stop(),
+  };
 }
