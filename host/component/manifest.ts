@@ -109,8 +109,8 @@ export class LoadContext implements GuestContext {
     return Promise.reject(new Error("the manifest export must not block"));
   }
 
-  resume(): Promise<void> {
-    return Promise.resolve();
+  resume(): undefined {
+    return undefined;
   }
 
   own(): () => void {

@@ -98,9 +98,9 @@ function recordingSink(): ChannelSink & { text: string; ended: boolean } {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Whether `promise` is still pending after a few event-loop turns. */
-async function pending(promise: Promise<unknown>): Promise<boolean> {
+async function pending(value: unknown): Promise<boolean> {
   let settled = false;
-  void promise.then(
+  void Promise.resolve(value).then(
     () => (settled = true),
     () => (settled = true),
   );

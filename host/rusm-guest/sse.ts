@@ -58,23 +58,23 @@ export class EventStream {
   }
 
   /** WIT: `data: func(data: string) -> bool;` Parks while the channel is full. */
-  data(data: string): Promise<boolean> {
+  data(data: string): boolean | Promise<boolean> {
     return this.#write(() => formatEvent({ data }));
   }
 
   /** WIT: `event: func(name: string, data: string) -> bool;` Traps: a line break in `name`. */
-  event(name: string, data: string): Promise<boolean> {
+  event(name: string, data: string): boolean | Promise<boolean> {
     return this.#write(() => formatEvent({ name, data }));
   }
 
   /** WIT: `send: func(ev: event) -> bool;` Traps: a line break in the name or id. */
-  send(ev: WitEvent): Promise<boolean> {
+  send(ev: WitEvent): boolean | Promise<boolean> {
     const event: SseEvent = { name: ev.name, data: ev.data, id: ev.id, retry: ev.retry };
     return this.#write(() => formatEvent(event));
   }
 
   /** WIT: `comment: func(text: string) -> bool;` */
-  comment(text: string): Promise<boolean> {
+  comment(text: string): boolean | Promise<boolean> {
     return this.#write(() => formatComment(text));
   }
 
@@ -82,7 +82,12 @@ export class EventStream {
    * WIT: `next: func(heartbeat-ms: u32) -> option<message>;` Waits on the mailbox, writing a
    * heartbeat each time `heartbeatMs` passes with nothing; none when the stream is over.
    */
-  next(heartbeatMs: number): Promise<{ topic: string; data: string } | undefined> {
+  next(
+    heartbeatMs: number,
+  ):
+    | { topic: string; data: string }
+    | undefined
+    | Promise<{ topic: string; data: string } | undefined> {
     return blockingCall(this.#ctx, async (wait) => {
       const message = await this.#next(heartbeatMs, wait);
       return message === undefined ? undefined : witMessage(message);
@@ -90,7 +95,7 @@ export class EventStream {
   }
 
   /** WIT: `run: func(heartbeat-ms: u32);` Forwards each message as a data event until the end. */
-  run(heartbeatMs: number): Promise<void> {
+  run(heartbeatMs: number): void | Promise<void> {
     return blockingCall(this.#ctx, async (wait) => {
       for (;;) {
         const message = await this.#next(heartbeatMs, wait);
@@ -113,8 +118,8 @@ export class EventStream {
    * Writes the formatted bytes, in permit-sized pieces, parking while the channel is full.
    * Returns false as soon as the channel is closed (client gone) or ended (finished).
    */
-  #write(format: () => string): Promise<boolean> {
-    return blockingCall(this.#ctx, async (wait) => {
+  #write(format: () => string): boolean | Promise<boolean> {
+    return blockingCall(this.#ctx, (wait) => {
       let bytes: Uint8Array;
       try {
         bytes = encoder.encode(format());
@@ -126,25 +131,40 @@ export class EventStream {
     });
   }
 
-  /** Queues `bytes` in permit-sized pieces, parking while the channel is full. */
-  async #push(bytes: Uint8Array, wait: Wait): Promise<boolean> {
-    try {
-      while (bytes.length > 0) {
+  /**
+   * Queues `bytes` in permit-sized pieces, parking while the channel is full. Synchronous (no
+   * promise) when everything fits at once: the guest then does not suspend.
+   */
+  #push(bytes: Uint8Array, wait: Wait): boolean | Promise<boolean> {
+    let rest = bytes;
+    // Writes what fits now; true when all of it is queued, false when the channel is full.
+    const step = (): boolean => {
+      while (rest.length > 0) {
         const permit = this.#channel.permit();
-        if (permit === 0) {
-          await wait(this.#channel.ready());
-          continue;
-        }
+        if (permit === 0) return false;
         // Invariant: the channel keeps the array it is given and never writes into it; `subarray`
         // views a fresh encoding, a message's shared encoding, or HEARTBEAT.
-        this.#channel.write(bytes.subarray(0, permit));
-        bytes = bytes.subarray(permit);
+        this.#channel.write(rest.subarray(0, permit));
+        rest = rest.subarray(permit);
       }
       return true;
+    };
+    try {
+      if (step()) return true;
     } catch (err) {
       if (err instanceof ChannelClosed) return false;
       throw err;
     }
+    return (async () => {
+      try {
+        do await wait(this.#channel.ready());
+        while (!step());
+        return true;
+      } catch (err) {
+        if (err instanceof ChannelClosed) return false;
+        throw err;
+      }
+    })();
   }
 
   /**

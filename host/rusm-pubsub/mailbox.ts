@@ -32,10 +32,10 @@ function toWit(received: Received): WitReceived {
 export function mailboxInterface(ctx: PubSubContext): object {
   return {
     /** WIT: `receive: func(timeout-ms: u32) -> received;` Parks while it waits. */
-    receive(timeoutMs: number): Promise<WitReceived> {
-      return blockingCall(ctx, async (wait) => {
+    receive(timeoutMs: number): WitReceived | Promise<WitReceived> {
+      return blockingCall(ctx, (wait) => {
         const now = ctx.mailbox.poll();
-        return toWit(now ?? (await wait(ctx.mailbox.next(timeoutMs))));
+        return now !== null ? toWit(now) : wait(ctx.mailbox.next(timeoutMs)).then(toWit);
       });
     },
   };

@@ -25,10 +25,11 @@ export interface WasiContext {
    */
   park<T>(wait: Promise<T>): Promise<T>;
   /**
-   * Returns to the guest from a blocking call that did not have to wait. Usually resolves at
-   * once; yields to the event loop first when guests have run for a full slice without one.
+   * Returns to the guest from a blocking call that did not have to wait: usually `undefined`
+   * (go on now); a promise when guests have run for a full slice without the event loop
+   * turning (it resolves after one turn), or a rejected one when the process was killed.
    */
-  resume(): Promise<void>;
+  resume(): Promise<void> | undefined;
   /** Registers a resource to release when the process ends. Returns a function to unregister. */
   own(resource: Disposable): () => void;
   /** Guest stdout / stderr bytes. Never blocks. */

@@ -2,9 +2,10 @@
  * @module wasi/jspi
  * JSPI facts the host relies on, in one place.
  *
- * jco's glue wraps rusm's blocking imports in `WebAssembly.Suspending` and the guest's
- * `handle` export in `WebAssembly.promising`; this module is the only host code that looks at
- * those globals. A suspended guest resumes when the promise its import returned settles, in a
+ * jco's glue, or rusm's own lean ABI ({@link suspending}, {@link promising}), wraps rusm's
+ * blocking imports in `WebAssembly.Suspending` and the guest's `handle` export in
+ * `WebAssembly.promising`; this module is the only host code that looks at those globals.
+ * A `Suspending` import that returns a plain value (it did not wait) does not suspend. A suspended guest resumes when the promise its import returned settles, in a
  * microtask. So a guest whose blocking calls never really wait (a fast consumer, a ready
  * pollable) would run on microtasks forever and starve timers and sockets: {@link fairResume}
  * makes it yield to the event loop once per {@link SLICE_MS} of guest time.
@@ -27,14 +28,12 @@ function markTurn(): void {
   turnMarkPending = false;
 }
 
-const resolved = Promise.resolve();
-
 /**
- * What a blocking import returns when it did not have to wait. Resolves at once unless the
- * event loop has not turned for a full slice, in which case it resolves after one turn
- * (`setImmediate`: timers, I/O and other processes run first).
+ * What a blocking import does when it did not have to wait: `undefined` (go on at once) unless
+ * the event loop has not turned for a full slice, in which case a promise that resolves after
+ * one turn (`setImmediate`: timers, I/O and other processes run first).
  */
-export function fairResume(): Promise<void> {
+export function fairResume(): Promise<void> | undefined {
   const now = performance.now();
   if (!turnMarkPending) {
     // No mark pending means the loop turned since the last call: a new slice starts now, and a
@@ -42,8 +41,25 @@ export function fairResume(): Promise<void> {
     turnMarkPending = true;
     sliceStart = now;
     setImmediate(markTurn);
-    return resolved;
+    return undefined;
   }
-  if (now - sliceStart < SLICE_MS) return resolved;
+  if (now - sliceStart < SLICE_MS) return undefined;
   return nextTurn();
+}
+
+interface Jspi {
+  Suspending: new (fn: (...args: never[]) => unknown) => object;
+  promising: <F extends (...args: never[]) => unknown>(fn: F) => F;
+}
+
+/** A JSPI import: `fn` may return a promise (the guest then suspends) or a value (it does not). */
+export function suspending(fn: (...args: never[]) => unknown): object {
+  return new (WebAssembly as unknown as Jspi).Suspending(fn);
+}
+
+/** A JSPI export: the call returns a promise, and the guest may suspend under it. */
+export function promising<A extends unknown[]>(
+  fn: (...args: A) => unknown,
+): (...args: A) => Promise<unknown> {
+  return (WebAssembly as unknown as Jspi).promising(fn as never);
 }

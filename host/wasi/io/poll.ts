@@ -24,10 +24,8 @@ export interface Readiness {
  * Waits for `source` the way every blocking call does: parks the process when it is not ready,
  * and otherwise returns through the fairness check.
  */
-export function waitReady(ctx: WasiContext, source: Readiness): Promise<void> {
-  return blockingCall(ctx, async (wait) => {
-    if (!source.isReady()) await wait(source.whenReady());
-  });
+export function waitReady(ctx: WasiContext, source: Readiness): void | Promise<void> {
+  return blockingCall(ctx, (wait) => (source.isReady() ? undefined : wait(source.whenReady())));
 }
 
 /** WIT: `resource pollable { ready: func() -> bool; block: func(); }` */
@@ -55,7 +53,7 @@ export class Pollable {
    * WIT: `block: func();` Parks the process until the pollable is ready.
    * Errors: rejects with the kill reason if the process is killed while parked.
    */
-  block(): Promise<void> {
+  block(): void | Promise<void> {
     return waitReady(this.ctx, this.#source);
   }
 
@@ -69,18 +67,22 @@ export class Pollable {
  * Returns the indices of the ready pollables, parking until at least one is ready.
  * Traps: on an empty list (it could never return).
  */
-export function poll(pollables: Pollable[]): Promise<Uint32Array> {
+export function poll(pollables: Pollable[]): Uint32Array | Promise<Uint32Array> {
   const first = pollables[0];
   if (first === undefined) trap("poll: the list of pollables is empty");
-  return blockingCall(first.ctx, async (wait) => {
-    let ready = readyIndices(pollables);
-    // A readiness can lapse between its wake-up and this check (another writer took the
-    // room), so wait again until one is ready when we look.
-    while (ready.length === 0) {
-      await wait(Promise.race(pollables.map((p) => p.whenReady())));
-      ready = readyIndices(pollables);
-    }
-    return ready;
+  return blockingCall(first.ctx, (wait) => {
+    const now = readyIndices(pollables);
+    if (now.length > 0) return now;
+    return (async () => {
+      let ready = now;
+      // A readiness can lapse between its wake-up and this check (another writer took the
+      // room), so wait again until one is ready when we look.
+      while (ready.length === 0) {
+        await wait(Promise.race(pollables.map((p) => p.whenReady())));
+        ready = readyIndices(pollables);
+      }
+      return ready;
+    })();
   });
 }
 

@@ -75,9 +75,9 @@ export class InputStream {
   }
 
   /** WIT: `blocking-read: func(len: u64) -> result<list<u8>, stream-error>;` Parks until data. */
-  async blockingRead(len: bigint): Promise<Uint8Array> {
-    await this.#waitReadable();
-    return this.read(len);
+  blockingRead(len: bigint): Uint8Array | Promise<Uint8Array> {
+    const waited = this.#waitReadable();
+    return waited === undefined ? this.read(len) : waited.then(() => this.read(len));
   }
 
   /** WIT: `skip: func(len: u64) -> result<u64, stream-error>;` */
@@ -86,9 +86,9 @@ export class InputStream {
   }
 
   /** WIT: `blocking-skip: func(len: u64) -> result<u64, stream-error>;` */
-  async blockingSkip(len: bigint): Promise<bigint> {
-    await this.#waitReadable();
-    return this.skip(len);
+  blockingSkip(len: bigint): bigint | Promise<bigint> {
+    const waited = this.#waitReadable();
+    return waited === undefined ? this.skip(len) : waited.then(() => this.skip(len));
   }
 
   /** WIT: `subscribe: func() -> pollable;` Ready when bytes or the end are available. */
@@ -106,7 +106,7 @@ export class InputStream {
     return this.#source;
   }
 
-  #waitReadable(): Promise<void> {
+  #waitReadable(): void | Promise<void> {
     return waitReady(this.ctx, this.#source);
   }
 
@@ -151,11 +151,11 @@ export class OutputStream {
    * Parks while the channel is full; wakes at once with `closed` if the client goes away.
    * Traps: when `contents` is longer than 4096 bytes.
    */
-  async blockingWriteAndFlush(contents: Uint8Array): Promise<void> {
+  blockingWriteAndFlush(contents: Uint8Array): void | Promise<void> {
     if (contents.length > BLOCKING_WRITE_MAX) {
       trap(`blocking-write-and-flush of ${contents.length} bytes (at most ${BLOCKING_WRITE_MAX})`);
     }
-    await this.#writeAll(contents);
+    return this.#writeAll(contents);
   }
 
   /** WIT: `flush: func() -> result<_, stream-error>;` Bytes are flushed once in the channel. */
@@ -164,7 +164,7 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-flush: func() -> result<_, stream-error>;` */
-  blockingFlush(): Promise<void> {
+  blockingFlush(): void | Promise<void> {
     return blockingCall(this.ctx, () => {
       this.#target.permit();
     });
@@ -181,11 +181,11 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-write-zeroes-and-flush: func(len: u64) -> result<_, stream-error>;` */
-  async blockingWriteZeroesAndFlush(len: bigint): Promise<void> {
+  blockingWriteZeroesAndFlush(len: bigint): void | Promise<void> {
     if (len > BigInt(BLOCKING_WRITE_MAX)) {
       trap(`blocking-write-zeroes-and-flush of ${len} bytes (at most ${BLOCKING_WRITE_MAX})`);
     }
-    await this.#writeAll(new Uint8Array(Number(len)));
+    return this.#writeAll(new Uint8Array(Number(len)));
   }
 
   /**
@@ -202,7 +202,7 @@ export class OutputStream {
   }
 
   /** WIT: `blocking-splice: func(src: borrow<input-stream>, len: u64) -> result<u64, ...>;` */
-  blockingSplice(src: InputStream, len: bigint): Promise<bigint> {
+  blockingSplice(src: InputStream, len: bigint): bigint | Promise<bigint> {
     return blockingCall(this.ctx, async (wait) => {
       while (!this.#target.isReady() || !src.readiness.isReady()) {
         await wait(Promise.all([this.#target.whenReady(), src.readiness.whenReady()]));
@@ -211,24 +211,31 @@ export class OutputStream {
     });
   }
 
-  #writeAll(bytes: Uint8Array): Promise<void> {
-    return blockingCall(this.ctx, async (wait) => {
+  /** Writes all of `bytes`, parking while the target is full; synchronous when it all fits. */
+  #writeAll(bytes: Uint8Array): void | Promise<void> {
+    return blockingCall(this.ctx, (wait) => {
       this.#target.permit(); // a write of nothing still reports `closed`
       let offset = 0;
-      while (offset < bytes.length) {
-        const permit = this.#target.permit();
-        if (permit === 0) {
-          // Invariant: the target resolves whenReady() when room frees or when it closes;
-          // a closed target then throws `closed` from permit() above.
-          await wait(this.#target.whenReady());
-          continue;
+      // Writes what fits now; true when all of it is written.
+      const step = (): boolean => {
+        while (offset < bytes.length) {
+          const permit = this.#target.permit();
+          if (permit === 0) return false;
+          const n = Math.min(permit, bytes.length - offset);
+          this.#target.write(
+            offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n),
+          );
+          offset += n;
         }
-        const n = Math.min(permit, bytes.length - offset);
-        this.#target.write(
-          offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n),
-        );
-        offset += n;
-      }
+        return true;
+      };
+      if (step()) return undefined;
+      return (async () => {
+        // Invariant: the target resolves whenReady() when room frees or when it closes; a
+        // closed target then throws `closed` from permit() in step().
+        do await wait(this.#target.whenReady());
+        while (!step());
+      })();
     });
   }
 
