@@ -1,5 +1,12 @@
+import { parse } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
-import { POOLED_MEMORY_IMPORT, binaryKind, capMemories, importMemory } from "./wasm-binary.ts";
+import {
+  POOLED_MEMORY_IMPORT,
+  binaryKind,
+  capMemories,
+  importMemory,
+  passiveDataSegments,
+} from "./wasm-binary.ts";
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
@@ -114,5 +121,153 @@ describe("importMemory", () => {
   it("leaves alone modules without a memory, and refuses a memory above the cap", () => {
     expect(importMemory(Uint8Array.from(HEADER), 4)).toBeNull();
     expect(() => importMemory(moduleWith([0x00, 0x09]), 4)).toThrow(/starts at 9 pages/);
+  });
+});
+
+/** The top-level sections of a module: id and whole encoding. */
+function sectionsOf(module: Uint8Array): Array<{ id: number; bytes: Uint8Array }> {
+  const out: Array<{ id: number; bytes: Uint8Array }> = [];
+  let at = 8;
+  while (at < module.length) {
+    const start = at;
+    const id = module[at++]!;
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = module[at++]!;
+      size |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+    }
+    at += size;
+    out.push({ id, bytes: module.subarray(start, at) });
+  }
+  return out;
+}
+
+describe("passiveDataSegments", () => {
+  /**
+   * Active segments at constant offsets (one across a page boundary, two overlapping), a passive
+   * one that code inits and drops by index, and a data-count section (memory.init needs it).
+   */
+  const WAT = `(module
+    (memory (export "memory") 2 4)
+    (data (i32.const 16) "hello")
+    (data (i32.const 0xfffe) "edge")
+    (data (i32.const 18) "XY")
+    (data $p "passive")
+    (data (i32.const 0x1fff0) "end of the image")
+    (func (export "init") (param i32)
+      (memory.init $p (local.get 0) (i32.const 0) (i32.const 7)))
+    (func (export "drop") (data.drop $p)))`;
+
+  interface Probe {
+    memory: WebAssembly.Memory;
+    init(at: number): void;
+    drop(): void;
+  }
+
+  function instantiate(bytes: Uint8Array, memory?: WebAssembly.Memory): Probe {
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, memory ? { rusm: { memory } } : {});
+    return {
+      memory: memory ?? (instance.exports.memory as WebAssembly.Memory),
+      init: instance.exports.init as (at: number) => void,
+      drop: instance.exports.drop as () => void,
+    };
+  }
+
+  const bytesOf = (memory: WebAssembly.Memory): Uint8Array => new Uint8Array(memory.buffer);
+
+  it("captures the memory that instantiating the original module leaves", async () => {
+    const original = instantiate(await parse(WAT));
+    const stripped = passiveDataSegments(await parse(WAT), 2);
+    expect(stripped?.image).toEqual(bytesOf(original.memory));
+    expect(Buffer.from(stripped!.image.subarray(16, 21)).toString()).toBe("heXYo");
+  });
+
+  it("makes every segment passive: instantiation copies nothing, indices still work", async () => {
+    const pooled = importMemory(await parse(WAT), 4)!;
+    const stripped = passiveDataSegments(pooled.bytes, Number(pooled.memory.initialPages))!;
+    const zeroed = new WebAssembly.Memory({ initial: 2, maximum: 4 });
+    const probe = instantiate(stripped.bytes, zeroed);
+    expect(bytesOf(zeroed).every((b) => b === 0)).toBe(true);
+    // memory.init $p still names the passive segment (index 3), and data.drop still drops it.
+    probe.init(100);
+    expect(Buffer.from(bytesOf(zeroed).subarray(100, 107)).toString()).toBe("passive");
+    probe.drop();
+    expect(() => probe.init(100)).toThrow(WebAssembly.RuntimeError);
+  });
+
+  it("given its image, the rewritten module runs exactly as the original", async () => {
+    const original = instantiate(await parse(WAT));
+    const pooled = importMemory(await parse(WAT), 4)!;
+    const stripped = passiveDataSegments(pooled.bytes, 2)!;
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 4 });
+    bytesOf(memory).set(stripped.image);
+    const probe = instantiate(stripped.bytes, memory);
+    expect(bytesOf(memory)).toEqual(bytesOf(original.memory));
+    original.init(0xfff0);
+    probe.init(0xfff0);
+    expect(bytesOf(memory)).toEqual(bytesOf(original.memory));
+  });
+
+  it("reads the memidx form (flag 0x02) of an active segment", () => {
+    const memory = [0x05, 0x03, 0x01, 0x00, 0x01];
+    const exports = [0x07, 0x0a, 0x01, 0x06, ...Buffer.from("memory"), 0x02, 0x00];
+    const data = [0x0b, 0x09, 0x01, 0x02, 0x00, 0x41, 0x10, 0x0b, 0x02, 0x68, 0x69]; // "hi" at 16
+    const module = Uint8Array.from([...HEADER, ...memory, ...exports, ...data]);
+    expect(bytesOf(memoryOf(module)).subarray(16, 18)).toEqual(Uint8Array.of(0x68, 0x69));
+    const stripped = passiveDataSegments(module, 1)!;
+    expect(stripped.image.subarray(16, 18)).toEqual(Uint8Array.of(0x68, 0x69));
+    // Data section: one segment, flag 0x01, then the same byte vector.
+    expect([...stripped.bytes.subarray(-7)]).toEqual([0x0b, 0x05, 0x01, 0x01, 0x02, 0x68, 0x69]);
+    expect(bytesOf(memoryOf(stripped.bytes)).every((b) => b === 0)).toBe(true);
+  });
+
+  it("reads i64.const offsets (memory64)", async () => {
+    const module = await parse(
+      `(module (memory (export "memory") i64 1) (data (i64.const 32) "m64"))`,
+    );
+    const stripped = passiveDataSegments(module, 1)!;
+    expect(stripped.image).toEqual(bytesOf(memoryOf(module)));
+    expect(bytesOf(memoryOf(stripped.bytes)).every((b) => b === 0)).toBe(true);
+  });
+
+  it("leaves alone a module with a global.get offset", async () => {
+    const module = await parse(`(module
+      (import "env" "base" (global $base i32))
+      (memory 1)
+      (data (i32.const 0) "fixed")
+      (data (global.get $base) "relocated"))`);
+    expect(passiveDataSegments(module, 1)).toBeNull();
+  });
+
+  it("leaves alone a segment outside the initial memory (instantiation fails as before)", async () => {
+    const over = await parse(`(module (memory 1 2) (data (i32.const 65535) "ab"))`);
+    expect(passiveDataSegments(over, 1)).toBeNull();
+    // i32.const -1 is address 0xffffffff, not the last byte.
+    const negative = await parse(`(module (memory 1) (data (i32.const -1) "a"))`);
+    expect(passiveDataSegments(negative, 1)).toBeNull();
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(negative))).toThrow(
+      WebAssembly.RuntimeError,
+    );
+  });
+
+  it("gives a module without data segments back unchanged, with a zero image", () => {
+    const module = moduleWith([0x00, 0x01]);
+    const result = passiveDataSegments(module, 1);
+    expect(result?.bytes).toBe(module);
+    expect(result?.image.length).toBe(65536);
+    expect(result?.image.every((b) => b === 0)).toBe(true);
+  });
+
+  it("copies every other section byte for byte", async () => {
+    const module = await parse(WAT);
+    const before = sectionsOf(module);
+    const after = sectionsOf(passiveDataSegments(module, 2)!.bytes);
+    expect(after.map((s) => s.id)).toEqual(before.map((s) => s.id));
+    for (const [i, s] of after.entries()) {
+      if (s.id === 11) expect(s.bytes).not.toEqual(before[i]!.bytes);
+      else expect(s.bytes).toEqual(before[i]!.bytes);
+    }
   });
 });

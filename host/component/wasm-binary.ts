@@ -2,12 +2,13 @@
  * @module component/wasm-binary
  * The few things rusm reads or changes in wasm binaries itself: what kind of binary a file is
  * (its 8-byte header), the limits of the memories a core module defines (its memory section),
- * and turning a module's own memory into an import, so that the host can hand it a reused one.
+ * turning a module's own memory into an import, so that the host can hand it a reused one, and
+ * making its data segments passive, so that the host writes the memory's initial image itself.
  *
- * The rewrites touch only the import and memory sections and copy every other section byte for
- * byte, so they run in milliseconds even on StarlingMonkey's 14 MB module and cannot disturb
- * code they do not understand. (binaryen could do it too, but re-encodes the whole module:
- * seconds.)
+ * The rewrites touch only the import, memory and data sections and copy every other section
+ * byte for byte, so they run in milliseconds even on StarlingMonkey's 14 MB module and cannot
+ * disturb code they do not understand. (binaryen could do it too, but re-encodes the whole
+ * module: seconds.)
  */
 
 export const WASM_PAGE_BYTES = 65_536;
@@ -15,6 +16,7 @@ export const WASM_PAGE_BYTES = 65_536;
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const SECTION_IMPORT = 2;
 const SECTION_MEMORY = 5;
+const SECTION_DATA = 11;
 
 /** Where the host's pooled memory is imported from, in a module {@link importMemory} rewrote. */
 export const POOLED_MEMORY_IMPORT = { module: "rusm", name: "memory" } as const;
@@ -61,6 +63,19 @@ class Reader {
 
   u32(): number {
     return Number(this.leb());
+  }
+
+  /** A signed LEB128 of up to 64 bits (an `i32.const` or `i64.const` immediate), as a bigint. */
+  sleb(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if ((b & 0x80) === 0) return b & 0x40 ? result - (1n << shift) : result;
+      if (shift > 63n) throw new RangeError("LEB128 too long");
+    }
   }
 }
 
@@ -278,6 +293,130 @@ export function importMemory(module: Uint8Array, maxPages: number): PooledMemory
     }
   }
   return { bytes: new Uint8Array(Buffer.concat(parts)), memory };
+}
+
+/** One segment of a data section: where its bytes are, and where it is written if active. */
+interface DataSegment {
+  /** Offsets of the whole segment in the module. */
+  start: number;
+  end: number;
+  /** Offset of its byte vector (length LEB128, then the bytes). */
+  vector: number;
+  /** Offset of the bytes themselves. */
+  bytes: number;
+  /** Where instantiation writes it in memory 0; null for a passive segment. */
+  offset: bigint | null;
+}
+
+/** Parses `i32.const n end` or `i64.const n end` as an unsigned offset; null for anything else. */
+function constOffset(r: Reader): bigint | null {
+  const op = r.byte();
+  if (op !== 0x41 && op !== 0x42) return null; // global.get, extended-const, ...
+  const value = r.sleb();
+  if (r.byte() !== 0x0b) return null;
+  // The immediate is signed in the encoding; as an address it is unsigned (memory64: 64-bit).
+  return BigInt.asUintN(op === 0x41 ? 32 : 64, value);
+}
+
+/**
+ * The segments of a data section, or null when one is neither passive nor active in memory 0 at a
+ * constant offset.
+ */
+function readDataSegments(r: Reader, end: number): DataSegment[] | null {
+  const count = r.u32();
+  const segments: DataSegment[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = r.offset;
+    const flags = r.u32();
+    let offset: bigint | null = null;
+    if (flags === 0x00 || flags === 0x02) {
+      if (flags === 0x02 && r.u32() !== 0) return null; // another memory than the pooled one
+      offset = constOffset(r);
+      if (offset === null) return null;
+    } else if (flags !== 0x01) return null;
+    const vector = r.offset;
+    const length = r.u32();
+    const bytes = r.offset;
+    r.offset += length;
+    if (r.offset > end) return null;
+    segments.push({ start, end: r.offset, vector, bytes, offset });
+  }
+  return r.offset === end ? segments : null;
+}
+
+/** A module whose data segments {@link passiveDataSegments} made passive. */
+export interface InitialImageModule {
+  bytes: Uint8Array;
+  /**
+   * Memory 0 as instantiating the original module leaves it: `initialPages` × 64 KiB, zeros
+   * except where an active data segment was written.
+   */
+  image: Uint8Array;
+}
+
+/**
+ * Captures the initial image of memory 0 (`initialPages` pages) from a core module's active
+ * data segments, and turns each of them into a passive segment, so that instantiation no longer
+ * copies them: the host hands the instance a memory that already holds the image (a pooled one,
+ * restored). Segment indices and the count do not change, so `memory.init` and `data.drop`
+ * immediates and the data-count section stay valid; every other section is copied byte for byte.
+ *
+ * One difference a program could observe: instantiation drops an active segment (a later
+ * `memory.init` of it traps, unless it copies nothing), a passive one stays until `data.drop`.
+ * Only a malformed program inits an active segment (toolchains emit `memory.init` for passive
+ * segments only), so it would now copy the bytes where it used to trap.
+ *
+ * Returns null, leaving the module for the host to instantiate as it is (data segments written
+ * by instantiation), when an active segment's offset is not an `i32.const` or `i64.const` (e.g.
+ * `global.get` of an imported base), when a segment targets another memory or lies outside the
+ * initial memory (instantiation then fails as before), or when the section's encoding is one it
+ * does not know. A module without data segments gives itself and an all-zero image.
+ */
+export function passiveDataSegments(
+  module: Uint8Array,
+  initialPages: number,
+): InitialImageModule | null {
+  const sections = sectionsOf(module);
+  const image = new Uint8Array(initialPages * WASM_PAGE_BYTES);
+  const data = sections.find((s) => s.id === SECTION_DATA);
+  if (data === undefined) return { bytes: module, image };
+  let segments: DataSegment[] | null;
+  try {
+    segments = readDataSegments(new Reader(module, data.bodyStart), data.end);
+  } catch (err) {
+    // A truncated section: not ours to report (compiling the module does), so leave it alone.
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+  if (segments === null) return null;
+  const size = BigInt(image.length);
+  for (const s of segments) {
+    if (s.offset === null) continue;
+    const length = BigInt(s.end - s.bytes);
+    if (s.offset + length > size) return null;
+    // In segment order: where two overlap, the later one wins, as at instantiation.
+    image.set(module.subarray(s.bytes, s.end), Number(s.offset));
+  }
+  if (segments.every((s) => s.offset === null)) return { bytes: module, image };
+
+  // The new data section: same count, each active segment as flag 0x01 + its byte vector.
+  const countBytes = Uint8Array.from(leb(BigInt(segments.length)));
+  const body: Uint8Array[] = [countBytes];
+  let bodyLength = countBytes.length;
+  for (const s of segments) {
+    const part =
+      s.offset === null
+        ? [module.subarray(s.start, s.end)]
+        : [Uint8Array.of(0x01), module.subarray(s.vector, s.end)];
+    for (const p of part) {
+      body.push(p);
+      bodyLength += p.length;
+    }
+  }
+  const parts: Uint8Array[] = [module.subarray(0, data.start)];
+  parts.push(Uint8Array.from([SECTION_DATA, ...leb(BigInt(bodyLength))]), ...body);
+  parts.push(module.subarray(data.end));
+  return { bytes: new Uint8Array(Buffer.concat(parts)), image };
 }
 
 function pagesToMiB(pages: bigint): string {

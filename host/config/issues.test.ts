@@ -12,7 +12,7 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     "RUSM_CONFIG_INVALID",
     2,
     1,
-    ["unknown key serve.foo", "listen, max-memory-mb, body-buffer-kb, routes"],
+    ["unknown key serve.foo", "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, routes"],
   ],
   [
     "unknown table",
@@ -76,7 +76,7 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     "RUSM_CONFIG_INVALID",
     3,
     1,
-    ["unknown key components.x.memory", "path, max-memory-mb, body-buffer-kb"],
+    ["unknown key components.x.memory", "path, max-memory-mb, body-buffer-kb, pool, prewarm"],
   ],
   [
     "listen not a string",
@@ -165,6 +165,62 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     2,
     36,
     ["components.x.body-buffer-kb", "got 0"],
+  ],
+  [
+    "pool negative",
+    `[components]\nx = { path = "x", pool = -1 }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    26,
+    ["components.x.pool must be an integer from 0 to 1024; got -1"],
+  ],
+  [
+    "pool too big",
+    `[components.x]\npath = "x"\npool = 1025\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    3,
+    8,
+    ["components.x.pool", "got 1025"],
+  ],
+  [
+    "pool a string",
+    `[components]\nx = { path = "x", pool = "4" }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    26,
+    ["components.x.pool must be an integer from 0 to 1024", `got "4"`],
+  ],
+  [
+    "prewarm too big",
+    `[components]\nx = { path = "x", prewarm = 65 }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    29,
+    ["components.x.prewarm must be an integer from 0 to 64; got 65"],
+  ],
+  [
+    "prewarm a float",
+    `[components]\nx = { path = "x", prewarm = 1.5 }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    29,
+    ["components.x.prewarm", "got 1.5"],
+  ],
+  [
+    "pool-idle-seconds zero",
+    `[serve]\npool-idle-seconds = 0\n${TAIL}`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    21,
+    ["serve.pool-idle-seconds must be an integer from 1 to 86400; got 0"],
+  ],
+  [
+    "pool in [serve]",
+    `[serve]\npool = 4\n${TAIL}`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    1,
+    ["unknown key serve.pool"],
   ],
   [
     "[serve] not a table",
@@ -382,6 +438,19 @@ describe("parseConfig: errors", () => {
     // The missing routes would sort first (line 1); the bad value on line 2 is more useful.
     const err = configError(`[serve]\nmax-memory-mb = 0\n[components]\na = "a"\n`);
     expect(err.message).toContain("serve.max-memory-mb");
+  });
+
+  it("hints at what pool, prewarm and pool-idle-seconds mean", () => {
+    const pool = configError(
+      `[components]\nx = { path = "x", pool = -1 }\n[serve.routes]\n"/" = "x"\n`,
+    );
+    expect(pool.hint).toMatch(/idle memories kept for reuse.*0 for none, e\.g\. pool = 8/);
+    const prewarm = configError(
+      `[components.x]\npath = "x"\nprewarm = -1\n[serve.routes]\n"/" = "x"\n`,
+    );
+    expect(prewarm.hint).toMatch(/e\.g\. prewarm = 2/);
+    const idle = configError(`[serve]\npool-idle-seconds = 1.5\n${TAIL}`);
+    expect(idle.hint).toMatch(/e\.g\. pool-idle-seconds = 30/);
   });
 
   it("formats as error[CODE] file:line:column: message", () => {

@@ -15,7 +15,7 @@ describe("parseConfig: valid files", () => {
     `listen = "[::1]:9464"`, // 5
     `[components]`, // 6
     `ticks = "guests/ticks.wasm"`, // 7
-    `big = { path = "../big.wasm", max-memory-mb = 256, body-buffer-kb = 16 }`, // 8
+    `big = { path = "../big.wasm", max-memory-mb = 256, body-buffer-kb = 16, pool = 0, prewarm = 2 }`, // 8
     `[components.site]`, // 9
     `path = "/opt/site.wasm"`, // 10
     `[serve.routes]`, // 11
@@ -31,6 +31,7 @@ describe("parseConfig: valid files", () => {
       listen: { host: "0.0.0.0", port: 0 },
       maxMemoryMb: 128,
       bodyBufferKb: 64,
+      poolIdleSeconds: 30,
     });
     expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
   });
@@ -42,6 +43,8 @@ describe("parseConfig: valid files", () => {
         path: "/srv/app/guests/ticks.wasm",
         maxMemoryMb: 128,
         bodyBufferKb: 64,
+        pool: undefined,
+        prewarm: 0,
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
       },
@@ -50,6 +53,8 @@ describe("parseConfig: valid files", () => {
         path: "/srv/big.wasm",
         maxMemoryMb: 256,
         bodyBufferKb: 16,
+        pool: 0,
+        prewarm: 2,
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
       },
@@ -58,6 +63,8 @@ describe("parseConfig: valid files", () => {
         path: "/opt/site.wasm",
         maxMemoryMb: 128,
         bodyBufferKb: 64,
+        pool: undefined,
+        prewarm: 0,
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
       },
@@ -99,10 +106,20 @@ describe("parseConfig: valid files", () => {
       listen: { host: "127.0.0.1", port: 8080 },
       maxMemoryMb: 64,
       bodyBufferKb: 64,
+      poolIdleSeconds: 30,
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
     expect(minimal.components.get("app")).toMatchObject({ maxMemoryMb: 64, bodyBufferKb: 64 });
+    expect(minimal.components.get("app")?.pool).toBeUndefined();
+    expect(minimal.components.get("app")?.prewarm).toBe(0);
+  });
+
+  it("reads pool-idle-seconds, and a component's pool and prewarm", () => {
+    const text = `[serve]\npool-idle-seconds = 5\n[components]\napp = { path = "app.wasm", pool = 12, prewarm = 64 }\n[serve.routes]\n"GET /" = "app"\n`;
+    const config = parseConfig(text, FILE);
+    expect(config.serve.poolIdleSeconds).toBe(5);
+    expect(config.components.get("app")).toMatchObject({ pool: 12, prewarm: 64 });
   });
 
   it("reads [broker]", () => {

@@ -29,6 +29,7 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     listen: data.serve.listen,
     maxMemoryMb: data.serve["max-memory-mb"],
     bodyBufferKb: data.serve["body-buffer-kb"],
+    poolIdleSeconds: data.serve["pool-idle-seconds"],
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();
@@ -38,6 +39,8 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       path: resolve(base, c.path),
       maxMemoryMb: c["max-memory-mb"] ?? serve.maxMemoryMb,
       bodyBufferKb: c["body-buffer-kb"] ?? serve.bodyBufferKb,
+      pool: c.pool,
+      prewarm: c.prewarm,
       where: doc.locate(["components", name], "key"),
       pathWhere: doc.locate(["components", name, "path"], "value"),
     });

@@ -10,6 +10,7 @@
  * listen = "127.0.0.1:8080"   # default
  * max-memory-mb = 64          # default, 1..65536, per process
  * body-buffer-kb = 64         # default, 1..1048576, bounded response channel per process
+ * pool-idle-seconds = 30      # default, 1..86400, a pool unused for one period halves
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"
  * [broker]                    # optional
@@ -18,6 +19,8 @@
  * overflow = "drop-oldest"    # default; or "drop-subscriber"
  * [components]
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
+ *                             # also pool = 0..1024 (idle memories kept; default by memory size)
+ *                             # and prewarm = 0..64 (default 0)
  * [serve.routes]              # at least one
  * "GET /ticks" = "ticks"      # a component by name
  * "GET /users/:id" = "api#user" # a handler: module "api" (exported by a component), function "user"
@@ -42,6 +45,8 @@ export const DEFAULTS = {
   listen: "127.0.0.1:8080",
   maxMemoryMb: 64,
   bodyBufferKb: 64,
+  poolIdleSeconds: 30,
+  prewarm: 0,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -63,6 +68,10 @@ export const VALUE_HINTS: Record<string, string> = {
   listen: LISTEN_HINT,
   "max-memory-mb": "the memory cap per process in MiB, e.g. max-memory-mb = 64",
   "body-buffer-kb": "the response buffer per process in KiB, e.g. body-buffer-kb = 64",
+  "pool-idle-seconds":
+    "the period in seconds after which an unused memory pool drops half its idle memories, e.g. pool-idle-seconds = 30",
+  pool: "the idle memories kept for reuse, about the component's peak concurrent requests; 0 for none, e.g. pool = 8",
+  prewarm: "the fresh instances made ahead of requests, e.g. prewarm = 2",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -75,6 +84,10 @@ const intIn = (min: number, max: number) => {
 };
 const maxMemoryMb = intIn(1, 65536);
 const bodyBufferKb = intIn(1, 1048576);
+/** Most idle memories a component's pool may keep (`pool`). */
+const POOL_MAX = 1024;
+/** Most instances a component may prewarm (`prewarm`). */
+const PREWARM_MAX = 64;
 
 const listen = z.string({ error: LISTEN_EXPECTED }).transform((text, ctx) => {
   const parsed = parseListen(text);
@@ -130,6 +143,7 @@ const serveShape = {
   listen: listen.prefault(DEFAULTS.listen),
   "max-memory-mb": maxMemoryMb.default(DEFAULTS.maxMemoryMb),
   "body-buffer-kb": bodyBufferKb.default(DEFAULTS.bodyBufferKb),
+  "pool-idle-seconds": intIn(1, 86400).default(DEFAULTS.poolIdleSeconds),
   routes: routes.optional(),
 };
 const adminShape = { listen };
@@ -154,6 +168,8 @@ const componentShape = {
   path: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }),
   "max-memory-mb": maxMemoryMb.optional(),
   "body-buffer-kb": bodyBufferKb.optional(),
+  pool: intIn(0, POOL_MAX).optional(),
+  prewarm: intIn(0, PREWARM_MAX).default(DEFAULTS.prewarm),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

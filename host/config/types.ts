@@ -24,6 +24,10 @@ export interface ComponentConfig {
   maxMemoryMb: number;
   /** The component's own value, else `[serve]`'s. */
   bodyBufferKb: number;
+  /** `pool`: idle memories kept for reuse; undefined: sized by the component's memory. */
+  pool: number | undefined;
+  /** `prewarm`: fresh instances made ahead of requests (default 0). */
+  prewarm: number;
   /** The component's key. */
   where: SourceLocation;
   /** The path value (same line as `where` in the string form), for errors about the file. */
@@ -50,7 +54,7 @@ export interface RouteConfig {
 export interface Config {
   /** Absolute path of routes.toml. */
   file: string;
-  serve: { listen: Listen; maxMemoryMb: number; bodyBufferKb: number };
+  serve: { listen: Listen; maxMemoryMb: number; bodyBufferKb: number; poolIdleSeconds: number };
   admin: { listen: Listen } | null;
   /** `[broker]`, defaults applied. */
   broker: { backend: string; mailbox: number; overflow: Overflow };

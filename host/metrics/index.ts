@@ -18,6 +18,9 @@ export interface Metrics {
   readonly requestDuration: Histogram<"route">;
   readonly bodyBufferedBytes: Gauge;
   readonly bodyBytes: Counter;
+  readonly poolIdleMemories: Gauge<"component">;
+  readonly poolAcquired: Counter<"component" | "source">;
+  readonly poolDiscarded: Counter<"component" | "reason">;
   readonly brokerSubscriptions: Gauge<"topic">;
   readonly brokerPublished: Counter<"topic">;
   readonly brokerDelivered: Counter<"topic">;
@@ -25,10 +28,13 @@ export interface Metrics {
 }
 
 /**
- * Creates a registry with every rusm metric.
- * `collectBuffered` is called on each scrape to read the bytes currently held by body channels.
+ * Creates a registry with every rusm metric. Called on each scrape: `collectBuffered` reads the
+ * bytes currently held by body channels, `collectPoolIdle` the idle pooled memories by component.
  */
-export function createMetrics(collectBuffered: () => number = () => 0): Metrics {
+export function createMetrics(
+  collectBuffered: () => number = () => 0,
+  collectPoolIdle: () => ReadonlyMap<string, number> = () => new Map(),
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const m = METRICS;
@@ -55,6 +61,14 @@ export function createMetrics(collectBuffered: () => number = () => 0): Metrics 
       },
     }),
     bodyBytes: new Counter(declared(m.bodyBytes)),
+    poolIdleMemories: new Gauge({
+      ...declared(m.poolIdleMemories),
+      collect() {
+        for (const [component, idle] of collectPoolIdle()) this.set({ component }, idle);
+      },
+    }),
+    poolAcquired: new Counter(declared(m.poolAcquired)),
+    poolDiscarded: new Counter(declared(m.poolDiscarded)),
     brokerSubscriptions: new Gauge(declared(m.brokerSubscriptions)),
     brokerPublished: new Counter(declared(m.brokerPublished)),
     brokerDelivered: new Counter(declared(m.brokerDelivered)),

@@ -51,6 +51,24 @@ export const METRICS = {
     help: "Response body bytes handed to sockets.",
     labelNames: [],
   },
+  poolIdleMemories: {
+    type: "gauge",
+    name: "rusm_pool_idle_memories",
+    help: "Linear memories held idle for reuse, by component (each costs the component's initial memory once touched).",
+    labelNames: ["component"],
+  },
+  poolAcquired: {
+    type: "counter",
+    name: "rusm_pool_acquired_total",
+    help: "Linear memories given to processes, by component and source (pool: reused and restored; fresh: new).",
+    labelNames: ["component", "source"],
+  },
+  poolDiscarded: {
+    type: "counter",
+    name: "rusm_pool_discarded_total",
+    help: "Linear memories not kept for reuse, by component and reason (grew, unclean: trap/oom/killed, full: pool at its size, idle: pool shrank).",
+    labelNames: ["component", "reason"],
+  },
   brokerSubscriptions: {
     type: "gauge",
     name: "rusm_broker_subscriptions",
