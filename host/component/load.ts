@@ -19,9 +19,11 @@ const RUSM_INTERFACES: ReadonlySet<string> = new Set([
   ...RUSM_PUBSUB_INTERFACES,
 ]);
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
+import { instantiateLean, leanPlan, type LeanModule, type LeanVerdict } from "../abi/instance.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
-import { MemoryPool } from "./memory-pool.ts";
+import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
+import { prewarming } from "./prewarm.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
 import { mapBundlePositions, readSourceMap } from "./source-map.ts";
 import {
@@ -30,6 +32,7 @@ import {
   binaryKind,
   capMemories,
   importMemory,
+  passiveDataSegments,
 } from "./wasm-binary.ts";
 
 /** What rusm needs to know about a component to load it (config's `[components]` entry). */
@@ -39,6 +42,10 @@ export interface ComponentSpec {
   readonly path: string;
   readonly maxMemoryMb: number;
   readonly bodyBufferKb: number;
+  /** Idle memories its pool keeps (`pool`); absent: as many as fit in 64 MiB, 1 to 64. */
+  readonly pool?: number | undefined;
+  /** Fresh instances made ahead of requests (`prewarm`); absent: 0. */
+  readonly prewarm?: number | undefined;
   /** Where the component is declared, for error messages. */
   readonly where?: SourceLocation | undefined;
 }
@@ -47,6 +54,8 @@ export interface LoadOptions {
   cacheDir: string;
   /** Progress lines for the operator (first transpile of a big component takes seconds). */
   progress?: ((line: string) => void) | undefined;
+  /** The server's memory pools (one idle timer, metrics); absent: pools that never shrink. */
+  pools?: MemoryPools | undefined;
 }
 
 /** The `wasi:http/incoming-handler` export of an instance. */
@@ -81,6 +90,11 @@ export interface LoadedComponent {
    */
   sourcePositions(text: string): string;
   /**
+   * How requests are served: rusm's lean ABI over the main core module alone (abi/), or jco's
+   * glue, with the reason the lean path cannot serve this component.
+   */
+  readonly abi: { readonly kind: "lean" } | { readonly kind: "jco"; readonly reason: string };
+  /**
    * A fresh instance with `imports`. `onMemory` sees every linear memory the instance's core
    * modules export (for the OOM classification).
    */
@@ -88,6 +102,8 @@ export interface LoadedComponent {
     imports: Record<string, object>,
     onMemory: (memory: WebAssembly.Memory) => void,
   ): Promise<ComponentInstance>;
+  /** Stops making prewarmed instances and drops those not used (server shutdown). */
+  close(): void;
 }
 
 type InstantiateFn = (
@@ -220,6 +236,7 @@ async function compileModules(
   spec: ComponentSpec,
   entry: CacheEntry,
   maxPages: number,
+  memoryPools: MemoryPools | undefined,
 ): Promise<CompiledModules> {
   const byName = new Map<string, WebAssembly.Module>();
   const pools = new Map<WebAssembly.Module, MemoryPool>();
@@ -229,8 +246,18 @@ async function compileModules(
     let pool: MemoryPool | undefined;
     try {
       const pooled = importMemory(raw, maxPages);
-      if (pooled !== null) pool = new MemoryPool(pooled.memory);
-      bytes = pooled?.bytes ?? capMemories(raw, maxPages).bytes;
+      if (pooled === null) {
+        bytes = capMemories(raw, maxPages).bytes;
+      } else {
+        // The data segments become the pooled memory's image; when they cannot (an offset
+        // that is not a constant), instantiation writes them into a zeroed memory instead.
+        const initial = passiveDataSegments(pooled.bytes, Number(pooled.memory.initialPages));
+        const options = { size: spec.pool, image: initial?.image };
+        pool =
+          memoryPools?.create(spec.name, pooled.memory, options) ??
+          new MemoryPool(pooled.memory, options);
+        bytes = initial?.bytes ?? pooled.bytes;
+      }
     } catch (err) {
       throw new RusmError(
         "RUSM_MEMORY_LIMIT",
@@ -271,12 +298,15 @@ export async function loadComponent(
     spec,
     entry,
     Math.floor(maxMemoryBytes / WASM_PAGE_BYTES),
+    options.pools,
   );
   const glue = entry.meta.files.find((f) => f.endsWith(".mjs"));
   if (glue === undefined) throw invalid(spec, "transpiled without a glue module (damaged cache?)");
-  const { instantiate } = (await import(pathToFileURL(join(entry.dir, glue)).href)) as {
+  const gluePath = join(entry.dir, glue);
+  const { instantiate } = (await import(pathToFileURL(gluePath).href)) as {
     instantiate: InstantiateFn;
   };
+  const lean = chooseAbi(coreModules, await readFile(gluePath, "utf8"));
 
   const getCoreModule = (name: string): WebAssembly.Module => {
     const module = coreModules.get(name);
@@ -285,54 +315,74 @@ export async function loadComponent(
   };
 
   const sourceMap = readSourceMap(bytes);
-  const component: Omit<LoadedComponent, "modules"> = {
+  const component: Mutable<Omit<LoadedComponent, "modules">> = {
     spec,
     importsRusmGuest: entry.meta.imports.some((i) => RUSM_INTERFACES.has(i)),
     sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,
-    async instantiate(imports, onMemory) {
-      const taken: Array<[MemoryPool, WebAssembly.Memory]> = [];
-      const release = (clean: boolean): void => {
-        for (const [pool, memory] of taken.splice(0)) pool.release(memory, clean);
-      };
-      const instantiateCore = async (
-        module: WebAssembly.Module,
-        coreImports: WebAssembly.Imports = {},
-      ) => {
-        const pool = pools.get(module);
-        if (pool !== undefined) {
-          const memory = pool.acquire();
-          taken.push([pool, memory]);
-          onMemory(memory);
-          coreImports = {
-            ...coreImports,
-            [POOLED_MEMORY_IMPORT.module]: { [POOLED_MEMORY_IMPORT.name]: memory },
-          };
-        }
-        const instance = await WebAssembly.instantiate(module, coreImports);
-        for (const value of Object.values(instance.exports)) {
-          if (value instanceof WebAssembly.Memory) onMemory(value);
-        }
-        return instance;
-      };
-      try {
-        const root = await instantiate(getCoreModule, imports, instantiateCore);
-        if (root.incomingHandler === undefined) {
-          throw new Error("instance has no incomingHandler export");
-        }
-        return { handler: root.incomingHandler, exports: root, release };
-      } catch (err) {
-        release(false);
-        throw err;
-      }
-    },
+    abi: lean.ok ? { kind: "lean" } : { kind: "jco", reason: lean.reason },
+    instantiate: lean.ok
+      ? (imports, onMemory) => instantiateLeanPooled(lean.lean, pools, imports, onMemory)
+      : viaGlue,
+    close: () => undefined,
   };
+  const prewarm = spec.prewarm ?? 0;
+  if (prewarm > 0) {
+    const warm = prewarming(component.instantiate.bind(component), prewarm, () =>
+      new LoadContext().imports(),
+    );
+    component.instantiate = (imports, onMemory) => warm.instantiate(imports, onMemory);
+    component.close = () => warm.close();
+  }
+  async function viaGlue(
+    imports: Record<string, object>,
+    onMemory: (memory: WebAssembly.Memory) => void,
+  ): Promise<ComponentInstance> {
+    const taken: Array<[MemoryPool, WebAssembly.Memory]> = [];
+    const release = (clean: boolean): void => {
+      for (const [pool, memory] of taken.splice(0)) pool.release(memory, clean);
+    };
+    // Synchronous instantiation: the modules are compiled, and for a small module the async
+    // API costs more than the work.
+    const instantiateCore = (
+      module: WebAssembly.Module,
+      coreImports: WebAssembly.Imports = {},
+    ): Promise<WebAssembly.Instance> => {
+      const pool = pools.get(module);
+      if (pool !== undefined) {
+        const memory = pool.acquire();
+        taken.push([pool, memory]);
+        onMemory(memory);
+        coreImports = {
+          ...coreImports,
+          [POOLED_MEMORY_IMPORT.module]: { [POOLED_MEMORY_IMPORT.name]: memory },
+        };
+      }
+      const instance = new WebAssembly.Instance(module, coreImports);
+      for (const value of Object.values(instance.exports)) {
+        if (value instanceof WebAssembly.Memory) onMemory(value);
+      }
+      return Promise.resolve(instance);
+    };
+    try {
+      const root = await instantiate(getCoreModule, imports, instantiateCore);
+      if (root.incomingHandler === undefined) {
+        throw new Error("instance has no incomingHandler export");
+      }
+      return { handler: root.incomingHandler, exports: root, release };
+    } catch (err) {
+      release(false);
+      throw err;
+    }
+  }
   const manifestExport = entry.meta.exports.find((e) => e.startsWith(`${MANIFEST_EXPORT}@`));
   const modules =
-    manifestExport === undefined ? [] : await readManifest(spec, component, manifestExport);
+    manifestExport === undefined ? [] : await readManifest(spec, viaGlue, manifestExport);
   return { ...component, modules };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface ManifestExport {
   modules(): unknown;
@@ -341,13 +391,13 @@ interface ManifestExport {
 /** Calls the manifest export on a throwaway instance. */
 async function readManifest(
   spec: ComponentSpec,
-  component: Omit<LoadedComponent, "modules">,
+  instantiate: LoadedComponent["instantiate"],
   exportName: string,
 ): Promise<HandlerModule[]> {
   const ctx = new LoadContext();
   let raw: unknown;
   try {
-    const instance = await component.instantiate(ctx.imports(), () => undefined);
+    const instance = await instantiate(ctx.imports(), () => undefined);
     try {
       raw = (instance.exports[exportName] as ManifestExport).modules();
     } finally {
@@ -367,4 +417,41 @@ async function readManifest(
     throw invalid(spec, `has an invalid manifest (${exportName}): ${parsed.reason}`);
   }
   return parsed.modules;
+}
+
+/** `RUSM_ABI=jco` serves every component through jco's glue (a diagnostic switch, read once). */
+const FORCE_GLUE = process.env.RUSM_ABI === "jco";
+
+/** The blocking imports as `interface#function`, for the lean ABI's JSPI wrapping. */
+const BLOCKING: ReadonlySet<string> = new Set(TRANSPILE_OPTIONS.asyncImports);
+
+/** Whether the lean ABI serves this component (abi/instance.ts), or why not. */
+function chooseAbi(modules: Map<string, WebAssembly.Module>, glue: string): LeanVerdict {
+  if (FORCE_GLUE) return { ok: false, reason: "RUSM_ABI=jco" };
+  return leanPlan([...modules.values()], BLOCKING, glue, POOLED_MEMORY_IMPORT);
+}
+
+/** A lean instance with a pooled memory (when the main module imports one). */
+function instantiateLeanPooled(
+  lean: LeanModule,
+  pools: Map<WebAssembly.Module, MemoryPool>,
+  imports: Record<string, object>,
+  onMemory: (memory: WebAssembly.Memory) => void,
+): Promise<ComponentInstance> {
+  const pool = lean.memoryImport === null ? undefined : pools.get(lean.module);
+  const memory = pool?.acquire() ?? null;
+  let released = false;
+  const release = (clean: boolean): void => {
+    if (released) return;
+    released = true;
+    if (pool !== undefined && memory !== null) pool.release(memory, clean);
+  };
+  try {
+    if (memory !== null) onMemory(memory);
+    const instance = instantiateLean(lean, imports, memory, onMemory);
+    return Promise.resolve({ handler: instance, exports: {}, release });
+  } catch (err) {
+    release(false);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }

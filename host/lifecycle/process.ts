@@ -127,7 +127,7 @@ export class Process implements GuestContext {
     });
   }
 
-  resume(): Promise<void> {
+  resume(): Promise<void> | undefined {
     // A killed process ends at its next blocking call, waiting or not.
     if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
     return fairResume();
@@ -232,7 +232,8 @@ export class Process implements GuestContext {
   #logExit(exit: Exit): void {
     const fields = { reason: exit.reason, detail: exit.detail };
     if (exit.reason === "normal" || exit.reason === "disconnected") {
-      this.#log.debug(fields, "process exited");
+      // Checked first: making the child logger costs more than the rest of a small request.
+      if (this.#parentLog.isLevelEnabled("debug")) this.#log.debug(fields, "process exited");
     } else {
       this.#log.warn(
         { ...fields, stderr: this.#stderr.tail || undefined },

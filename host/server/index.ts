@@ -6,11 +6,17 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { loadComponent, type LoadedComponent } from "../component/load.ts";
+import {
+  MemoryPools,
+  type AcquireSource,
+  type DiscardReason,
+  type PoolObserver,
+} from "../component/memory-pool.ts";
 import type { Config, Listen } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 import { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
-import { createMetrics } from "../metrics/index.ts";
+import { createMetrics, type Metrics } from "../metrics/index.ts";
 import { createRouter } from "../router/index.ts";
 import { createAdminServer } from "./admin.ts";
 import type { NodeExchange } from "./exchange.ts";
@@ -70,14 +76,64 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+const ACQUIRE_SOURCES: readonly AcquireSource[] = ["pool", "fresh"];
+const DISCARD_REASONS: readonly DiscardReason[] = ["grew", "unclean", "full", "idle"];
+
+/** Counts one component's pool events; every label is exported from the start, at 0. */
+function poolObserver(metrics: Metrics, component: string): PoolObserver {
+  const acquired = new Map(
+    ACQUIRE_SOURCES.map((source) => [source, metrics.poolAcquired.labels({ component, source })]),
+  );
+  const discarded = new Map(
+    DISCARD_REASONS.map((reason) => [reason, metrics.poolDiscarded.labels({ component, reason })]),
+  );
+  for (const counter of [...acquired.values(), ...discarded.values()]) counter.inc(0);
+  return {
+    acquired: (source) => acquired.get(source)?.inc(),
+    discarded: (reason) => discarded.get(reason)?.inc(),
+  };
+}
+
 /** Loads every component and starts listening. Throws a RusmError on any bad input. */
 export async function startServer(config: Config, options: ServeOptions): Promise<RunningServer> {
+  const exchanges = new Set<NodeExchange>();
+  // Each refers to the other, but only in callbacks: the observers are made at load, the idle
+  // counts read at scrape time.
+  const pools = new MemoryPools({
+    idleSeconds: config.serve.poolIdleSeconds,
+    observer: (component) => poolObserver(metrics, component),
+  });
+  const metrics = createMetrics(
+    () => {
+      let bytes = 0;
+      for (const exchange of exchanges) bytes += exchange.body?.buffered ?? 0;
+      return bytes;
+    },
+    () => pools.idleByComponent(),
+  );
   const loaded = new Map<string, LoadedComponent>();
-  for (const spec of config.components.values()) {
-    loaded.set(
-      spec.name,
-      await loadComponent(spec, { cacheDir: options.cacheDir, progress: options.progress }),
-    );
+  // Prewarmed instances hold pooled memories: components close before their pools.
+  const releaseComponents = (): void => {
+    for (const component of loaded.values()) component.close();
+    pools.close();
+  };
+  try {
+    for (const spec of config.components.values()) {
+      const component = await loadComponent(spec, {
+        cacheDir: options.cacheDir,
+        progress: options.progress,
+        pools,
+      });
+      loaded.set(spec.name, component);
+      const abi = component.abi;
+      options.log.debug(
+        { component: spec.name, abi: abi.kind, why: abi.kind === "jco" ? abi.reason : undefined },
+        abi.kind === "lean" ? "served through rusm's lean ABI" : "served through jco's glue",
+      );
+    }
+  } catch (err) {
+    releaseComponents();
+    throw err;
   }
   const targets = resolveTargets(config.routes, loaded);
   const router = createRouter<RouteTarget>(
@@ -90,12 +146,6 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     })),
   );
 
-  const exchanges = new Set<NodeExchange>();
-  const metrics = createMetrics(() => {
-    let bytes = 0;
-    for (const exchange of exchanges) bytes += exchange.body?.buffered ?? 0;
-    return bytes;
-  });
   const registry = new ProcessRegistry(metrics);
   const broker = await startBroker(config.broker, { registry, metrics, log: options.log });
   const http = createHttpServer({
@@ -111,6 +161,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     await listen(http, config.serve.listen, "serve.listen");
   } catch (err) {
     await broker.close();
+    releaseComponents();
     throw err;
   }
   let admin: Server | null = null;
@@ -121,6 +172,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     } catch (err) {
       await closeServer(http);
       await broker.close();
+      releaseComponents();
       throw err;
     }
   }
@@ -142,6 +194,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
         await closeServer(admin);
       }
       await broker.close();
+      releaseComponents();
     },
   };
 }
