@@ -30,7 +30,7 @@ interface Echo {
 
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
-describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied)", () => {
+describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied, sm-hello)", () => {
   const rusm = rusmForSuite(
     routes(`
 [components]
@@ -40,13 +40,26 @@ feed = "${guest("sse-ts-feed")}"
 # (What rusm does when it runs out: see regression-sm-oom-exit.test.ts.)
 echo = { path = "${guest("http-echo")}", max-memory-mb = 256 }
 fetcher = "${guest("http-fetch-denied")}"
+hello = "${guest("sm-hello")}"
 
 [serve.routes]
 "GET /feed" = "feed"
 "/echo/*" = "echo"
 "GET /fetch" = "fetcher"
+"GET /sm" = "hello"
 `),
   );
+
+  it("sm-hello (the smallest JS guest, the bench's): 200 text/plain, its body, exit normal", async () => {
+    const before = await rusm.exits();
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${rusm.url}/sm`);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["content-type"]).toBe("text/plain");
+      expect(await res.body.text()).toBe("hello from starlingmonkey\n");
+    }
+    await expectExits(rusm, before, { normal: 3 });
+  });
 
   it("the guests mix wasi minor versions (http@0.2.10 beside io@0.2.12), and are served", async () => {
     const wit = await componentWit(await readFile(guest("sse-ts-feed")));
