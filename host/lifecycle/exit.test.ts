@@ -37,6 +37,21 @@ describe("classifyExit: exactly one reason", () => {
     expect(classifyExit({ ...base, saidOutOfMemory: true }).reason).toBe("oom");
   });
 
+  it("oom with the address-space hint when the host could not allocate the instance", () => {
+    const exit = classifyExit({
+      ...base,
+      error: new RangeError("WebAssembly.Memory(): could not allocate memory"),
+      hostOutOfMemory: true,
+    });
+    expect(exit.reason).toBe("oom");
+    expect(exit.detail).toContain("could not allocate memory");
+    expect(exit.detail).toContain("--disable-wasm-trap-handler");
+    // The same RangeError thrown by a running guest's host call is an ordinary trap.
+    expect(
+      classifyExit({ ...base, error: new RangeError("could not allocate memory") }).reason,
+    ).toBe("trap");
+  });
+
   it("killed wins over everything else", () => {
     const exit = classifyExit({
       ...base,

@@ -7,7 +7,8 @@
  * | `killed`       | the host ended it: server shutdown, or its client left and it did not |
  * |                | exit within the disconnect grace period                               |
  * | `oom`          | it failed with its linear memory within {@link oomMarginBytes} of     |
- * |                | `max-memory-mb`, or it reported "out of memory" on stderr              |
+ * |                | `max-memory-mb`, or it reported "out of memory" on stderr, or the     |
+ * |                | host could not allocate its instance (it never ran; answered 503)     |
  * | `trap`         | any other failure: a wasm trap, a host invariant broken by the guest, |
  * |                | an exception out of the handler, `wasi:cli/exit` with an error status  |
  * | `disconnected` | it returned normally after its client went away                       |
@@ -64,7 +65,17 @@ export interface ExitFacts {
   readonly memoryCapBytes: number;
   /** The guest printed an out-of-memory message on stderr (StarlingMonkey does). */
   readonly saidOutOfMemory: boolean;
+  /** The host could not allocate the instance (a RangeError from V8 while instantiating). */
+  readonly hostOutOfMemory?: boolean;
 }
+
+/**
+ * Why V8 refuses a new linear memory once thousands are live: with its default guard regions
+ * each memory reserves ~8 GiB of address space, so about 16,000 fit in a process's 128 TiB.
+ */
+export const HOST_MEMORY_HINT =
+  "V8 reserves ~8 GiB of address space per linear memory (about 16,000 live processes); " +
+  "NODE_OPTIONS=--disable-wasm-trap-handler lifts that (README, Limits)";
 
 function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
@@ -74,6 +85,12 @@ function describe(err: unknown): string {
 /** Decides the one exit reason. */
 export function classifyExit(facts: ExitFacts): Exit {
   if (facts.killed !== null) return { reason: "killed", detail: facts.killed };
+  if (facts.hostOutOfMemory === true) {
+    return {
+      reason: "oom",
+      detail: `the host could not allocate the instance (${describe(facts.error)}); ${HOST_MEMORY_HINT}`,
+    };
+  }
   const nearCap = facts.memoryBytes >= facts.memoryCapBytes - oomMarginBytes(facts.memoryCapBytes);
   const failed =
     facts.error !== undefined && !(facts.error instanceof ProcessExit && facts.error.ok);

@@ -174,6 +174,7 @@ export class Process implements GuestContext {
     });
     let error: unknown = undefined;
     let instance: ComponentInstance | undefined;
+    let instantiating = false;
     try {
       let imports = createImports(this);
       // Only for components that import them: a plain wasi:http guest pays nothing.
@@ -182,7 +183,9 @@ export class Process implements GuestContext {
         addRusmPubSubImports(imports, this);
       }
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
+      instantiating = true;
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
+      instantiating = false;
       await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));
     } catch (err) {
       error = err ?? new Error("the guest threw a null exception");
@@ -202,12 +205,14 @@ export class Process implements GuestContext {
       memoryBytes: Math.max(0, ...[...this.#memories].map((m) => m.buffer.byteLength)),
       memoryCapBytes: this.component.maxMemoryBytes,
       saidOutOfMemory: /out of memory/i.test(this.#stderr.tail),
+      // V8 throws a RangeError when it cannot reserve a new memory or instance.
+      hostOutOfMemory: instantiating && error instanceof RangeError,
     });
     const exit: Exit =
       classified.detail === undefined
         ? classified
         : { ...classified, detail: this.component.sourcePositions(classified.detail) };
-    this.#settleResponse(exit);
+    this.#settleResponse(exit, instantiating && error instanceof RangeError);
     // The guest is done (its handle call settled): its memory may serve the next process.
     instance?.release(exit.reason === "normal" || exit.reason === "disconnected");
     this.#memories.clear();
@@ -216,7 +221,14 @@ export class Process implements GuestContext {
     return exit;
   }
 
-  #settleResponse(exit: Exit): void {
+  #settleResponse(exit: Exit, hostOutOfMemory: boolean): void {
+    if (!this.exchange.responded && hostOutOfMemory) {
+      this.exchange.respondError(
+        503,
+        `rusm cannot start another process now: no memory for a new instance (process ${this.pid})\n`,
+      );
+      return;
+    }
     if (!this.exchange.responded) {
       const why =
         exit.reason === "normal" || exit.reason === "disconnected"
