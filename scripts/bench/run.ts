@@ -3,10 +3,10 @@
  * Runs the benchmarks (all, or the named ones) and prints one summary table of ratios
  * rusm / baseline. See README.md beside this file.
  *
- *     npm run bench -- [hello] [sse] [process-cost] [jco-serve] [fanout] [--short]
- *                      [--json FILE] [--seconds N] [--rounds N] [--warmup N]
+ *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
+ *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
- *                      [--subscribers 1000,5000]
+ *                      [--subscribers 1000,5000] [--parked-streams 20000]
  *
  * `--short` is a smoke run (well under 2 minutes): every bench runs briefly and must produce
  * valid results (right responses, no crash), but speed is never judged. The exit code is 1
@@ -17,15 +17,19 @@ import { run as hello } from "./hello/bench.ts";
 import { run as jcoServe } from "./jco-serve/bench.ts";
 import { runBenches, type Bench } from "./lib/main.ts";
 import { parseArgs } from "./lib/report.ts";
+import { run as parked } from "./parked/bench.ts";
 import { run as processCost } from "./process-cost/bench.ts";
+import { run as smHello } from "./sm-hello/bench.ts";
 import { run as sse } from "./sse/bench.ts";
 
 const BENCHES: Record<string, Bench> = {
   hello,
+  "sm-hello": smHello,
   sse,
   "process-cost": processCost,
   "jco-serve": jcoServe,
   fanout,
+  parked,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

@@ -63,7 +63,9 @@ async function step(
   const servers: FanoutServer[] = [];
   const stages: Stage[] = [];
   try {
-    servers.push(await startPlainFanout(), await startRusmFanout());
+    // One at a time: a server that started is in `servers`, stopped below whatever fails next.
+    servers.push(await startPlainFanout());
+    servers.push(await startRusmFanout());
     const [plain, rusm] = servers as [FanoutServer, FanoutServer];
 
     // The same bytes: head and one event. Also each server's warm-up before its RSS baseline.

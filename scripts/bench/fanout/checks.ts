@@ -57,11 +57,18 @@ export async function wireSample(server: FanoutServer): Promise<string> {
   }
 }
 
-/** Validity at the end of a step: every message to every subscriber, in order, none dropped. */
-export async function checkDelivery(stage: Stage, errors: string[]): Promise<void> {
+/**
+ * Validity at the end of a step: every message to every subscriber, in order, none dropped.
+ * `bench` prefixes the errors.
+ */
+export async function checkDelivery(
+  stage: Stage,
+  errors: string[],
+  bench = "fanout",
+): Promise<void> {
   const { server, n } = stage;
   const report = await stage.subscribers.report();
-  const where = `fanout N=${num(n)} ${server.name}`;
+  const where = `${bench} N=${num(n)} ${server.name}`;
   const problems: string[] = [];
   if (report.subscribers !== n) problems.push(`${report.subscribers} subscribers, not ${n}`);
   if (report.closed > 0) problems.push(`${report.closed} subscribers' sockets closed early`);
@@ -80,15 +87,25 @@ export async function checkDelivery(stage: Stage, errors: string[]): Promise<voi
   for (const p of problems) errors.push(`${where}: ${p}`);
 }
 
-/** After the subscribers left: nothing may be left behind (rusm: every process exited). */
+/**
+ * After the subscribers left: nothing may be left behind (rusm: every process exited) within
+ * `timeoutMs`. `bench` prefixes the errors.
+ */
 export async function checkReleased(
   server: FanoutServer,
   n: number,
   errors: string[],
+  timeoutMs = 30_000,
+  bench = "fanout",
 ): Promise<void> {
-  const where = `fanout N=${num(n)} ${server.name}`;
+  const where = `${bench} N=${num(n)} ${server.name}`;
   try {
-    await until(`${server.name} live after the subscribers left`, () => server.live(), 0, 30_000);
+    await until(
+      `${server.name} live after the subscribers left`,
+      () => server.live(),
+      0,
+      timeoutMs,
+    );
     await until(`${server.name} subscriptions`, () => server.subscriptions(), 0, 5_000);
   } catch (err) {
     errors.push(`${where}: ${(err as Error).message}`);

@@ -7,6 +7,9 @@
  *   `POST /publish/<topic>`; counts from its /metrics.
  * - **plain**: plain-server.ts's `GET /tail/<topic>` and `POST /publish/<topic>` (plain-fanout.ts)
  *   on one node:http server; counts from its IPC stats.
+ *
+ * {@link ServerOptions} (the parked bench): a hello route on `GET /` beside the tails (rusm:
+ * `http-hello`; plain-server.ts always has it), and the fd limit to start with.
  */
 import type { Child } from "../lib/child.ts";
 import { guestPath } from "../lib/paths.ts";
@@ -27,13 +30,30 @@ export interface FanoutServer {
   dropped(): Promise<number>;
   /** What the subscribers still hold: rusm's live processes, plain's open subscribers. */
   live(): Promise<number>;
-  /** Subscriber processes that ended other than `disconnected` (rusm; 0 for plain). */
+  /**
+   * Subscribers waiting for a message: rusm's parked processes (JSPI-suspended in the mailbox),
+   * plain's open subscribers (an idle response is all the baseline holds).
+   */
+  parked(): Promise<number>;
+  /**
+   * Subscriber processes that ended other than `disconnected` (rusm; 0 for plain); with the hello
+   * route, hello's `normal` exits are not counted.
+   */
   abnormalExits(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startPlainFanout(): Promise<FanoutServer> {
-  const plain = await startPlain({ raiseFdLimit: true });
+export interface ServerOptions {
+  /** Also serve `GET /` with `http-hello` (rusm). */
+  hello?: boolean;
+  /** The fd limit (child.ts `raiseFdLimit`); the hard limit by default. */
+  fdLimit?: true | number;
+  /** Node options for rusm (parked: `--disable-wasm-trap-handler` past ~16,000 processes). */
+  nodeArgs?: readonly string[];
+}
+
+export async function startPlainFanout(options: ServerOptions = {}): Promise<FanoutServer> {
+  const plain = await startPlain({ raiseFdLimit: options.fdLimit ?? true });
   return {
     name: "plain",
     child: plain.child,
@@ -42,18 +62,24 @@ export async function startPlainFanout(): Promise<FanoutServer> {
     subscriptions: async () => (await plain.stats()).subscribers,
     dropped: async () => (await plain.stats()).dropped,
     live: async () => (await plain.stats()).subscribers,
+    parked: async () => (await plain.stats()).subscribers,
     abnormalExits: () => Promise.resolve(0),
     stop: () => plain.stop(),
   };
 }
 
-export async function startRusmFanout(): Promise<FanoutServer> {
+export async function startRusmFanout(options: ServerOptions = {}): Promise<FanoutServer> {
+  const hello = options.hello === true;
   const rusm = await startRusm({
-    components: { tail: guestPath("live-tail") },
-    routes: { "GET /tail/:topic": "tail" },
+    components: {
+      tail: guestPath("live-tail"),
+      ...(hello ? { hello: guestPath("http-hello") } : {}),
+    },
+    routes: { "GET /tail/:topic": "tail", ...(hello ? { "GET /": "hello" } : {}) },
     // rusm's defaults, written out: the baseline queues as many per subscriber.
     broker: { mailbox: MAILBOX, overflow: "drop-oldest" },
-    raiseFdLimit: true,
+    raiseFdLimit: options.fdLimit ?? true,
+    nodeArgs: options.nodeArgs,
   });
   return {
     name: "rusm",
@@ -63,12 +89,15 @@ export async function startRusmFanout(): Promise<FanoutServer> {
     subscriptions: () => rusm.metric("rusm_broker_subscriptions"),
     dropped: () => rusm.metric("rusm_broker_dropped_total"),
     live: () => rusm.metric("rusm_processes"),
+    parked: () => rusm.metric("rusm_processes_parked"),
     async abnormalExits() {
-      const [all, disconnected] = await Promise.all([
+      const [all, disconnected, normal] = await Promise.all([
         rusm.metric("rusm_process_exits_total"),
         rusm.metric("rusm_process_exits_total", { reason: "disconnected" }),
+        rusm.metric("rusm_process_exits_total", { reason: "normal" }),
       ]);
-      return all - disconnected;
+      // With the hello route, `normal` exits are hello's: a tail never ends on its own.
+      return all - disconnected - (hello ? normal : 0);
     },
     stop: () => rusm.stop(),
   };

@@ -32,14 +32,19 @@ type Reply =
 
 type ChildMessage = Reply | ({ op: "complete" } & Delivery);
 
-export async function startSubscribers(url: string, path: string): Promise<Subscribers> {
+/** `fdLimit`: the process's fd limit (child.ts `raiseFdLimit`); the hard limit by default. */
+export async function startSubscribers(
+  url: string,
+  path: string,
+  fdLimit: true | number = true,
+): Promise<Subscribers> {
   const { hostname, port } = new URL(url);
   const child = await startChild({
     name: "subscriber process",
     command: NODE,
     args: [join(import.meta.dirname, "subscriber-process.ts"), hostname, port, path],
     readyPattern: /^subscribers ready$/,
-    raiseFdLimit: true,
+    raiseFdLimit: fdLimit,
     ipc: true,
   });
   const arrived = new Map<number, Delivery>();

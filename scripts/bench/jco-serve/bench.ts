@@ -8,12 +8,12 @@
  */
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { CONNECTIONS, describeLoad, fold } from "../hello/bench.ts";
-import { startChild, type Child } from "../lib/child.ts";
+import { startChild, startPair, type Child } from "../lib/child.ts";
 import { load } from "../lib/load.ts";
 import { runMain } from "../lib/main.ts";
 import { guestPath, NODE, ROOT } from "../lib/paths.ts";
 import { startPlain } from "../lib/plain.ts";
+import { CONNECTIONS, describeLoad, fold } from "../lib/rate.ts";
 import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
 import { startRusm } from "../lib/rusm.ts";
 import { alternate } from "../lib/sides.ts";
@@ -78,8 +78,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     log(`jco-serve: jco serve does not run here: ${(err as Error).message}`);
     return { bench: "jco-serve", rows: [], errors: [] };
   }
-  const plain = await startPlain();
-  const rusm = await startRusm({ components: { hello: guest }, routes: { "GET /": "hello" } });
+  // jco serve is already running: stop it too when the other two cannot start.
+  const [plain, rusm] = await startPair(startPlain, () =>
+    startRusm({ components: { hello: guest }, routes: { "GET /": "hello" } }),
+  ).catch(async (err: unknown) => {
+    await jco.child.stop();
+    throw err;
+  });
   try {
     const plainRaw = await rawGet(plain.url, "/");
     for (const [name, url] of [

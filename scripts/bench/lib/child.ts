@@ -5,6 +5,8 @@
  *
  * `raiseFdLimit` starts the command through `sh -c 'ulimit -n <hard>; exec …'`, so a process
  * that holds thousands of sockets gets the hard file-descriptor limit; `exec` keeps the pid.
+ * With a number, through `bash -c 'ulimit -n <N> && exec …'` (root may raise the hard limit;
+ * fd-limit.ts finds out first whether that works, since a failing `ulimit` ends the child).
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 
@@ -18,8 +20,8 @@ export interface ChildOptions {
   /** Ready once a stdout or stderr line matches; capture group 1 is returned as `ready`. */
   readyPattern: RegExp;
   readyTimeoutMs?: number;
-  /** Start with the hard fd limit as the soft one (`ulimit -n`). */
-  raiseFdLimit?: boolean;
+  /** Start with the hard fd limit as the soft one (`ulimit -n`), or with this many fds. */
+  raiseFdLimit?: boolean | number;
   /** Open an IPC channel (the child can `process.send`). */
   ipc?: boolean;
   /** Start in its own process group, stopped as a group (for commands that fork a server). */
@@ -44,22 +46,24 @@ export interface Child {
 
 const TAIL_CHARS = 4000;
 
+/** The command and arguments to spawn: through a shell that sets the fd limit first, if asked. */
+function withFdLimit(options: ChildOptions): [string, string[]] {
+  const { command, args, raiseFdLimit } = options;
+  if (typeof raiseFdLimit === "number") {
+    return ["bash", ["-c", `ulimit -n ${raiseFdLimit} && exec "$@"`, "_", command, ...args]];
+  }
+  if (raiseFdLimit === true) {
+    const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
+    return ["/bin/sh", ["-c", script, "sh", command, ...args]];
+  }
+  return [command, args];
+}
+
 export async function startChild(options: ChildOptions): Promise<Child> {
   const stdio: StdioOptions = options.ipc
     ? ["pipe", "pipe", "pipe", "ipc"]
     : ["pipe", "pipe", "pipe"];
-  const [command, args] = options.raiseFdLimit
-    ? [
-        "/bin/sh",
-        [
-          "-c",
-          'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
-          "sh",
-          options.command,
-          ...options.args,
-        ],
-      ]
-    : [options.command, options.args];
+  const [command, args] = withFdLimit(options);
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -143,4 +147,26 @@ export async function startChild(options: ChildOptions): Promise<Child> {
       }
     },
   };
+}
+
+/** Anything the bench started and must stop. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts two servers one after the other. When the second cannot start, the first is stopped
+ * before the error goes on: a server left running would keep the bench's process alive.
+ */
+export async function startPair<A extends Stoppable, B extends Stoppable>(
+  first: () => Promise<A>,
+  second: () => Promise<B>,
+): Promise<[A, B]> {
+  const a = await first();
+  try {
+    return [a, await second()];
+  } catch (err) {
+    await a.stop();
+    throw err;
+  }
 }

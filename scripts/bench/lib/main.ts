@@ -25,12 +25,14 @@ export async function runBenches(
   options.log(machineLine());
   for (const [name, bench] of benches) {
     options.log(`\n== ${name} ==`);
+    const benchStarted = performance.now();
     try {
       reports.push(await bench(options));
     } catch (err) {
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       reports.push({ bench: name, rows: [], errors: [`${name} failed: ${message}`] });
     }
+    options.log(`== ${name}: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
   }
   const rows = reports.flatMap((r) => r.rows);
   const errors = reports.flatMap((r) => r.errors);

@@ -6,6 +6,8 @@
  * - `GET /`: what `http-hello` answers through rusm. rusm's exchange does `writeHead` with the
  *   guest's headers, `flushHeaders()`, one `write()` per guest write, `end()`: so does this.
  *   Same status, headers (`content-type: text/plain`, chunked) and body (`hello from wat\n`).
+ * - `GET /sm`: what `sm-hello` (StarlingMonkey) answers through rusm, the same way: one write of
+ *   `hello from starlingmonkey\n`.
  * - `GET /sse`: what `sse-endless` streams: `content-type: text/event-stream`, head flushed,
  *   then `data: tick N\n\n` for N = 0, 1, ... one `write()` per event, awaiting `drain` whenever
  *   `write()` returns false (back-pressure), until the client goes away.
@@ -25,14 +27,15 @@ import type { AddressInfo } from "node:net";
 import { fanoutStats, publish, tail } from "./plain-fanout.ts";
 
 const HELLO = Buffer.from("hello from wat\n");
+const SM_HELLO = Buffer.from("hello from starlingmonkey\n");
 const open = new Set<ServerResponse>();
 let waiting = 0;
 let bytes = 0;
 
-function hello(res: ServerResponse): void {
+function hello(res: ServerResponse, body: Buffer): void {
   res.writeHead(200, ["content-type", "text/plain"]);
   res.flushHeaders();
-  res.write(HELLO);
+  res.write(body);
   res.end();
 }
 
@@ -79,7 +82,8 @@ const server = createServer((req, res) => {
   const path = req.url ?? "/";
   const tailTopic = req.method === "GET" ? topicOf(path, "/tail/") : null;
   const publishTopic = req.method === "POST" ? topicOf(path, "/publish/") : null;
-  if (req.method === "GET" && path === "/") hello(res);
+  if (req.method === "GET" && path === "/") hello(res, HELLO);
+  else if (req.method === "GET" && path === "/sm") hello(res, SM_HELLO);
   else if (req.method === "GET" && path === "/sse") void sse(res);
   else if (tailTopic !== null) tail(req, res, tailTopic);
   else if (publishTopic !== null) publish(req, res, publishTopic);

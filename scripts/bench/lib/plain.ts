@@ -29,7 +29,10 @@ export interface PlainServer {
   stop(): Promise<void>;
 }
 
-export async function startPlain(options: { raiseFdLimit?: boolean } = {}): Promise<PlainServer> {
+/** `raiseFdLimit`: the hard fd limit, or this many fds (child.ts). */
+export async function startPlain(
+  options: { raiseFdLimit?: boolean | number } = {},
+): Promise<PlainServer> {
   const child = await startChild({
     name: "plain node:http server",
     command: NODE,

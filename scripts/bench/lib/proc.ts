@@ -16,6 +16,14 @@ export function rssKiB(pid: number): number {
   return statusField(pid, "VmRSS");
 }
 
+/**
+ * Virtual memory size (VmSize) in KiB: each wasm memory reserves ~8 GiB of address space (V8's
+ * guard regions), and a 47-bit user address space holds 128 TiB.
+ */
+export function vmSizeKiB(pid: number): number {
+  return statusField(pid, "VmSize");
+}
+
 /** Peak resident set size (VmHWM) in KiB. */
 export function peakRssKiB(pid: number): number {
   return statusField(pid, "VmHWM");

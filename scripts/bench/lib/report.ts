@@ -24,6 +24,8 @@ export interface BenchOptions {
   rssLimitMb: number;
   /** Subscriber counts for fanout. */
   subscriberCounts: number[];
+  /** Parked `live-tail` streams for the parked bench (capped by the fd limit). */
+  parkedStreams: number;
   /** Print progress lines. */
   log: (line: string) => void;
 }
@@ -56,10 +58,11 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         seconds: 2,
         rounds: 1,
         warmupSeconds: 0.5,
-        parkedCounts: [100, 200],
+        parkedCounts: [100],
         parkTimeoutSeconds: 60,
         rssLimitMb: 8192,
-        subscriberCounts: [200, 1000],
+        subscriberCounts: [500],
+        parkedStreams: 2000,
         log,
       }
     : {
@@ -71,13 +74,15 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         parkTimeoutSeconds: 1200,
         rssLimitMb: 8192,
         subscriberCounts: [1000, 5000],
+        parkedStreams: 20_000,
         log,
       };
 }
 
 /**
  * Reads `--short`, `--seconds N`, `--rounds N`, `--warmup N`, `--parked N,M`,
- * `--park-timeout S`, `--rss-limit-mb M`, `--subscribers N,M`, `--json FILE` and names.
+ * `--park-timeout S`, `--rss-limit-mb M`, `--subscribers N,M`, `--parked-streams N`,
+ * `--json FILE` and names.
  * Returns the options and the remaining (positional) arguments.
  */
 export function parseArgs(argv: string[]): {
@@ -104,6 +109,7 @@ export function parseArgs(argv: string[]): {
     else if (arg === "--park-timeout") options.parkTimeoutSeconds = Number(value());
     else if (arg === "--rss-limit-mb") options.rssLimitMb = Number(value());
     else if (arg === "--subscribers") options.subscriberCounts = value().split(",").map(Number);
+    else if (arg === "--parked-streams") options.parkedStreams = Number(value());
     else if (arg === "--json") json = value();
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else names.push(arg);
@@ -114,6 +120,7 @@ export function parseArgs(argv: string[]): {
     options.warmupSeconds,
     options.parkTimeoutSeconds,
     options.rssLimitMb,
+    options.parkedStreams,
     ...options.parkedCounts,
     ...options.subscriberCounts,
   ];

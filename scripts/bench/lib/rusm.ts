@@ -17,10 +17,12 @@ export interface RusmConfig {
   routes: Record<string, string>;
   /** `[serve] body-buffer-kb`; rusm's default (64) when absent. */
   bodyBufferKb?: number;
-  /** Start with the hard fd limit (for thousands of connections). */
-  raiseFdLimit?: boolean;
+  /** Start with the hard fd limit, or this many fds (for thousands of connections; child.ts). */
+  raiseFdLimit?: boolean | number;
   /** The `[broker]` table (rusm's defaults when absent). */
   broker?: { mailbox?: number; overflow?: "drop-oldest" | "drop-subscriber" };
+  /** Node options before rusm's entry point (e.g. `--disable-wasm-trap-handler`). */
+  nodeArgs?: readonly string[];
 }
 
 export interface RusmServer {
@@ -80,7 +82,7 @@ export async function startRusm(config: RusmConfig): Promise<RusmServer> {
   const child = await startChild({
     name: "rusm serve",
     command: NODE,
-    args: [RUSM_BIN, "serve", file],
+    args: [...(config.nodeArgs ?? []), RUSM_BIN, "serve", file],
     cwd: ROOT,
     raiseFdLimit: config.raiseFdLimit,
     // The admin line is printed after the public one: once it is seen, both are known.

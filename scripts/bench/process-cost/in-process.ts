@@ -55,6 +55,8 @@ export interface InProcessResult {
   instantiate: Timing;
   handle: Timing;
   total: Timing;
+  /** Process CPU (user + system) per process over the measured iterations, in µs: GC included. */
+  cpuPerProcess: number;
   /** The plain-JS baseline over the same exchange. */
   baseline: Timing;
   /** The response of the last process: status and body bytes. */
@@ -246,7 +248,9 @@ async function main(): Promise<void> {
   const exits: Record<string, number> = {};
   let last = new MemoryExchange(path);
   const warmup = Math.max(3, Math.floor(iterations / 10));
+  let cpuStart = process.cpuUsage();
   for (let i = 0; i < warmup + iterations; i++) {
+    if (i === warmup) cpuStart = process.cpuUsage();
     last = new MemoryExchange(path);
     const t0 = performance.now();
     const exit = await new Process(registry, timed, last, log, null, broker).run();
@@ -259,6 +263,8 @@ async function main(): Promise<void> {
     samples.handle.push(handleUs);
     samples.total.push(totalUs);
   }
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuPerProcess = Math.round(((cpu.user + cpu.system) / iterations) * 10) / 10;
 
   // The baseline writes what the guest wrote, as the guest wrote it (headers + the same bytes).
   const body = new Uint8Array(last.bodyBytes).fill(0x61);
@@ -277,11 +283,12 @@ async function main(): Promise<void> {
 
   const result: InProcessResult = {
     guest: guestArg,
-    glue: jco135 ? "jco 1.35" : "jco 1.11.2 (rusm)",
+    glue: jco135 ? "jco 1.35" : loaded.abi.kind === "lean" ? "rusm lean ABI" : "jco 1.11.2 (rusm)",
     iterations,
     instantiate: timing(samples.instantiate),
     handle: timing(samples.handle),
     total: timing(samples.total),
+    cpuPerProcess,
     baseline: timing(baseline),
     status: last.status,
     bodyBytes: last.bodyBytes,

@@ -1,0 +1,128 @@
+/**
+ * @module scripts/bench/lib/rate
+ * Requests/s side by side: rusm and the plain baseline answering one path, the same bytes,
+ * under autocannon `c=10` in alternating rounds; the rounds folded into req/s, latency
+ * percentiles and server CPU per request, and the summary rows they make. Used by hello,
+ * sm-hello and jco-serve.
+ */
+import { combine, load, type LoadResult } from "./load.ts";
+import type { PlainServer } from "./plain.ts";
+import { num, type BenchOptions, type SummaryRow } from "./report.ts";
+import type { RusmServer } from "./rusm.ts";
+import { alternate, type Measured } from "./sides.ts";
+import { rawGet } from "./wire.ts";
+
+/** autocannon connections, as the issue asks. */
+export const CONNECTIONS = 10;
+
+/** One side's rounds folded. */
+export type Folded = LoadResult & { cpuUsPerRequest: number };
+
+export function describeLoad(r: LoadResult): string {
+  return `${num(r.rps)} req/s, p50 ${num(r.p50, 2)} ms, p99 ${num(r.p99, 2)} ms${r.failures > 0 ? `, ${r.failures} FAILED` : ""}`;
+}
+
+/** Folds a side's rounds: combined load plus server CPU µs per request. */
+export function fold(rounds: Array<Measured<LoadResult>>): Folded {
+  const total = combine(rounds.map((r) => r.result));
+  const cpu = rounds.reduce((s, r) => s + r.cpuMs, 0);
+  return { ...total, cpuUsPerRequest: (cpu * 1000) / Math.max(1, total.requests) };
+}
+
+/**
+ * Checks that `GET path` gives the same raw response from both servers (`Date` blanked), warms
+ * each up, runs the alternating rounds, and checks validity: no failed request, every rusm
+ * process exited `normal`. Problems go to `errors`, prefixed with `bench`.
+ */
+export async function compareRate(
+  bench: string,
+  servers: { plain: PlainServer; rusm: RusmServer },
+  path: string,
+  options: BenchOptions,
+  errors: string[],
+): Promise<{ plain: Folded; rusm: Folded }> {
+  const { plain, rusm } = servers;
+  const log = options.log;
+  const [plainRaw, rusmRaw] = [await rawGet(plain.url, path), await rawGet(rusm.url, path)];
+  if (plainRaw !== rusmRaw) {
+    errors.push(`${bench}: responses differ\n--- plain\n${plainRaw}\n--- rusm\n${rusmRaw}`);
+  } else {
+    log(
+      `${bench}: identical responses (${Buffer.byteLength(rusmRaw, "latin1")} bytes, Date blanked)`,
+    );
+  }
+  log(
+    `${bench}: warm-up ${options.warmupSeconds} s per side, then ${options.rounds} x ${options.seconds} s per side, c=${CONNECTIONS}`,
+  );
+  await load(`${plain.url}${path}`, CONNECTIONS, options.warmupSeconds);
+  await load(`${rusm.url}${path}`, CONNECTIONS, options.warmupSeconds);
+  const [plainRounds, rusmRounds] = await alternate(
+    [
+      {
+        name: "plain",
+        pid: plain.child.pid,
+        measure: () => load(`${plain.url}${path}`, CONNECTIONS, options.seconds),
+      },
+      {
+        name: "rusm",
+        pid: rusm.child.pid,
+        measure: () => load(`${rusm.url}${path}`, CONNECTIONS, options.seconds),
+      },
+    ],
+    options.rounds,
+    log,
+    describeLoad,
+  );
+  const p = fold(plainRounds!);
+  const r = fold(rusmRounds!);
+  for (const [name, side] of [
+    ["plain", p],
+    ["rusm", r],
+  ] as const) {
+    if (side.failures > 0)
+      errors.push(`${bench}: ${side.failures} failed requests against ${name}`);
+  }
+  const exits = await rusm.metric("rusm_process_exits_total");
+  const normal = await rusm.metric("rusm_process_exits_total", { reason: "normal" });
+  if (exits !== normal) errors.push(`${bench}: ${exits - normal} rusm processes ended abnormally`);
+  log(`${bench}: rusm served ${num(exits)} processes, all exited normally: ${exits === normal}`);
+  return { plain: p, rusm: r };
+}
+
+/** The req/s, p50, p99 and CPU rows; `reqTarget` fills the req/s row's target and verdict. */
+export function rateRows(
+  bench: string,
+  r: Folded,
+  p: Folded,
+  reqTarget: { text: string; meets: boolean } | null,
+): SummaryRow[] {
+  const rows = [
+    {
+      measure: "req/s (higher is better)",
+      rusm: num(r.rps),
+      baseline: num(p.rps),
+      ratio: r.rps / p.rps,
+      target: reqTarget?.text ?? "",
+      meets: reqTarget?.meets ?? null,
+    },
+    {
+      measure: "p50 latency ms (lower is better)",
+      rusm: num(r.p50, 2),
+      baseline: num(p.p50, 2),
+      ratio: r.p50 / p.p50,
+    },
+    {
+      measure: "p99 latency ms (lower is better)",
+      rusm: num(r.p99, 2),
+      baseline: num(p.p99, 2),
+      ratio: r.p99 / p.p99,
+    },
+    {
+      measure: "server CPU µs/request (lower is better)",
+      rusm: num(r.cpuUsPerRequest),
+      baseline: num(p.cpuUsPerRequest),
+      ratio: r.cpuUsPerRequest / p.cpuUsPerRequest,
+    },
+  ];
+  return rows.map((row) => ({ bench, target: "", meets: null, ...row }));
+}
