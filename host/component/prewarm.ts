@@ -82,8 +82,9 @@ interface Warm {
 }
 
 /**
- * Wraps `instantiate` with a stock of `count` prewarmed instances, refilled one per event-loop
- * turn after each use (and once at start). `template` gives the shape of the imports.
+ * Wraps `instantiate` with a stock of `count` prewarmed instances, made one per event-loop
+ * turn while no process of the component runs (at start, and after each process ends).
+ * `template` gives the shape of the imports.
  */
 export function prewarming(
   instantiate: Instantiate,
@@ -95,6 +96,10 @@ export function prewarming(
   let closed = false;
   let failed = false;
   let timer: NodeJS.Timeout | undefined;
+  // Processes of this component still running: making an instance while one runs would delay
+  // it by the whole instantiation (milliseconds for StarlingMonkey), so the stock is refilled
+  // only once none is (idle time), and after each one ends.
+  let running = 0;
 
   const makeOne = async (): Promise<void> => {
     const late = new LateImports(template());
@@ -114,7 +119,7 @@ export function prewarming(
 
   const refill = (): void => {
     timer = undefined;
-    if (closed || failed || stock.length + making >= count) return;
+    if (closed || failed || running > 0 || stock.length + making >= count) return;
     void makeOne().then(schedule);
   };
   // Idle time: one instance per turn, after whatever I/O and timers are waiting.
@@ -124,13 +129,35 @@ export function prewarming(
   schedule();
 
   return {
-    instantiate(imports, onMemory) {
+    async instantiate(imports, onMemory) {
       const warm = stock.shift();
-      schedule();
-      if (warm === undefined) return instantiate(imports, onMemory);
-      warm.late.bind(imports);
-      for (const memory of warm.memories) onMemory(memory);
-      return Promise.resolve(warm.instance);
+      running++;
+      let instance: ComponentInstance;
+      try {
+        if (warm === undefined) {
+          instance = await instantiate(imports, onMemory);
+        } else {
+          warm.late.bind(imports);
+          for (const memory of warm.memories) onMemory(memory);
+          instance = warm.instance;
+        }
+      } catch (err) {
+        running--;
+        schedule();
+        throw err;
+      }
+      // The process ends by releasing its instance: the component may be idle again.
+      let ended = false;
+      return {
+        ...instance,
+        release(clean) {
+          instance.release(clean);
+          if (ended) return;
+          ended = true;
+          running--;
+          schedule();
+        },
+      };
     },
     close() {
       closed = true;
