@@ -10,9 +10,9 @@ import { startPair } from "../lib/child.ts";
 import { runMain } from "../lib/main.ts";
 import { guestPath } from "../lib/paths.ts";
 import { startPlain } from "../lib/plain.ts";
-import { compareRate, rateRows } from "../lib/rate.ts";
+import { beforeRows, compareRate, rateRows } from "../lib/rate.ts";
 import type { BenchOptions, BenchReport } from "../lib/report.ts";
-import { startRusm } from "../lib/rusm.ts";
+import { BEFORE_ROOT, startRusm, type RusmServer } from "../lib/rusm.ts";
 
 /** The target from issue 5: hello at 0.5x plain Node or better (issue 2 asked 0.1x). */
 export const HELLO_TARGET = 0.5;
@@ -23,13 +23,31 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const [plain, rusm] = await startPair(startPlain, () =>
     startRusm({ components: { hello: guest }, routes: { "GET /": "hello" } }),
   );
+  let before: RusmServer | null = null;
   try {
-    const { plain: p, rusm: r } = await compareRate("hello", { plain, rusm }, "/", options, errors);
+    if (BEFORE_ROOT !== null) {
+      before = await startRusm({
+        components: { hello: guest },
+        routes: { "GET /": "hello" },
+        root: BEFORE_ROOT,
+      });
+    }
+    const sides = { plain, rusm, before };
+    const {
+      plain: p,
+      rusm: r,
+      before: b,
+    } = await compareRate("hello", sides, "/", options, errors);
     const ratio = r.rps / p.rps;
     const target = { text: `>= ${HELLO_TARGET}x`, meets: ratio >= HELLO_TARGET };
-    return { bench: "hello", rows: rateRows("hello", r, p, target), errors };
+    const rows = rateRows("hello", r, p, target);
+    return {
+      bench: "hello",
+      rows: b === null ? rows : [...rows, ...beforeRows("hello", r, b)],
+      errors,
+    };
   } finally {
-    await Promise.all([plain.stop(), rusm.stop()]);
+    await Promise.all([plain.stop(), rusm.stop(), before?.stop()]);
   }
 }
 

@@ -8,6 +8,8 @@ declare module "autocannon" {
     url: string;
     connections?: number;
     duration?: number;
+    /** Requests per second across all connections (a paced load). */
+    overallRate?: number;
     pipelining?: number;
     timeout?: number;
   }

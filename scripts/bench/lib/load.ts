@@ -23,11 +23,23 @@ export interface LoadResult {
  * Latencies are autocannon's per-response times (ms, float): its own histogram keeps whole
  * milliseconds, too coarse for a sub-millisecond baseline.
  */
-export async function load(url: string, connections: number, seconds: number): Promise<LoadResult> {
+export async function load(
+  url: string,
+  connections: number,
+  seconds: number,
+  overallRate?: number,
+): Promise<LoadResult> {
   const times: number[] = [];
   const result = await new Promise<Result>((resolve, reject) => {
     const tracker = autocannon(
-      { url, connections, duration: seconds, pipelining: 1, timeout: 10 },
+      {
+        url,
+        connections,
+        duration: seconds,
+        pipelining: 1,
+        timeout: 10,
+        ...(overallRate === undefined ? {} : { overallRate }),
+      },
       (err, res) => (err === null ? resolve(res) : reject(err)),
     );
     tracker.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {

@@ -36,12 +36,13 @@ export function fold(rounds: Array<Measured<LoadResult>>): Folded {
  */
 export async function compareRate(
   bench: string,
-  servers: { plain: PlainServer; rusm: RusmServer },
+  servers: { plain: PlainServer; rusm: RusmServer; before?: RusmServer | null },
   path: string,
   options: BenchOptions,
   errors: string[],
-): Promise<{ plain: Folded; rusm: Folded }> {
+): Promise<{ plain: Folded; rusm: Folded; before: Folded | null }> {
   const { plain, rusm } = servers;
+  const before = servers.before ?? null;
   const log = options.log;
   const [plainRaw, rusmRaw] = [await rawGet(plain.url, path), await rawGet(rusm.url, path)];
   if (plainRaw !== rusmRaw) {
@@ -56,7 +57,12 @@ export async function compareRate(
   );
   await load(`${plain.url}${path}`, CONNECTIONS, options.warmupSeconds);
   await load(`${rusm.url}${path}`, CONNECTIONS, options.warmupSeconds);
-  const [plainRounds, rusmRounds] = await alternate(
+  if (before !== null) {
+    const beforeRaw = await rawGet(before.url, path);
+    if (beforeRaw !== rusmRaw) errors.push(`${bench}: rusm before and now answer differently`);
+    await load(`${before.url}${path}`, CONNECTIONS, options.warmupSeconds);
+  }
+  const [plainRounds, rusmRounds, beforeRounds] = await alternate(
     [
       {
         name: "plain",
@@ -68,6 +74,15 @@ export async function compareRate(
         pid: rusm.child.pid,
         measure: () => load(`${rusm.url}${path}`, CONNECTIONS, options.seconds),
       },
+      ...(before === null
+        ? []
+        : [
+            {
+              name: "rusm before",
+              pid: before.child.pid,
+              measure: () => load(`${before.url}${path}`, CONNECTIONS, options.seconds),
+            },
+          ]),
     ],
     options.rounds,
     log,
@@ -86,7 +101,26 @@ export async function compareRate(
   const normal = await rusm.metric("rusm_process_exits_total", { reason: "normal" });
   if (exits !== normal) errors.push(`${bench}: ${exits - normal} rusm processes ended abnormally`);
   log(`${bench}: rusm served ${num(exits)} processes, all exited normally: ${exits === normal}`);
-  return { plain: p, rusm: r };
+  return { plain: p, rusm: r, before: beforeRounds === undefined ? null : fold(beforeRounds) };
+}
+
+/** The rows of the "before" side (an earlier rusm, RUSM_BENCH_BEFORE): now / before. */
+export function beforeRows(bench: string, now: Folded, before: Folded): SummaryRow[] {
+  const row = (measure: string, n: number, b: number, digits = 0): SummaryRow => ({
+    bench,
+    measure: `${measure}, rusm now vs before (baseline column = before)`,
+    rusm: num(n, digits),
+    baseline: num(b, digits),
+    ratio: n / b,
+    target: "",
+    meets: null,
+  });
+  return [
+    row("req/s", now.rps, before.rps),
+    row("p50 ms", now.p50, before.p50, 2),
+    row("p99 ms", now.p99, before.p99, 2),
+    row("server CPU µs/request", now.cpuUsPerRequest, before.cpuUsPerRequest),
+  ];
 }
 
 /** The req/s, p50, p99 and CPU rows; `reqTarget` fills the req/s row's target and verdict. */

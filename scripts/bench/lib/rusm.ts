@@ -23,7 +23,17 @@ export interface RusmConfig {
   broker?: { mailbox?: number; overflow?: "drop-oldest" | "drop-subscriber" };
   /** Node options before rusm's entry point (e.g. `--disable-wasm-trap-handler`). */
   nodeArgs?: readonly string[];
+  /** `prewarm = N` per component (by name). */
+  prewarm?: Record<string, number>;
+  /** Another rusm checkout to run (its `bin/rusm.mjs`); this one by default. */
+  root?: string;
 }
+
+/**
+ * `RUSM_BENCH_BEFORE=<dir>`: a checkout of an earlier rusm (its node_modules linked to this
+ * one's) that hello and sm-hello also measure, side by side in the same run, as "before".
+ */
+export const BEFORE_ROOT = process.env.RUSM_BENCH_BEFORE?.trim() || null;
 
 export interface RusmServer {
   readonly url: string;
@@ -47,7 +57,12 @@ function toml(config: RusmConfig): string {
   }
   lines.push("", "[components]");
   for (const [name, path] of Object.entries(config.components)) {
-    lines.push(`${name} = ${JSON.stringify(path)}`);
+    const prewarm = config.prewarm?.[name];
+    lines.push(
+      prewarm === undefined
+        ? `${name} = ${JSON.stringify(path)}`
+        : `${name} = { path = ${JSON.stringify(path)}, prewarm = ${prewarm} }`,
+    );
   }
   lines.push("", "[serve.routes]");
   for (const [route, name] of Object.entries(config.routes)) {
@@ -82,8 +97,13 @@ export async function startRusm(config: RusmConfig): Promise<RusmServer> {
   const child = await startChild({
     name: "rusm serve",
     command: NODE,
-    args: [...(config.nodeArgs ?? []), RUSM_BIN, "serve", file],
-    cwd: ROOT,
+    args: [
+      ...(config.nodeArgs ?? []),
+      config.root === undefined ? RUSM_BIN : join(config.root, "bin", "rusm.mjs"),
+      "serve",
+      file,
+    ],
+    cwd: config.root ?? ROOT,
     raiseFdLimit: config.raiseFdLimit,
     // The admin line is printed after the public one: once it is seen, both are known.
     readyPattern: /rusm admin listening on (http:\/\/\S+)/,

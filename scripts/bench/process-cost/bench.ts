@@ -87,7 +87,7 @@ async function partA(options: BenchOptions, errors: string[]): Promise<SummaryRo
     row(hello, "http-hello (WAT)"),
     {
       bench: "process-cost",
-      measure: "http-hello: µs/process, rusm's jco 1.11.2 glue vs jco 1.35 glue",
+      measure: `http-hello: µs/process, rusm (${hello.glue}) vs jco 1.35 glue`,
       rusm: num(hello.total.p50),
       baseline: `1.35: ${num(hello135.total.p50)}`,
       ratio: hello.total.p50 / hello135.total.p50,
