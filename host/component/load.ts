@@ -19,10 +19,10 @@ const RUSM_INTERFACES: ReadonlySet<string> = new Set([
   ...RUSM_PUBSUB_INTERFACES,
 ]);
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
-import { instantiateLean, leanPlan, type LeanModule, type LeanVerdict } from "../abi/instance.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
+import { chooseAbi, instantiateLeanPooled } from "./lean.ts";
 import { prewarming } from "./prewarm.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
 import { mapBundlePositions, readSourceMap } from "./source-map.ts";
@@ -417,41 +417,4 @@ async function readManifest(
     throw invalid(spec, `has an invalid manifest (${exportName}): ${parsed.reason}`);
   }
   return parsed.modules;
-}
-
-/** `RUSM_ABI=jco` serves every component through jco's glue (a diagnostic switch, read once). */
-const FORCE_GLUE = process.env.RUSM_ABI === "jco";
-
-/** The blocking imports as `interface#function`, for the lean ABI's JSPI wrapping. */
-const BLOCKING: ReadonlySet<string> = new Set(TRANSPILE_OPTIONS.asyncImports);
-
-/** Whether the lean ABI serves this component (abi/instance.ts), or why not. */
-function chooseAbi(modules: Map<string, WebAssembly.Module>, glue: string): LeanVerdict {
-  if (FORCE_GLUE) return { ok: false, reason: "RUSM_ABI=jco" };
-  return leanPlan([...modules.values()], BLOCKING, glue, POOLED_MEMORY_IMPORT);
-}
-
-/** A lean instance with a pooled memory (when the main module imports one). */
-function instantiateLeanPooled(
-  lean: LeanModule,
-  pools: Map<WebAssembly.Module, MemoryPool>,
-  imports: Record<string, object>,
-  onMemory: (memory: WebAssembly.Memory) => void,
-): Promise<ComponentInstance> {
-  const pool = lean.memoryImport === null ? undefined : pools.get(lean.module);
-  const memory = pool?.acquire() ?? null;
-  let released = false;
-  const release = (clean: boolean): void => {
-    if (released) return;
-    released = true;
-    if (pool !== undefined && memory !== null) pool.release(memory, clean);
-  };
-  try {
-    if (memory !== null) onMemory(memory);
-    const instance = instantiateLean(lean, imports, memory, onMemory);
-    return Promise.resolve({ handler: instance, exports: {}, release });
-  } catch (err) {
-    release(false);
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
 }
