@@ -60,7 +60,6 @@ export interface MemoryPoolOptions {
 export class MemoryPool {
   readonly #descriptor: WebAssembly.MemoryDescriptor;
   readonly #initialBytes: number;
-  readonly #image: Uint8Array | null;
   /** The part of the image that is not zero: all a fresh (zeroed) memory needs written. */
   readonly #imageData: { at: number; bytes: Uint8Array } | null;
   readonly #size: number;
@@ -75,13 +74,13 @@ export class MemoryPool {
         ? { initial }
         : { initial, maximum: Number(limits.maximumPages) };
     this.#initialBytes = initial * WASM_PAGE_BYTES;
-    this.#image = options.image ?? null;
-    if (this.#image !== null && this.#image.length !== this.#initialBytes) {
+    const image = options.image ?? null;
+    if (image !== null && image.length !== this.#initialBytes) {
       throw new RangeError(
-        `memory image of ${this.#image.length} bytes for a memory of ${this.#initialBytes}`,
+        `memory image of ${image.length} bytes for a memory of ${this.#initialBytes}`,
       );
     }
-    this.#imageData = this.#image === null ? null : nonZero(this.#image);
+    this.#imageData = image === null ? null : nonZero(image);
     this.#size = options.size ?? defaultPoolSize(this.#initialBytes);
     this.#observer = options.observer;
   }

@@ -198,6 +198,8 @@ export class Process implements GuestContext {
     this.#owned.clear();
     this.#stdout.flush();
     this.#stderr.flush();
+    // V8 throws a RangeError when it cannot reserve a new memory or instance.
+    const hostOutOfMemory = instantiating && error instanceof RangeError;
     const classified = classifyExit({
       killed: this.#killed,
       error,
@@ -205,14 +207,13 @@ export class Process implements GuestContext {
       memoryBytes: Math.max(0, ...[...this.#memories].map((m) => m.buffer.byteLength)),
       memoryCapBytes: this.component.maxMemoryBytes,
       saidOutOfMemory: /out of memory/i.test(this.#stderr.tail),
-      // V8 throws a RangeError when it cannot reserve a new memory or instance.
-      hostOutOfMemory: instantiating && error instanceof RangeError,
+      hostOutOfMemory,
     });
     const exit: Exit =
       classified.detail === undefined
         ? classified
         : { ...classified, detail: this.component.sourcePositions(classified.detail) };
-    this.#settleResponse(exit, instantiating && error instanceof RangeError);
+    this.#settleResponse(exit, hostOutOfMemory);
     // The guest is done (its handle call settled): its memory may serve the next process.
     instance?.release(exit.reason === "normal" || exit.reason === "disconnected");
     this.#memories.clear();
