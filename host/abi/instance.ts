@@ -14,6 +14,8 @@
  * Each instance gets its own handle table; the handles of a finished process are dropped with
  * it (the process disposes the host resources it owns, lifecycle/process.ts).
  */
+import { preemptCoreImports } from "../preempt/load.ts";
+import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { promising } from "../wasi/jspi.ts";
 import { HandleTable } from "./handles.ts";
 import { LEAN_INTERFACES, incomingRequestRes, responseOutparamRes } from "./interfaces/index.ts";
@@ -39,6 +41,8 @@ export interface LeanModule {
   readonly handleExport: string;
   /** The module imports its memory (`memoryImport`), from the pool; else it exports it. */
   readonly memoryImport: { module: string; name: string } | null;
+  /** The module carries preemption checks: it imports `rusm:preempt` (preempt/load). */
+  readonly preempt: boolean;
 }
 
 export type LeanVerdict =
@@ -46,7 +50,7 @@ export type LeanVerdict =
   | { readonly ok: false; readonly reason: string };
 
 /** jco's helper modules: a table of indirect calls, or the module that fills it. */
-function isJcoShim(module: WebAssembly.Module): boolean {
+export function isJcoShim(module: WebAssembly.Module): boolean {
   const imports = WebAssembly.Module.imports(module);
   const exports = WebAssembly.Module.exports(module);
   const shim =
@@ -88,10 +92,15 @@ export function leanPlan(
     return { ok: false, reason: "its core module has an initializer" };
   }
   let pooledMemory = false;
+  let preempt = false;
   const imports: ImportPlan[] = [];
   for (const i of WebAssembly.Module.imports(module)) {
     if (i.kind === "memory" && i.module === memoryImport.module && i.name === memoryImport.name) {
       pooledMemory = true;
+      continue;
+    }
+    if (i.module === PREEMPT_MODULE) {
+      preempt = true;
       continue;
     }
     const iface = i.module.replace(/@[^@]*$/, "");
@@ -115,7 +124,13 @@ export function leanPlan(
   }
   return {
     ok: true,
-    lean: { module, imports, handleExport, memoryImport: pooledMemory ? memoryImport : null },
+    lean: {
+      module,
+      imports,
+      handleExport,
+      memoryImport: pooledMemory ? memoryImport : null,
+      preempt,
+    },
   };
 }
 
@@ -156,6 +171,7 @@ export function instantiateLean(
     if (memory === null) throw new Error("the lean module imports a memory but none was given");
     (imports[lean.memoryImport.module] ??= {})[lean.memoryImport.name] = memory;
   }
+  if (lean.preempt) imports[PREEMPT_MODULE] = preemptCoreImports(host);
   const instance = new WebAssembly.Instance(lean.module, imports);
   const exports = instance.exports;
   if (lean.memoryImport === null) {

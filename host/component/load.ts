@@ -7,6 +7,15 @@
  * throwaway instance (component/manifest.ts). Requests then only instantiate.
  */
 import { readFile, stat } from "node:fs/promises";
+import type { ProcessLimits } from "../config/types.ts";
+import { DEFAULTS } from "../config/schema.ts";
+import {
+  instrumentCached,
+  preemptCoreImports,
+  UNINSTRUMENTED,
+  type PreemptPlan,
+} from "../preempt/load.ts";
+import { isJcoShim } from "../abi/instance.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RusmError, type SourceLocation } from "../errors.ts";
@@ -24,6 +33,7 @@ import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.t
 import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
 import { chooseAbi, instantiateLeanPooled } from "./lean.ts";
 import { prewarming } from "./prewarm.ts";
+import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
 import { mapBundlePositions, readSourceMap } from "./source-map.ts";
 import {
@@ -46,9 +56,19 @@ export interface ComponentSpec {
   readonly pool?: number | undefined;
   /** Fresh instances made ahead of requests (`prewarm`); absent: 0. */
   readonly prewarm?: number | undefined;
+  /** CPU budget, preemption placement, wall-clock limits; absent: the config defaults. */
+  readonly limits?: ProcessLimits | undefined;
   /** Where the component is declared, for error messages. */
   readonly where?: SourceLocation | undefined;
 }
+
+/** The limits of a spec that names none: routes.toml's defaults. */
+export const DEFAULT_LIMITS: ProcessLimits = {
+  maxCpuMs: DEFAULTS.maxCpuMs,
+  preempt: DEFAULTS.preempt,
+  timeToHeadMs: null,
+  maxDurationMs: null,
+};
 
 export interface LoadOptions {
   cacheDir: string;
@@ -80,6 +100,9 @@ export interface LoadedComponent {
   readonly spec: ComponentSpec;
   readonly maxMemoryBytes: number;
   readonly bodyBufferBytes: number;
+  readonly limits: ProcessLimits;
+  /** Whether its core modules carry preemption checks, and which. */
+  readonly preempt: PreemptPlan;
   /** True when it imports rusm:guest or rusm:pubsub interfaces (the `handlers` world). */
   readonly importsRusmGuest: boolean;
   /** The handler modules it exports (its manifest); empty for a plain wasi:http component. */
@@ -230,6 +253,34 @@ interface CompiledModules {
   byName: Map<string, WebAssembly.Module>;
   /** The modules whose memory is imported from a pool. */
   pools: Map<WebAssembly.Module, MemoryPool>;
+  /** The modules with preemption checks (they import `rusm:preempt`). */
+  instrumented: Set<WebAssembly.Module>;
+  preempt: PreemptPlan;
+}
+
+/** jco's own tiny modules (import trampolines) need no checks; a guest's modules are larger. */
+function isShim(bytes: Uint8Array): boolean {
+  return bytes.length < 65_536 && isJcoShim(new WebAssembly.Module(bytes));
+}
+
+/**
+ * Adds preemption checks to a guest module (preempt/instrument). A module the rewriter cannot
+ * read is served without checks: the returned plan says why.
+ */
+async function withChecks(
+  spec: ComponentSpec,
+  file: string,
+  bytes: Uint8Array,
+  limits: ProcessLimits,
+  cacheDir: string,
+): Promise<{ bytes: Uint8Array; problem?: string }> {
+  if (limits.preempt === "none" || isShim(bytes)) return { bytes };
+  try {
+    return { bytes: await instrumentCached(bytes, limits.preempt, cacheDir) };
+  } catch (err) {
+    const problem = `${file} could not be instrumented (${(err as Error).message}); it runs without preemption checks`;
+    return { bytes, problem: `component "${spec.name}": ${problem}` };
+  }
 }
 
 async function compileModules(
@@ -237,9 +288,13 @@ async function compileModules(
   entry: CacheEntry,
   maxPages: number,
   memoryPools: MemoryPools | undefined,
+  limits: ProcessLimits,
+  cacheDir: string,
 ): Promise<CompiledModules> {
   const byName = new Map<string, WebAssembly.Module>();
   const pools = new Map<WebAssembly.Module, MemoryPool>();
+  const instrumented = new Set<WebAssembly.Module>();
+  let problem: string | undefined;
   for (const file of entry.meta.files.filter((f) => f.endsWith(".wasm"))) {
     const raw = new Uint8Array(await readFile(join(entry.dir, file)));
     let bytes: Uint8Array;
@@ -268,9 +323,11 @@ async function compileModules(
         },
       );
     }
+    const checked = await withChecks(spec, file, bytes, limits, cacheDir);
+    problem ??= checked.problem;
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(bytes);
+      module = await WebAssembly.compile(checked.bytes);
     } catch (err) {
       throw invalid(
         spec,
@@ -281,8 +338,18 @@ async function compileModules(
     }
     byName.set(file, module);
     if (pool !== undefined) pools.set(module, pool);
+    if (checked.bytes !== bytes) instrumented.add(module);
   }
-  return { byName, pools };
+  const preempt: PreemptPlan =
+    instrumented.size === 0
+      ? { ...UNINSTRUMENTED, problem }
+      : {
+          placement: limits.preempt,
+          instrumented: true,
+          killChecks: limits.preempt === "calls" || limits.preempt === "kill",
+          problem,
+        };
+  return { byName, pools, instrumented, preempt };
 }
 
 /** Loads one component. Throws a RusmError naming the component and its config line. */
@@ -294,11 +361,19 @@ export async function loadComponent(
   const entry = await transpileCached(spec, bytes, options);
   checkInterfaces(spec, entry);
   const maxMemoryBytes = spec.maxMemoryMb * 1_048_576;
-  const { byName: coreModules, pools } = await compileModules(
+  const limits = spec.limits ?? DEFAULT_LIMITS;
+  const {
+    byName: coreModules,
+    pools,
+    instrumented,
+    preempt,
+  } = await compileModules(
     spec,
     entry,
     Math.floor(maxMemoryBytes / WASM_PAGE_BYTES),
     options.pools,
+    limits,
+    options.cacheDir,
   );
   const glue = entry.meta.files.find((f) => f.endsWith(".mjs"));
   if (glue === undefined) throw invalid(spec, "transpiled without a glue module (damaged cache?)");
@@ -321,6 +396,8 @@ export async function loadComponent(
     sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,
+    limits,
+    preempt,
     abi: lean.ok ? { kind: "lean" } : { kind: "jco", reason: lean.reason },
     instantiate: lean.ok
       ? (imports, onMemory) => instantiateLeanPooled(lean.lean, pools, imports, onMemory)
@@ -358,6 +435,9 @@ export async function loadComponent(
           ...coreImports,
           [POOLED_MEMORY_IMPORT.module]: { [POOLED_MEMORY_IMPORT.name]: memory },
         };
+      }
+      if (instrumented.has(module)) {
+        coreImports = { ...coreImports, [PREEMPT_MODULE]: preemptCoreImports(imports) };
       }
       const instance = new WebAssembly.Instance(module, coreImports);
       for (const value of Object.values(instance.exports)) {

@@ -7,6 +7,7 @@
  * The manifest is read from a throwaway instance that serves no request: its host calls see a
  * {@link LoadContext} (no request, nothing to park on) and its memory is not reused.
  */
+import { FuelGauge, PREEMPT_MODULE, threadKillFlag } from "../preempt/runtime.ts";
 import { z } from "zod";
 import { addRusmGuestImports, type GuestContext } from "../rusm-guest/index.ts";
 import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
@@ -89,6 +90,9 @@ const NO_REQUEST: IncomingRequestData = {
 };
 
 /** The context of the load-time instance: no request, no target, no parking. */
+/** How long the load-time instance's checks let it run. */
+const LOAD_CPU_MS = 5_000;
+
 export class LoadContext implements GuestContext {
   readonly pid = 0;
   readonly target = null;
@@ -142,6 +146,19 @@ export class LoadContext implements GuestContext {
     const imports = createImports(this);
     addRusmGuestImports(imports, this);
     addRusmPubSubImports(imports, this);
+    // An instrumented guest's checks: the load-time instance may run a little (its start, the
+    // manifest export), never spin: over LOAD_CPU_MS of checks, it fails the load.
+    let since = -1;
+    const fuel = new FuelGauge();
+    const tick = (): number => {
+      const now = performance.now();
+      if (since < 0) since = now;
+      if (now - since > LOAD_CPU_MS) {
+        throw new Error(`the load-time instance ran for over ${LOAD_CPU_MS} ms (a loop?)`);
+      }
+      return fuel.next(now - since);
+    };
+    imports[PREEMPT_MODULE] = { tick, yield: tick, flag: threadKillFlag().memory };
     return imports;
   }
 }

@@ -12,7 +12,10 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     "RUSM_CONFIG_INVALID",
     2,
     1,
-    ["unknown key serve.foo", "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, routes"],
+    [
+      "unknown key serve.foo",
+      "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, workers, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms, routes",
+    ],
   ],
   [
     "unknown table",
@@ -76,7 +79,10 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     "RUSM_CONFIG_INVALID",
     3,
     1,
-    ["unknown key components.x.memory", "path, max-memory-mb, body-buffer-kb, pool, prewarm"],
+    [
+      "unknown key components.x.memory",
+      "path, max-memory-mb, body-buffer-kb, pool, prewarm, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms",
+    ],
   ],
   [
     "listen not a string",
@@ -205,6 +211,38 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     2,
     29,
     ["components.x.prewarm", "got 1.5"],
+  ],
+  [
+    "preempt not a placement",
+    `[components]\nx = { path = "x", preempt = "always" }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    29,
+    ['components.x.preempt must be "loops", "calls", "kill" or "none"', 'got "always"'],
+  ],
+  [
+    "max-cpu-ms negative",
+    `[serve]\nmax-cpu-ms = -5\n${TAIL}`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    14,
+    ["serve.max-cpu-ms must be an integer from 0 to 86400000; got -5"],
+  ],
+  [
+    "time-to-head-ms zero",
+    `[components]\nx = { path = "x", time-to-head-ms = 0 }\n[serve.routes]\n"/" = "x"\n`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    37,
+    ["components.x.time-to-head-ms must be an integer from 1 to 86400000; got 0"],
+  ],
+  [
+    "workers zero",
+    `[serve]\nworkers = 0\n${TAIL}`,
+    "RUSM_CONFIG_INVALID",
+    2,
+    11,
+    ["serve.workers must be an integer from 1 to 256; got 0"],
   ],
   [
     "pool-idle-seconds zero",
@@ -451,6 +489,18 @@ describe("parseConfig: errors", () => {
     expect(prewarm.hint).toMatch(/e\.g\. prewarm = 2/);
     const idle = configError(`[serve]\npool-idle-seconds = 1.5\n${TAIL}`);
     expect(idle.hint).toMatch(/e\.g\. pool-idle-seconds = 30/);
+  });
+
+  it("hints at what preempt, max-cpu-ms and the wall-clock limits mean", () => {
+    expect(configError(`[serve]\npreempt = 1\n${TAIL}`).hint).toMatch(
+      /"loops" \(yield at loops and calls\).*"none"/,
+    );
+    expect(configError(`[serve]\nmax-cpu-ms = "1s"\n${TAIL}`).hint).toMatch(
+      /parked time not counted.*0 for no budget/,
+    );
+    expect(configError(`[serve]\nmax-duration-ms = 0\n${TAIL}`).hint).toMatch(
+      /body is then truncated/,
+    );
   });
 
   it("formats as error[CODE] file:line:column: message", () => {

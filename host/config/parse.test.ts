@@ -32,6 +32,8 @@ describe("parseConfig: valid files", () => {
       maxMemoryMb: 128,
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
+      workers: null,
+      limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
     });
     expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
   });
@@ -45,6 +47,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
+        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
       },
@@ -55,6 +58,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 16,
         pool: 0,
         prewarm: 2,
+        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
       },
@@ -65,6 +69,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
+        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
       },
@@ -107,6 +112,8 @@ describe("parseConfig: valid files", () => {
       maxMemoryMb: 64,
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
+      workers: null,
+      limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
@@ -120,6 +127,24 @@ describe("parseConfig: valid files", () => {
     const config = parseConfig(text, FILE);
     expect(config.serve.poolIdleSeconds).toBe(5);
     expect(config.components.get("app")).toMatchObject({ pool: 12, prewarm: 64 });
+  });
+
+  it("reads workers and the process limits; a component's own limits override [serve]'s", () => {
+    const text = `[serve]\nworkers = 3\nmax-cpu-ms = 0\npreempt = "calls"\ntime-to-head-ms = 2000\n[components]\na = "a.wasm"\nb = { path = "b.wasm", max-cpu-ms = 50, preempt = "none", max-duration-ms = 9000 }\n[serve.routes]\n"GET /a" = "a"\n"GET /b" = "b"\n`;
+    const config = parseConfig(text, FILE);
+    expect(config.serve.workers).toBe(3);
+    expect(config.components.get("a")?.limits).toEqual({
+      maxCpuMs: 0,
+      preempt: "calls",
+      timeToHeadMs: 2000,
+      maxDurationMs: null,
+    });
+    expect(config.components.get("b")?.limits).toEqual({
+      maxCpuMs: 50,
+      preempt: "none",
+      timeToHeadMs: 2000,
+      maxDurationMs: 9000,
+    });
   });
 
   it("reads [broker]", () => {

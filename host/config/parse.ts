@@ -30,6 +30,13 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     maxMemoryMb: data.serve["max-memory-mb"],
     bodyBufferKb: data.serve["body-buffer-kb"],
     poolIdleSeconds: data.serve["pool-idle-seconds"],
+    workers: data.serve.workers ?? null,
+    limits: {
+      maxCpuMs: data.serve["max-cpu-ms"],
+      preempt: data.serve.preempt,
+      timeToHeadMs: data.serve["time-to-head-ms"] ?? null,
+      maxDurationMs: data.serve["max-duration-ms"] ?? null,
+    },
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();
@@ -41,6 +48,12 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       bodyBufferKb: c["body-buffer-kb"] ?? serve.bodyBufferKb,
       pool: c.pool,
       prewarm: c.prewarm,
+      limits: {
+        maxCpuMs: c["max-cpu-ms"] ?? serve.limits.maxCpuMs,
+        preempt: c.preempt ?? serve.limits.preempt,
+        timeToHeadMs: c["time-to-head-ms"] ?? serve.limits.timeToHeadMs,
+        maxDurationMs: c["max-duration-ms"] ?? serve.limits.maxDurationMs,
+      },
       where: doc.locate(["components", name], "key"),
       pathWhere: doc.locate(["components", name, "path"], "value"),
     });

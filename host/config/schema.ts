@@ -11,6 +11,11 @@
  * max-memory-mb = 64          # default, 1..65536, per process
  * body-buffer-kb = 64         # default, 1..1048576, bounded response channel per process
  * pool-idle-seconds = 30      # default, 1..86400, a pool unused for one period halves
+ * workers = 2                 # default: one per core (os.availableParallelism()), 1..256
+ * max-cpu-ms = 10000          # default, 0..86400000 (0: no budget), CPU per process, parked time not counted
+ * preempt = "loops"           # default; or "calls", "kill", "none": where preemption checks go
+ * time-to-head-ms = 2000      # optional, 1..86400000: no response head by then → 504, process killed
+ * max-duration-ms = 600000    # optional, 1..86400000: the whole process, head to last byte (truncated)
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"
  * [broker]                    # optional
@@ -20,7 +25,8 @@
  * [components]
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
  *                             # also pool = 0..1024 (idle memories kept; default by memory size)
- *                             # and prewarm = 0..64 (default 0)
+ *                             # and prewarm = 0..64 (default 0); max-cpu-ms, preempt,
+ *                             # time-to-head-ms and max-duration-ms override [serve]'s
  * [serve.routes]              # at least one
  * "GET /ticks" = "ticks"      # a component by name
  * "GET /users/:id" = "api#user" # a handler: module "api" (exported by a component), function "user"
@@ -28,7 +34,7 @@
  */
 
 import { z } from "zod";
-import { OVERFLOW_POLICIES } from "./types.ts";
+import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS } from "./types.ts";
 import { LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
 import {
   parseRouteKey,
@@ -47,6 +53,8 @@ export const DEFAULTS = {
   bodyBufferKb: 64,
   poolIdleSeconds: 30,
   prewarm: 0,
+  maxCpuMs: 10_000,
+  preempt: "loops",
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -72,6 +80,14 @@ export const VALUE_HINTS: Record<string, string> = {
     "the period in seconds after which an unused memory pool drops half its idle memories, e.g. pool-idle-seconds = 30",
   pool: "the idle memories kept for reuse, about the component's peak concurrent requests; 0 for none, e.g. pool = 8",
   prewarm: "the fresh instances made ahead of requests, e.g. prewarm = 2",
+  workers: "the worker threads serving requests, e.g. workers = 2 (default: one per core)",
+  "max-cpu-ms":
+    "the CPU time a process may use, parked time not counted, in ms; 0 for no budget, e.g. max-cpu-ms = 10000",
+  preempt: `where preemption checks go: "loops" (yield at loops and calls), "calls" (yield at calls, kill at loops), "kill" (kill only) or "none"`,
+  "time-to-head-ms":
+    "how long a process may take to send its response head, in ms, e.g. time-to-head-ms = 2000",
+  "max-duration-ms":
+    "how long a process may run in all, in ms (its body is then truncated), e.g. max-duration-ms = 600000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -83,6 +99,15 @@ const intIn = (min: number, max: number) => {
   return z.int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
 };
 const maxMemoryMb = intIn(1, 65536);
+/** One day, the longest CPU budget or wall-clock limit. */
+const DAY_MS = 86_400_000;
+const maxCpuMs = intIn(0, DAY_MS);
+const wallMs = intIn(1, DAY_MS);
+const preempt = z.enum(PREEMPT_PLACEMENTS, {
+  error: `"loops", "calls", "kill" or "none"`,
+});
+/** Most worker threads `workers` may ask for. */
+const WORKERS_MAX = 256;
 const bodyBufferKb = intIn(1, 1048576);
 /** Most idle memories a component's pool may keep (`pool`). */
 const POOL_MAX = 1024;
@@ -144,6 +169,11 @@ const serveShape = {
   "max-memory-mb": maxMemoryMb.default(DEFAULTS.maxMemoryMb),
   "body-buffer-kb": bodyBufferKb.default(DEFAULTS.bodyBufferKb),
   "pool-idle-seconds": intIn(1, 86400).default(DEFAULTS.poolIdleSeconds),
+  workers: intIn(1, WORKERS_MAX).optional(),
+  "max-cpu-ms": maxCpuMs.default(DEFAULTS.maxCpuMs),
+  preempt: preempt.default(DEFAULTS.preempt),
+  "time-to-head-ms": wallMs.optional(),
+  "max-duration-ms": wallMs.optional(),
   routes: routes.optional(),
 };
 const adminShape = { listen };
@@ -170,6 +200,10 @@ const componentShape = {
   "body-buffer-kb": bodyBufferKb.optional(),
   pool: intIn(0, POOL_MAX).optional(),
   prewarm: intIn(0, PREWARM_MAX).default(DEFAULTS.prewarm),
+  "max-cpu-ms": maxCpuMs.optional(),
+  preempt: preempt.optional(),
+  "time-to-head-ms": wallMs.optional(),
+  "max-duration-ms": wallMs.optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -15,6 +15,21 @@ export type { RouteTargetSpec } from "./routes.ts";
 export const OVERFLOW_POLICIES = ["drop-oldest", "drop-subscriber"] as const;
 export type Overflow = (typeof OVERFLOW_POLICIES)[number];
 
+/** Where preemption checks go (`preempt`), see preempt/instrument. */
+export const PREEMPT_PLACEMENTS = ["loops", "calls", "kill", "none"] as const;
+export type PreemptPlacement = (typeof PREEMPT_PLACEMENTS)[number];
+
+/** A process's limits, the component's own values, else `[serve]`'s. */
+export interface ProcessLimits {
+  /** CPU time a process may use (parked time not counted); 0: no budget. */
+  maxCpuMs: number;
+  preempt: PreemptPlacement;
+  /** No response head by then: 504 and the process is killed; null: no limit. */
+  timeToHeadMs: number | null;
+  /** The process is killed (its body truncated) after this long; null: no limit. */
+  maxDurationMs: number | null;
+}
+
 /** One `[components]` entry. */
 export interface ComponentConfig {
   name: string;
@@ -28,6 +43,7 @@ export interface ComponentConfig {
   pool: number | undefined;
   /** `prewarm`: fresh instances made ahead of requests (default 0). */
   prewarm: number;
+  limits: ProcessLimits;
   /** The component's key. */
   where: SourceLocation;
   /** The path value (same line as `where` in the string form), for errors about the file. */
@@ -54,7 +70,15 @@ export interface RouteConfig {
 export interface Config {
   /** Absolute path of routes.toml. */
   file: string;
-  serve: { listen: Listen; maxMemoryMb: number; bodyBufferKb: number; poolIdleSeconds: number };
+  serve: {
+    listen: Listen;
+    maxMemoryMb: number;
+    bodyBufferKb: number;
+    poolIdleSeconds: number;
+    /** Worker threads; null: one per core (`--workers` overrides). */
+    workers: number | null;
+    limits: ProcessLimits;
+  };
   admin: { listen: Listen } | null;
   /** `[broker]`, defaults applied. */
   broker: { backend: string; mailbox: number; overflow: Overflow };

@@ -4,6 +4,11 @@
  *
  * | reason         | when                                                                  |
  * |----------------|-----------------------------------------------------------------------|
+ * | `timeout`      | a wall-clock limit ended it: no response head within `time-to-head-ms`|
+ * |                | (answered 504), or still running at `max-duration-ms` (504 before a   |
+ * |                | head, a truncated body after one)                                     |
+ * | `cpu`          | it used its CPU budget (`max-cpu-ms`; parked time does not count): a  |
+ * |                | preemption check trapped it (500 before a head, truncated after)      |
  * | `killed`       | the host ended it: server shutdown, or its client left and it did not |
  * |                | exit within the disconnect grace period                               |
  * | `oom`          | it failed with its linear memory within {@link oomMarginBytes} of     |
@@ -22,7 +27,15 @@
  * that prints those words itself is counted `oom` too).
  */
 
-export const EXIT_REASONS = ["normal", "disconnected", "trap", "oom", "killed"] as const;
+export const EXIT_REASONS = [
+  "normal",
+  "disconnected",
+  "trap",
+  "oom",
+  "killed",
+  "timeout",
+  "cpu",
+] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
 
 /** How one process ended. */
@@ -57,6 +70,10 @@ export function oomMarginBytes(capBytes: number): number {
 export interface ExitFacts {
   /** Why the host killed it, or null. */
   readonly killed: string | null;
+  /** Which wall-clock limit ended it (it was then also killed), or null. */
+  readonly timedOut?: string | null;
+  /** How it went over its CPU budget, or null. */
+  readonly cpuExceeded?: string | null;
   /** What the handler threw, or undefined when it returned. */
   readonly error: unknown;
   readonly clientGone: boolean;
@@ -84,6 +101,8 @@ function describe(err: unknown): string {
 
 /** Decides the one exit reason. */
 export function classifyExit(facts: ExitFacts): Exit {
+  if (facts.timedOut != null) return { reason: "timeout", detail: facts.timedOut };
+  if (facts.cpuExceeded != null) return { reason: "cpu", detail: facts.cpuExceeded };
   if (facts.killed !== null) return { reason: "killed", detail: facts.killed };
   if (facts.hostOutOfMemory === true) {
     return {

@@ -24,6 +24,14 @@ import {
   type HttpExchange,
 } from "../wasi/index.ts";
 import { classifyExit, ProcessExit, ProcessKilled, type Exit } from "./exit.ts";
+import { sharedNow, type KillFlagWriter } from "../preempt/kill-flag.ts";
+import {
+  CpuBudgetExceeded,
+  CpuMeter,
+  FuelGauge,
+  PREEMPT_MODULE,
+  threadKillFlag,
+} from "../preempt/runtime.ts";
 import type { ProcessRegistry } from "./registry.ts";
 import { StdioCapture } from "./stdio.ts";
 
@@ -65,6 +73,13 @@ export class Process implements GuestContext {
   readonly #owned = new Set<Disposable>();
   readonly #memories = new Set<WebAssembly.Memory>();
   #killed: string | null = null;
+  /** Why a wall-clock limit ended it (time-to-head-ms, max-duration-ms), or null. */
+  #timedOut: string | null = null;
+  #cpuExceeded = false;
+  readonly #cpu: CpuMeter;
+  readonly #fuel = new FuelGauge();
+  /** The thread's kill flag, for a component with kill-only checks; else null. */
+  readonly #killFlag: KillFlagWriter | null;
   #interrupt: ((reason: ProcessKilled) => void) | null = null;
   #ended = false;
 
@@ -86,6 +101,64 @@ export class Process implements GuestContext {
     this.#parentLog = log;
     this.#stdout = new StdioCapture(() => this.#log, "stdout");
     this.#stderr = new StdioCapture(() => this.#log, "stderr");
+    this.#cpu = new CpuMeter(component.limits.maxCpuMs);
+    this.#killFlag = component.preempt.killChecks ? threadKillFlag().writer : null;
+  }
+
+  /** The process runs (its entry, or what it waited on settled): its CPU time counts. */
+  #running(): void {
+    const now = performance.now();
+    this.#cpu.enter(now);
+    this.#killFlag?.running(this.pid, sharedNow() + this.#cpu.remaining(now));
+  }
+
+  /** The process stops running (it parks or yields, or it ended). */
+  #stopped(): void {
+    this.#cpu.leave();
+    this.#killFlag?.idle();
+  }
+
+  /**
+   * What an instrumented guest's check calls when its fuel ran out (preempt/instrument): ends
+   * the process when it was killed or is over its CPU budget, yields to the event loop once per
+   * slice when it may (`mayYield`: the check ran directly under the promising export), and
+   * returns the next fuel.
+   */
+  #check(mayYield: boolean): number | Promise<number> {
+    if (this.#killed !== null) throw new ProcessKilled(this.#killed);
+    const now = performance.now();
+    if (this.#cpu.remaining(now) <= 0) {
+      this.#cpuExceeded = true;
+      throw new CpuBudgetExceeded(
+        `the process used ${this.#cpu.used(now).toFixed(0)} ms of CPU, over its max-cpu-ms ${this.#cpu.budgetMs}`,
+      );
+    }
+    const fuel = this.#fuel.next(this.#cpu.used(now));
+    if (!mayYield) return fuel;
+    const yielding = fairResume();
+    if (yielding === undefined) return fuel;
+    this.#stopped();
+    return yielding.then(() => {
+      this.#running();
+      if (this.#killed !== null) throw new ProcessKilled(this.#killed);
+      return fuel;
+    });
+  }
+
+  /** The `rusm:preempt` imports of this process's instance (see component/load). */
+  #preemptImports(): Record<string, unknown> {
+    return {
+      tick: () => this.#check(false),
+      yield: () => this.#check(true),
+      ...(this.#killFlag === null ? {} : { flag: threadKillFlag().memory }),
+    };
+  }
+
+  /** Ends the process for a wall-clock limit: 504 before a head, a truncated body after. */
+  #timeout(why: string): void {
+    if (this.#ended || this.#killed !== null) return;
+    this.#timedOut = why;
+    this.kill(why);
   }
 
   /** This process's logger, made on first use: most processes never log. */
@@ -105,11 +178,13 @@ export class Process implements GuestContext {
 
   park<T>(wait: Promise<T>): Promise<T> {
     if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
+    this.#stopped();
     return new Promise<T>((resolve, reject) => {
       // Invariant: a process has at most one parked call (JSPI suspends its whole stack).
       const interrupt = (reason: ProcessKilled): void => {
         this.#interrupt = null;
         this.#registry.parked(-1);
+        this.#running();
         reject(reason);
       };
       this.#interrupt = interrupt;
@@ -118,6 +193,7 @@ export class Process implements GuestContext {
         if (this.#interrupt !== interrupt) return false; // killed meanwhile: already rejected
         this.#interrupt = null;
         this.#registry.parked(-1);
+        this.#running();
         return true;
       };
       wait.then(
@@ -130,7 +206,10 @@ export class Process implements GuestContext {
   resume(): Promise<void> | undefined {
     // A killed process ends at its next blocking call, waiting or not.
     if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
-    return fairResume();
+    const yielding = fairResume();
+    if (yielding === undefined) return undefined;
+    this.#stopped();
+    return yielding.then(() => this.#running());
   }
 
   own(resource: Disposable): () => void {
@@ -151,8 +230,9 @@ export class Process implements GuestContext {
   }
 
   /**
-   * Ends the process at its current or next blocking call. Guest code running between host
-   * calls is not interrupted (a guest spinning in pure wasm holds the thread).
+   * Ends the process at its current or next blocking call, or at its next preemption check
+   * (preempt = "loops" or "calls"). A guest spinning without checks (preempt = "none", or
+   * "kill" until its budget) holds its thread until then.
    */
   kill(why: string): void {
     if (this.#ended || this.#killed !== null) return;
@@ -164,6 +244,22 @@ export class Process implements GuestContext {
   async run(): Promise<Exit> {
     this.#registry.started(this);
     let graceTimer: NodeJS.Timeout | undefined;
+    const { timeToHeadMs, maxDurationMs } = this.component.limits;
+    const headTimer =
+      timeToHeadMs === null
+        ? undefined
+        : setTimeout(() => {
+            if (!this.exchange.responded) {
+              this.#timeout(`no response head within time-to-head-ms ${timeToHeadMs}`);
+            }
+          }, timeToHeadMs);
+    const durationTimer =
+      maxDurationMs === null
+        ? undefined
+        : setTimeout(
+            () => this.#timeout(`still running at max-duration-ms ${maxDurationMs}`),
+            maxDurationMs,
+          );
     this.exchange.onClientGone(() => {
       // A client that leaves after the process ended (a truncated body) needs no timer.
       if (this.#ended) return;
@@ -182,16 +278,30 @@ export class Process implements GuestContext {
         addRusmGuestImports(imports, this);
         addRusmPubSubImports(imports, this);
       }
+      if (this.component.preempt.instrumented) imports[PREEMPT_MODULE] = this.#preemptImports();
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
       instantiating = true;
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));
       instantiating = false;
+      // The guest runs from here (synchronously up to its first wait) until its handle settles.
+      this.#running();
       await instance.handler.handle(new IncomingRequest(this), new ResponseOutparam(this));
     } catch (err) {
       error = err ?? new Error("the guest threw a null exception");
+      // A kill-only check traps with `unreachable` when the watchdog raised the kill flag.
+      if (
+        this.#killFlag !== null &&
+        err instanceof WebAssembly.RuntimeError &&
+        this.#killFlag.consumeKill()
+      ) {
+        this.#cpuExceeded = true;
+      }
     }
+    this.#stopped();
     this.#ended = true;
     clearTimeout(graceTimer);
+    clearTimeout(headTimer);
+    clearTimeout(durationTimer);
     // Ends a wait the process was killed in (and its timer); the broker prunes on the exit below.
     this.#mailbox?.close();
     for (const resource of this.#owned) resource.dispose();
@@ -202,6 +312,10 @@ export class Process implements GuestContext {
     const hostOutOfMemory = instantiating && error instanceof RangeError;
     const classified = classifyExit({
       killed: this.#killed,
+      timedOut: this.#timedOut,
+      cpuExceeded: this.#cpuExceeded
+        ? `used ${this.#cpu.used().toFixed(0)} ms of CPU, over max-cpu-ms ${this.#cpu.budgetMs}`
+        : null,
       error,
       clientGone: this.exchange.clientGone,
       memoryBytes: Math.max(0, ...[...this.#memories].map((m) => m.buffer.byteLength)),
@@ -228,6 +342,10 @@ export class Process implements GuestContext {
         503,
         `rusm cannot start another process now: no memory for a new instance (process ${this.pid})\n`,
       );
+      return;
+    }
+    if (!this.exchange.responded && exit.reason === "timeout") {
+      this.exchange.respondError(504, `${exit.detail ?? "timed out"} (process ${this.pid})\n`);
       return;
     }
     if (!this.exchange.responded) {

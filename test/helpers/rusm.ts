@@ -27,7 +27,15 @@ export function routes(body: string, serve = ""): string {
 }
 
 /** The exit reasons rusm promises (issue 2, point 8): pinned here, not imported from host/. */
-export const EXIT_REASONS = ["normal", "disconnected", "trap", "oom", "killed"] as const;
+export const EXIT_REASONS = [
+  "normal",
+  "disconnected",
+  "trap",
+  "oom",
+  "killed",
+  "timeout",
+  "cpu",
+] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
 export type ExitCounts = Record<ExitReason, number>;
 
