@@ -25,8 +25,12 @@ export interface RusmConfig {
   nodeArgs?: readonly string[];
   /** `prewarm = N` per component (by name). */
   prewarm?: Record<string, number>;
+  /** More keys per component (by name), e.g. `{ preempt: "kill", "max-cpu-ms": 0 }`. */
+  componentKeys?: Record<string, Record<string, string | number>>;
   /** Another rusm checkout to run (its `bin/rusm.mjs`); this one by default. */
   root?: string;
+  /** `[serve] workers` (worker threads); rusm's default (one per core) when absent. */
+  workers?: number;
 }
 
 /**
@@ -47,6 +51,7 @@ export interface RusmServer {
 function toml(config: RusmConfig): string {
   const lines = ["[serve]", 'listen = "127.0.0.1:0"'];
   if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
+  if (config.workers !== undefined) lines.push(`workers = ${config.workers}`);
   lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
   if (config.broker !== undefined) {
     lines.push("", "[broker]");
@@ -57,11 +62,14 @@ function toml(config: RusmConfig): string {
   }
   lines.push("", "[components]");
   for (const [name, path] of Object.entries(config.components)) {
+    const keys: Record<string, string | number> = { ...config.componentKeys?.[name] };
     const prewarm = config.prewarm?.[name];
+    if (prewarm !== undefined) keys.prewarm = prewarm;
+    const more = Object.entries(keys).map(([k, v]) => `, ${k} = ${JSON.stringify(v)}`);
     lines.push(
-      prewarm === undefined
+      more.length === 0
         ? `${name} = ${JSON.stringify(path)}`
-        : `${name} = { path = ${JSON.stringify(path)}, prewarm = ${prewarm} }`,
+        : `${name} = { path = ${JSON.stringify(path)}${more.join("")} }`,
     );
   }
   lines.push("", "[serve.routes]");

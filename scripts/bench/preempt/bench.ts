@@ -4,7 +4,9 @@
  * host/preempt/instrument in each placement, against the same function uninstrumented, in one
  * run (sides alternate per round; median per side), with a cheap `tick` returning 100,000
  * fuel; (b) the rewriter itself on StarlingMonkey's 14 MB engine module: time and size growth
- * per placement. See README.md.
+ * per placement; (c) served: request latency of a compute-heavy WAT guest and of a
+ * StarlingMonkey JS loop per `preempt` placement, on one real `rusm serve` (serve.ts). See
+ * README.md.
  */
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -21,6 +23,7 @@ import { ROOT } from "../lib/paths.ts";
 import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
 import { quantile } from "../lib/stats.ts";
 import { GUESTS, type ComputeGuest } from "./guests.ts";
+import { serveRows } from "./serve.ts";
 
 const PLACEMENTS: readonly Placement[] = ["loops", "calls", "kill"];
 type Side = Placement | "none";
@@ -156,6 +159,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       "no StarlingMonkey guest is built (build/guests/sm-hello.wasm): npm run build:guests",
     );
   } else rows.push(...engineRows(engine, options.short ? 1 : 3, options.log));
+  rows.push(...(await serveRows(options, errors)));
   return { bench: "preempt", rows, errors };
 }
 
