@@ -12,7 +12,11 @@
  * - `index.ts`: a raw StarlingMonkey fetch-event guest (esbuild + componentize-js, WASI 0.2.10
  *   world), without the SDK;
  * - `module.wat`: a plain core module (a "not a component" fixture);
- * - `other.wat` + `world.wit`: a component of its own world (a "not an HTTP guest" fixture).
+ * - `other.wat` + `world.wit`: a component of its own world (a "not an HTTP guest" fixture);
+ * - `Cargo.toml`: a Rust guest (a cdylib crate using `guests/rusm_rs`, the Rust SDK, which is
+ *   not a guest itself), built as `rusm build <dir>` builds one (host/toolchain/rust-build.ts)
+ *   with one cargo target directory for all of them, `build/rust-target/`, so std is compiled
+ *   once (~1-2 min on 2 cores, cold) and each guest after it takes seconds.
  *
  * Cache: `<name>.key` beside `<name>.wasm` holds a sha256 of the guest's source files, the WIT
  * files it is built against, the tool versions and the toolchain's recipe version. A guest
@@ -28,6 +32,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { RusmError, isRusmError } from "../host/errors.ts";
+import { buildRustGuest } from "../host/toolchain/rust-build.ts";
+import { findRustToolchain, type RustToolchain } from "../host/toolchain/rust-toolchain.ts";
 import {
   RECIPE_VERSION,
   WIT_DEPS_DIR,
@@ -51,6 +57,12 @@ const GUESTS_TSCONFIG = join(GUESTS_DIR, "tsconfig.json");
 const OUT_DIR = join(ROOT, "build", "guests");
 const STARLINGMONKEY_WIT_DIR = join(ROOT, "build", "wit-0.2.10");
 const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
+/** The Rust SDK crate (with its macro crate): an input of every Rust guest, not a guest. */
+const RUST_SDK_DIR = join(GUESTS_DIR, "rusm_rs");
+const RUST_TARGET_DIR = join(ROOT, "build", "rust-target");
+const RUST_BUILD_FILES = ["host/toolchain/rust-build.ts", "host/toolchain/rust-toolchain.ts"].map(
+  (f) => join(ROOT, f),
+);
 /** The SDK runtime `guest.ts` guests are bundled with, and the build recipe itself. */
 const SDK_FILES = [
   "guest/runtime.ts",
@@ -61,7 +73,7 @@ const SDK_FILES = [
   "host/component/source-map.ts",
 ].map((f) => join(ROOT, f));
 
-type GuestKind = "wat" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world";
+type GuestKind = "wat" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world" | "rust";
 
 interface Guest {
   name: string;
@@ -76,6 +88,7 @@ const MARKERS: readonly [GuestKind, readonly string[]][] = [
   ["starlingmonkey", ["index.ts"]],
   ["core-module", ["module.wat"]],
   ["other-world", ["other.wat", "world.wit"]],
+  ["rust", ["Cargo.toml"]],
 ];
 
 const LABELS: Record<GuestKind, string> = {
@@ -84,6 +97,7 @@ const LABELS: Record<GuestKind, string> = {
   starlingmonkey: "StarlingMonkey",
   "core-module": "core module",
   "other-world": "WAT, own world",
+  rust: "Rust, rusm_rs",
 };
 
 const rel = (file: string) => relative(process.cwd(), file) || ".";
@@ -102,12 +116,13 @@ async function discoverGuests(): Promise<Guest[]> {
   for (const entry of await readdir(GUESTS_DIR, { withFileTypes: true })) {
     if (!entry.isDirectory() || /^[_.]/.test(entry.name)) continue;
     const dir = join(GUESTS_DIR, entry.name);
+    if (dir === RUST_SDK_DIR) continue;
     const kinds = MARKERS.filter(([, files]) => files.every((f) => existsSync(join(dir, f))));
     const [first] = kinds;
     if (first === undefined || kinds.length > 1) {
       throw new RusmError(
         "RUSM_USAGE",
-        `${rel(dir)}: a guest folder needs exactly one of guest.wat, guest.ts, index.ts, module.wat, or other.wat + world.wit`,
+        `${rel(dir)}: a guest folder needs exactly one of guest.wat, guest.ts, index.ts, module.wat, other.wat + world.wit, or Cargo.toml`,
       );
     }
     guests.push({ name: entry.name, dir, kind: first[0] });
@@ -130,13 +145,36 @@ async function inputsOf(guest: Guest): Promise<string[]> {
       return own;
     case "other-world":
       return [...own, ...(await listFiles(WIT_DEPS_DIR)).filter((f) => f.endsWith(".wit"))];
+    case "rust": {
+      // cargo writes Cargo.lock on the first build (path dependencies only: it follows from
+      // Cargo.toml) and a target/ if run by hand; neither is an input.
+      const isSource = (f: string) => !f.includes("/target/") && !f.endsWith("/Cargo.lock");
+      const sdk = (await listFiles(RUST_SDK_DIR)).filter(isSource);
+      return [
+        ...own.filter(isSource),
+        ...sdk,
+        ...RUST_BUILD_FILES,
+        ...(await httpGuestWitInputs()),
+      ];
+    }
   }
 }
+
+let rustToolchain: Promise<RustToolchain> | undefined;
 
 /** sha256 over the recipe, the kind, the tool versions and each input's path and content. */
 async function cacheKey(guest: Guest, tools: ToolVersions): Promise<string> {
   const hash = createHash("sha256");
   hash.update(`recipe ${RECIPE_VERSION}\nkind ${guest.kind}\ntools ${JSON.stringify(tools)}\n`);
+  if (guest.kind === "rust") {
+    rustToolchain ??= findRustToolchain();
+    // A missing toolchain fails this guest's build (in compile), saying what to install.
+    const fingerprint = await rustToolchain.then(
+      (t) => t.fingerprint,
+      () => "missing",
+    );
+    hash.update(`rustc ${fingerprint}\n`);
+  }
   for (const file of await inputsOf(guest)) {
     const content = createHash("sha256")
       .update(await readFile(file))
@@ -181,6 +219,16 @@ async function compile(guest: Guest): Promise<Uint8Array> {
       starlingMonkeyWit ??= deriveStarlingMonkeyWit(STARLINGMONKEY_WIT_DIR);
       const witPath = await starlingMonkeyWit;
       const built = await buildStarlingMonkeyGuest({ entry: join(guest.dir, "index.ts"), witPath });
+      return built.component;
+    }
+    case "rust": {
+      rustToolchain ??= findRustToolchain();
+      const toolchain = await rustToolchain;
+      const built = await buildRustGuest({
+        project: guest.dir,
+        targetDir: RUST_TARGET_DIR,
+        toolchain,
+      });
       return built.component;
     }
   }
