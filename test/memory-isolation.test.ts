@@ -15,8 +15,12 @@ import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 const FRESH = "count=0 marker=fresh pages=3\n";
 
+/** One worker thread: the pool is per worker, and the counts here are one pool's. */
 const toml = (probe: string): string =>
-  routes(`[components]\nprobe = ${probe}\n\n[serve.routes]\n"GET /probe" = "probe"\n`);
+  routes(
+    `[components]\nprobe = ${probe}\n\n[serve.routes]\n"GET /probe" = "probe"\n`,
+    "workers = 1",
+  );
 
 /** `rusm_pool_acquired_total` of the probe by source, from the admin metrics. */
 async function acquired(rusm: Rusm, source: "pool" | "fresh"): Promise<number> {
@@ -63,12 +67,13 @@ describe("memory isolation with pool = 0 (mem-probe)", () => {
 
 describe("memory isolation with pool = 2 (mem-probe)", () => {
   // mem-probe never parks, so its processes seldom overlap; clock-sleep parks each for 50 ms,
-  // so 50 at once hold 50 memories, of which the pool keeps 2.
+  // so 50 at once hold 50 memories, of which the pool keeps 2 (one worker thread, as above).
   const rusm = rusmForSuite(
     routes(
       `[components]\nprobe = { path = "${guest("mem-probe")}", pool = 2 }\n` +
         `sleep = { path = "${guest("clock-sleep")}", pool = 2 }\n\n` +
         `[serve.routes]\n"GET /probe" = "probe"\n"GET /sleep" = "sleep"\n`,
+      "workers = 1",
     ),
   );
   const probe = prober(rusm);

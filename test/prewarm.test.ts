@@ -18,10 +18,12 @@ async function acquired(rusm: Rusm, component: string): Promise<number> {
 }
 
 describe("prewarm = 3 on a lean WAT guest (mem-probe)", () => {
+  // One worker thread: prewarm (like the pool) is per worker, and the counts below are one's.
   const rusm = rusmForSuite(
     routes(
       `[components]\nprobe = { path = "${guest("mem-probe")}", prewarm = 3 }\n\n` +
         `[serve.routes]\n"GET /probe" = "probe"\n`,
+      "workers = 1",
     ),
   );
   const probe = async (): Promise<string> => {

@@ -11,8 +11,10 @@ import { VERSION } from "./version.ts";
 export const USAGE = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)
 
 Usage:
-  rusm serve <routes.toml> [--listen HOST:PORT] [--cache-dir DIR]
+  rusm serve <routes.toml> [--listen HOST:PORT] [--workers N] [--cache-dir DIR]
                                                serve the components and routes in routes.toml
+                                               (--workers: threads sharing the port, 1..256;
+                                               default [serve] workers, else one per core)
   rusm build <entry.ts|.js> -o <out.wasm>      build a TypeScript/JavaScript guest into a component
   rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         "cache-dir": { type: "string" },
         out: { type: "string", short: "o" },
         listen: { type: "string" },
+        workers: { type: "string" },
       },
     });
     if (values.version === true) {
@@ -68,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest[0]!, {
           cacheDir: values["cache-dir"],
           listen: values.listen,
+          workers: values.workers,
         });
       }
       case "build": {

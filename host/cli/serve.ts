@@ -1,19 +1,41 @@
 /**
  * @module cli/serve
- * `rusm serve routes.toml`: validates the config, loads the components, listens, prints the
- * real addresses, and shuts down cleanly on SIGINT/SIGTERM.
+ * `rusm serve routes.toml`: validates the config, starts the worker threads (workers/: each
+ * loads the components and listens on the shared port), prints the real addresses, and shuts
+ * down cleanly on SIGINT/SIGTERM.
  */
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
 import { loadConfig, parseListen } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
-import { startServer } from "../server/index.ts";
+import { startNode } from "../workers/supervisor.ts";
 
 export interface ServeFlags {
   cacheDir?: string | undefined;
   /** Overrides `[serve] listen` (tests and scripts use `127.0.0.1:0`). */
   listen?: string | undefined;
+  /** `--workers N`: overrides `[serve] workers`. */
+  workers?: string | undefined;
+}
+
+/** The most workers `--workers` takes (as `[serve] workers`). */
+const MAX_WORKERS = 256;
+
+/** `--workers N` as a number, or a RUSM_USAGE error. */
+function parseWorkers(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new RusmError(
+      "RUSM_USAGE",
+      `--workers ${text}: not a whole number from 1 to ${MAX_WORKERS}`,
+      {
+        hint: `give the number of worker threads, e.g. --workers 2 (default: one per core, ${availableParallelism()} here)`,
+      },
+    );
+  }
+  return n;
 }
 
 /** Runs the server until a signal; resolves to the exit status. */
@@ -24,6 +46,7 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
   });
+  const workersFlag = flags.workers === undefined ? undefined : parseWorkers(flags.workers);
   const config = await loadConfig(resolve(configPath));
   if (flags.listen !== undefined) {
     const parsed = parseListen(flags.listen);
@@ -35,9 +58,10 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
     config.serve.listen = parsed.listen;
   }
   const log = createLogger();
-  const server = await startServer(config, {
+  const server = await startNode(config, {
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
     log,
+    workers: workersFlag ?? config.serve.workers ?? availableParallelism(),
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
   });
   // One write: a reader sees both addresses at once.
@@ -48,11 +72,10 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
         : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
   );
 
-  log.info({ signal: await signal, live: server.registry.size }, "shutting down");
-  await server.close();
-  const left = server.registry.size;
-  if (left > 0) log.warn({ live: left }, "processes did not stop within the grace period");
-  log.info({ exits: Object.fromEntries(server.registry.exits()) }, "stopped");
+  log.info({ signal: await signal, live: server.live() }, "shutting down");
+  const { exits, live } = await server.close();
+  if (live > 0) log.warn({ live }, "processes did not stop within the grace period");
+  log.info({ exits }, "stopped");
   // Exit now: a process that could not be stopped (spinning without host calls) must not keep
   // Node alive after the shutdown.
   process.exit(0);

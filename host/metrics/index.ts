@@ -30,13 +30,16 @@ export interface Metrics {
 /**
  * Creates a registry with every rusm metric. Called on each scrape: `collectBuffered` reads the
  * bytes currently held by body channels, `collectPoolIdle` the idle pooled memories by component.
+ * `defaultMetrics`: Node's process metrics too (a worker thread leaves them to the supervisor,
+ * whose process they describe: summed over threads, they would count the process N times).
  */
 export function createMetrics(
   collectBuffered: () => number = () => 0,
   collectPoolIdle: () => ReadonlyMap<string, number> = () => new Map(),
+  defaultMetrics = true,
 ): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (defaultMetrics) collectDefaultMetrics({ register: registry });
   const m = METRICS;
   /** A metric's declaration as prom-client takes it, registered here. */
   const declared = <L extends string>(d: {
@@ -73,5 +76,27 @@ export function createMetrics(
     brokerPublished: new Counter(declared(m.brokerPublished)),
     brokerDelivered: new Counter(declared(m.brokerDelivered)),
     brokerDropped: new Counter(declared(m.brokerDropped)),
+  };
+}
+
+/** The supervisor's own metrics (workers/supervisor.ts), on top of its {@link Metrics}. */
+export interface SupervisorMetrics {
+  readonly workers: Gauge;
+  readonly watchdogRestarts: Counter;
+  readonly watchdogConnectionsCut: Counter;
+}
+
+/** Registers the supervisor's own metrics in `registry`. */
+export function createSupervisorMetrics(registry: Registry): SupervisorMetrics {
+  const m = METRICS;
+  const declared = (d: { name: string; help: string }) => ({
+    name: d.name,
+    help: d.help,
+    registers: [registry],
+  });
+  return {
+    workers: new Gauge(declared(m.workers)),
+    watchdogRestarts: new Counter(declared(m.watchdogRestarts)),
+    watchdogConnectionsCut: new Counter(declared(m.watchdogConnectionsCut)),
   };
 }

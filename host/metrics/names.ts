@@ -93,4 +93,22 @@ export const METRICS = {
     help: "Messages that did not reach someone: drop-oldest and drop-subscriber (a full mailbox), backend-unavailable (not forwarded to other nodes), by topic.",
     labelNames: ["topic", "reason"],
   },
+  workers: {
+    type: "gauge",
+    name: "rusm_workers",
+    help: "Worker threads serving the public port (each with its own processes; the metrics here sum them all).",
+    labelNames: [],
+  },
+  watchdogRestarts: {
+    type: "counter",
+    name: "rusm_watchdog_restarts_total",
+    help: "Worker threads the watchdog replaced because their event loop stalled for more than 1 s (their live processes count as killed exits).",
+    labelNames: [],
+  },
+  watchdogConnectionsCut: {
+    type: "counter",
+    name: "rusm_watchdog_connections_cut_total",
+    help: "Client connections that were open on a worker thread the watchdog replaced (cut with it).",
+    labelNames: [],
+  },
 } as const;

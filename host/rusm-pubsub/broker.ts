@@ -4,6 +4,7 @@
  * sees it. The process subscribes itself; the broker monitors it, so its exit prunes.
  */
 import { TopicError } from "../services/broker/index.ts";
+import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
 import type { PubSubContext } from "./index.ts";
 
@@ -28,9 +29,16 @@ export function brokerInterface(ctx: PubSubContext): object {
     unsubscribe(topic: string): void {
       ctx.broker.unsubscribe(ctx.pid, topic);
     },
-    /** WIT: `publish: func(topic: string, data: string) -> u32;` Traps: an invalid topic. */
-    publish(topic: string, data: string): number {
-      return guarded(() => ctx.broker.publish(topic, data).delivered);
+    /**
+     * WIT: `publish: func(topic: string, data: string) -> u32;` Traps: an invalid topic.
+     * With other worker threads, parks until each has said how many of its subscribers the
+     * message reached, so the count is the whole node's; with one, returns at once.
+     */
+    publish(topic: string, data: string): number | Promise<number> {
+      return blockingCall(ctx, (wait) => {
+        const delivered = guarded(() => ctx.broker.publishCounted(topic, data));
+        return typeof delivered === "number" ? delivered : wait(delivered);
+      });
     },
   };
 }

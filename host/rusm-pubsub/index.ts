@@ -13,7 +13,11 @@ import { mailboxInterface } from "./mailbox.ts";
 export const RUSM_PUBSUB_VERSION = "0.1.0";
 
 /** The calls jco must lift as JSPI-suspending imports. */
-export const RUSM_PUBSUB_BLOCKING_IMPORTS = ["rusm:pubsub/mailbox#receive"] as const;
+export const RUSM_PUBSUB_BLOCKING_IMPORTS = [
+  "rusm:pubsub/mailbox#receive",
+  // Parks only with other worker threads to ask (rusm-pubsub/broker.ts).
+  "rusm:pubsub/broker#publish",
+] as const;
 
 /** What rusm:pubsub's host functions need of a process, on top of WASI's. */
 export interface PubSubContext extends WasiContext {

@@ -2,17 +2,41 @@
  * @module server/admin
  * The admin listener, meant for a private address:
  *
- * - `GET /metrics`: Prometheus text.
+ * - `GET /metrics`: Prometheus text (under `rusm serve`: every worker thread's, summed, see
+ *   workers/metrics.ts).
  * - `POST /publish/<topic>`: publishes the request body (UTF-8 text, at most
- *   {@link MAX_PUBLISH_BYTES}) on `<topic>` through this node's broker (and so to every node
- *   sharing its Redis). Answers `200 {"delivered": N}`, N being the subscribers reached on this
- *   node (with Redis: `{"delivered": N, "forwarded": true}`, false when Redis is unreachable;
- *   other nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a
- *   body too large.
+ *   {@link MAX_PUBLISH_BYTES}) on `<topic>` through this node's broker: every worker thread's
+ *   subscribers (workers/hub.ts), and every node sharing its Redis. Answers
+ *   `200 {"delivered": N}`, N being the subscribers reached on this node, all workers summed
+ *   (with Redis: `{"delivered": N, "forwarded": true}`, false when Redis is unreachable; other
+ *   nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a body
+ *   too large.
+ *
+ * The listener serves an {@link AdminSource}: one server's own metrics and broker
+ * ({@link localAdmin}), or the supervisor's view of all its workers.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { Metrics } from "../metrics/index.ts";
-import { TopicError, type Broker } from "../services/broker/index.ts";
+import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
+
+/** What the admin listener serves. */
+export interface AdminSource {
+  /** The Prometheus text and its content type. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** Publishes on this node. Throws (or rejects with) a TopicError for a bad topic. */
+  publish(topic: string, data: string): Published | Promise<Published>;
+}
+
+/** One server's own metrics and broker. */
+export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
+  return {
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+    publish: (topic, data) => broker.publish(topic, data),
+  };
+}
 
 /** The largest message `POST /publish` takes. */
 export const MAX_PUBLISH_BYTES = 1024 * 1024;
@@ -29,21 +53,26 @@ function text(res: ServerResponse, status: number, body: string, headers = {}): 
   res.end(body);
 }
 
-function serveMetrics(metrics: Metrics, req: IncomingMessage, res: ServerResponse): void {
+function serveMetrics(source: AdminSource, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== "GET" && req.method !== "HEAD") {
     text(res, 405, "use GET\n", { allow: "GET, HEAD" });
     return;
   }
-  metrics.registry.metrics().then(
-    (body) => {
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
+  source.metrics().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { "content-type": contentType });
       res.end(body);
     },
     (err: unknown) => text(res, 500, `metrics failed: ${String(err)}\n`),
   );
 }
 
-function servePublish(broker: Broker, rawTopic: string, req: IncomingMessage, res: ServerResponse) {
+function servePublish(
+  source: AdminSource,
+  rawTopic: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   if (req.method !== "POST") {
     text(res, 405, "use POST, with the message as the body\n", { allow: "POST" });
     return;
@@ -72,28 +101,29 @@ function servePublish(broker: Broker, rawTopic: string, req: IncomingMessage, re
   });
   req.on("end", () => {
     if (tooLarge) return;
-    try {
-      const { delivered, forwarded } = broker.publish(
-        topic,
-        Buffer.concat(chunks).toString("utf8"),
+    // A sync throw and a rejection end the same way.
+    Promise.resolve()
+      .then(() => source.publish(topic, Buffer.concat(chunks).toString("utf8")))
+      .then(
+        ({ delivered, forwarded }) =>
+          // With a backend (Redis), also whether the message went to the other nodes.
+          json(res, 200, forwarded === null ? { delivered } : { delivered, forwarded }),
+        (err: unknown) => {
+          if (err instanceof TopicError) json(res, 400, { error: err.message });
+          else text(res, 500, `publish failed: ${String(err)}\n`);
+        },
       );
-      // With a backend (Redis), also whether the message went to the other nodes.
-      json(res, 200, forwarded === null ? { delivered } : { delivered, forwarded });
-    } catch (err) {
-      if (!(err instanceof TopicError)) throw err;
-      json(res, 400, { error: err.message });
-    }
   });
 }
 
 /** Creates the admin server (not yet listening). */
-export function createAdminServer(metrics: Metrics, broker: Broker): Server {
+export function createAdminServer(source: AdminSource): Server {
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/metrics") {
-      serveMetrics(metrics, req, res);
+      serveMetrics(source, req, res);
     } else if (path.startsWith("/publish/")) {
-      servePublish(broker, path.slice("/publish/".length), req, res);
+      servePublish(source, path.slice("/publish/".length), req, res);
     } else {
       text(res, 404, USAGE);
     }

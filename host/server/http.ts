@@ -4,6 +4,7 @@
  * component. No route: 404. A path served under other methods: 405 with `Allow`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { Process } from "../lifecycle/process.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
@@ -27,6 +28,16 @@ export interface HttpDeps {
    * stream holds ~3x body-buffer-kb in the host, not 64 KiB of Node's default on top.
    */
   readonly highWaterMark: number;
+  /** Told the counts on each change (the watchdog's view of a worker, workers/). */
+  readonly onLoad?: ((load: ServerLoad) => void) | undefined;
+}
+
+/** What a public listener holds now: what a worker's replacement would cut. */
+export interface ServerLoad {
+  /** Open client connections. */
+  connections: number;
+  /** Live processes started by its requests. */
+  processes: number;
 }
 
 /** The route label for requests that matched no route. */
@@ -51,7 +62,11 @@ function observe(deps: HttpDeps, res: ServerResponse, route: string): void {
   });
 }
 
-function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
+function handle(
+  deps: HttpDeps & { load: ServerLoad },
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const method = req.method ?? "GET";
   const url = req.url ?? "/";
   const match = deps.router.match(method, url);
@@ -87,15 +102,33 @@ function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void
         },
     deps.broker,
   );
+  // Counted before it runs: a guest that never yields must already count as lost with it.
+  deps.load.processes++;
+  deps.onLoad?.(deps.load);
   // run() never rejects: every exit is settled and counted inside.
-  void process.run();
+  void process.run().finally(() => {
+    deps.load.processes--;
+    deps.onLoad?.(deps.load);
+  });
 }
 
 /** Creates the public server (not yet listening). */
 export function createHttpServer(deps: HttpDeps): Server {
+  const withLoad = { ...deps, load: { connections: 0, processes: 0 } };
   const server = createServer({ highWaterMark: deps.highWaterMark }, (req, res) =>
-    handle(deps, req, res),
+    handle(withLoad, req, res),
   );
+  const onLoad = deps.onLoad;
+  if (onLoad !== undefined) {
+    server.on("connection", (socket: Socket) => {
+      withLoad.load.connections++;
+      onLoad(withLoad.load);
+      socket.once("close", () => {
+        withLoad.load.connections--;
+        onLoad(withLoad.load);
+      });
+    });
+  }
   // Streams may last as long as the connection: no timeout on the response side.
   server.requestTimeout = 0;
   return server;

@@ -1,9 +1,10 @@
 /**
  * @module server
- * Starts rusm serve from a validated config: loads every component (transpile, cap, compile),
- * then listens on the public and admin addresses. Returns the real addresses and a shutdown.
+ * One single-thread rusm server from a validated config: loads every component (transpile,
+ * cap, compile), then listens on the public and admin addresses. Returns the real addresses and
+ * a shutdown. `rusm serve` runs one per worker thread (workers/worker.ts: reusePort, no admin
+ * listener, the broker linked to the supervisor's hub); it also runs in-process on its own.
  */
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { loadComponent, type LoadedComponent } from "../component/load.ts";
 import {
@@ -12,22 +13,37 @@ import {
   type DiscardReason,
   type PoolObserver,
 } from "../component/memory-pool.ts";
-import type { Config, Listen } from "../config/index.ts";
-import { RusmError } from "../errors.ts";
+import type { Config } from "../config/index.ts";
 import { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics, type Metrics } from "../metrics/index.ts";
 import { createRouter } from "../router/index.ts";
-import { createAdminServer } from "./admin.ts";
+import { createAdminServer, localAdmin } from "./admin.ts";
+import { closeServer, listen, urlOf } from "./listen.ts";
 import type { NodeExchange } from "./exchange.ts";
-import { createHttpServer } from "./http.ts";
+import { createHttpServer, type ServerLoad } from "./http.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
-import { startBroker, type Broker } from "../services/broker/index.ts";
+import { startBroker, type Broker, type BrokerBackend } from "../services/broker/index.ts";
+
+export type { ServerLoad } from "./http.ts";
 
 export interface ServeOptions {
   cacheDir: string;
   log: Logger;
   progress?: ((line: string) => void) | undefined;
+  /**
+   * Listen with `SO_REUSEPORT` (Linux), so that several worker threads share the public port
+   * and the kernel spreads connections over them (workers/).
+   */
+  reusePort?: boolean | undefined;
+  /** Starts the admin listener of `[admin]` (default true; worker threads leave it to the supervisor). */
+  admin?: boolean | undefined;
+  /** The broker's link beyond this server, instead of the one `[broker] backend` names. */
+  brokerBackend?: BrokerBackend | undefined;
+  /** Registers Node's default process metrics (default true; workers leave them to the supervisor). */
+  defaultMetrics?: boolean | undefined;
+  /** Told the open connection and live process counts of the public listener on each change. */
+  onLoad?: ((load: ServerLoad) => void) | undefined;
 }
 
 export interface RunningServer {
@@ -37,43 +53,9 @@ export interface RunningServer {
   readonly adminUrl: string | null;
   readonly registry: ProcessRegistry;
   readonly broker: Broker;
+  readonly metrics: Metrics;
   /** Stops listening, kills every process, waits (up to `graceMs`) for them to be reclaimed. */
   close(graceMs?: number): Promise<void>;
-}
-
-function urlOf(server: Server): string {
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
-}
-
-function listen(server: Server, at: Listen, key: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        new RusmError(
-          "RUSM_LISTEN_FAILED",
-          `cannot listen on ${at.host}:${at.port} (${key}): ${err.code ?? err.message}`,
-          {
-            hint:
-              err.code === "EADDRINUSE"
-                ? "another process uses this port: pick another, or 0 for a free one"
-                : undefined,
-            cause: err,
-          },
-        ),
-      );
-    };
-    server.once("error", onError);
-    server.listen({ host: at.host, port: at.port }, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 const ACQUIRE_SOURCES: readonly AcquireSource[] = ["pool", "fresh"];
@@ -110,6 +92,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       return bytes;
     },
     () => pools.idleByComponent(),
+    options.defaultMetrics ?? true,
   );
   const loaded = new Map<string, LoadedComponent>();
   // Prewarmed instances hold pooled memories: components close before their pools.
@@ -147,7 +130,11 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   );
 
   const registry = new ProcessRegistry(metrics);
-  const broker = await startBroker(config.broker, { registry, metrics, log: options.log });
+  const broker = await startBroker(
+    config.broker,
+    { registry, metrics, log: options.log },
+    options.brokerBackend,
+  );
   const http = createHttpServer({
     router,
     registry,
@@ -156,17 +143,18 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     log: options.log,
     exchanges,
     highWaterMark: config.serve.bodyBufferKb * 1024,
+    onLoad: options.onLoad,
   });
   try {
-    await listen(http, config.serve.listen, "serve.listen");
+    await listen(http, config.serve.listen, "serve.listen", options.reusePort);
   } catch (err) {
     await broker.close();
     releaseComponents();
     throw err;
   }
   let admin: Server | null = null;
-  if (config.admin !== null) {
-    admin = createAdminServer(metrics, broker);
+  if (config.admin !== null && options.admin !== false) {
+    admin = createAdminServer(localAdmin(metrics, broker));
     try {
       await listen(admin, config.admin.listen, "admin.listen");
     } catch (err) {
@@ -182,6 +170,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     adminUrl: admin === null ? null : urlOf(admin),
     registry,
     broker,
+    metrics,
     async close(graceMs = 5_000) {
       const closed = closeServer(http);
       registry.killAll("server shutting down");

@@ -4,6 +4,7 @@
  * rusm / baseline. See README.md beside this file.
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
+ *                      [workers] [rust-guest]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -19,8 +20,10 @@ import { runBenches, type Bench } from "./lib/main.ts";
 import { parseArgs } from "./lib/report.ts";
 import { run as parked } from "./parked/bench.ts";
 import { run as processCost } from "./process-cost/bench.ts";
+import { run as rustGuest } from "./rust-guest/bench.ts";
 import { run as smHello } from "./sm-hello/bench.ts";
 import { run as sse } from "./sse/bench.ts";
+import { run as workers } from "./workers/bench.ts";
 
 const BENCHES: Record<string, Bench> = {
   hello,
@@ -30,6 +33,8 @@ const BENCHES: Record<string, Bench> = {
   "jco-serve": jcoServe,
   fanout,
   parked,
+  workers,
+  "rust-guest": rustGuest,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

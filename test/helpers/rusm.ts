@@ -147,10 +147,10 @@ function parseMetrics(text: string, name: string, labels: Record<string, string>
 /** Starts `rusm serve` on a routes file with `toml`; resolves once both listeners are up. */
 export async function startRusm(
   toml: string,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; args?: string[] } = {},
 ): Promise<Rusm> {
   const file = await writeRoutes(toml);
-  const child = spawn(process.execPath, [BIN, "serve", file], {
+  const child = spawn(process.execPath, [BIN, "serve", file, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
   });

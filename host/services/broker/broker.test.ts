@@ -175,4 +175,29 @@ describe("Broker", () => {
     ).toBe(1);
     expect(drain(late.mailbox)).toEqual(["1", "2", "remote"]);
   });
+
+  it("publishCounted: the node-wide count from a counting backend, else the local one at once", async () => {
+    const { broker, metrics, spawn } = setup();
+    const sub = spawn();
+    broker.subscribe(sub, "t");
+    expect(broker.publishCounted("t", "alone")).toBe(1);
+    let others: Promise<number> | null = Promise.resolve(4);
+    const forwarded: string[] = [];
+    broker.useBackend({
+      forward: (_topic, data) => (forwarded.push(data), true),
+      forwardCounted: (_topic, data) => (forwarded.push(`counted ${data}`), others),
+      watch: () => undefined,
+      unwatch: () => undefined,
+      close: () => Promise.resolve(),
+    });
+    const counted = broker.publishCounted("t", "across");
+    expect(counted).toBeInstanceOf(Promise);
+    expect(await counted).toBe(5);
+    others = null; // no other worker to ask: the plain publish, synchronous
+    expect(broker.publishCounted("t", "one worker")).toBe(1);
+    expect(forwarded).toEqual(["counted across", "counted one worker", "one worker"]);
+    expect(drain(sub.mailbox)).toEqual(["alone", "across", "one worker"]);
+    expect(await value(metrics, "rusm_broker_published_total", { topic: "t" })).toBe(3);
+    expect(() => broker.publishCounted("t.*", "x")).toThrow(TopicError);
+  });
 });

@@ -41,10 +41,16 @@ export class TopicError extends Error {
   override readonly name = "TopicError";
 }
 
-/** The link to other nodes (Redis). */
+/** The link beyond this broker: to other nodes (Redis), or to the other worker threads' brokers. */
 export interface BrokerBackend {
   /** Forwards a message published on this node; false when it could not (the link is down). */
   forward(topic: string, data: string): boolean;
+  /**
+   * Only a link within the node (workers/hub-link.ts): forwards, and resolves to the subscribers
+   * the message reached beyond this broker, or returns null when there is no one to ask (one
+   * worker), for {@link Broker.publishCounted}.
+   */
+  forwardCounted?(topic: string, data: string): Promise<number> | null;
   /** This node now has a subscription with key `key` (a topic or a pattern). */
   watch(key: string): void;
   /** This node no longer has any subscription with key `key`. */
@@ -169,8 +175,7 @@ export class Broker {
    * topic (a pattern included).
    */
   publish(topic: string, data: string): Published {
-    const problem = topicProblem(topic, false);
-    if (problem !== null) throw new TopicError(`cannot publish to "${topic}": ${problem}`);
+    this.#validated(topic);
     this.#metrics.brokerPublished.inc({ topic });
     let forwarded: boolean | null = null;
     if (this.#backend !== null) {
@@ -178,6 +183,24 @@ export class Broker {
       if (!forwarded) this.#metrics.brokerDropped.inc({ topic, reason: "backend-unavailable" });
     }
     return { delivered: this.deliver(topic, data), forwarded };
+  }
+
+  /**
+   * Publishes like {@link publish}, and counts the subscribers reached on the whole node: with
+   * other worker threads, a promise of the sum once each has replied; else the number at once.
+   */
+  publishCounted(topic: string, data: string): number | Promise<number> {
+    const elsewhere = this.#validated(topic).#backend?.forwardCounted?.(topic, data) ?? null;
+    if (elsewhere === null) return this.publish(topic, data).delivered;
+    this.#metrics.brokerPublished.inc({ topic });
+    const here = this.deliver(topic, data);
+    return elsewhere.then((there) => here + there);
+  }
+
+  #validated(topic: string): this {
+    const problem = topicProblem(topic, false);
+    if (problem !== null) throw new TopicError(`cannot publish to "${topic}": ${problem}`);
+    return this;
   }
 
   /** Delivers a message to this node's subscribers (a local publish, or one from another node). */

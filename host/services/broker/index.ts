@@ -5,7 +5,7 @@
 import type { Logger } from "../../log/index.ts";
 import type { ProcessRegistry } from "../../lifecycle/registry.ts";
 import type { Metrics } from "../../metrics/index.ts";
-import { Broker, type Overflow } from "./broker.ts";
+import { Broker, type BrokerBackend, type Overflow } from "./broker.ts";
 import { RedisBackend } from "./redis.ts";
 
 export { Broker, TopicError, OVERFLOW_POLICIES, DROP_REASONS } from "./broker.ts";
@@ -20,17 +20,23 @@ export interface BrokerConfig {
   readonly overflow: Overflow;
 }
 
-/** Starts the broker of one node; with Redis, waits a little for the first connection. */
+/**
+ * Starts the broker of one node; with Redis, waits a little for the first connection. With
+ * `backend` (a worker thread's link to the supervisor's hub), that instead of `[broker] backend`.
+ */
 export async function startBroker(
   config: BrokerConfig,
   deps: { registry: ProcessRegistry; metrics: Metrics; log: Logger },
+  backend?: BrokerBackend,
 ): Promise<Broker> {
   const broker = new Broker({
     ...deps,
     mailboxSize: config.mailbox,
     overflow: config.overflow,
   });
-  if (config.backend !== "memory") {
+  if (backend !== undefined) {
+    broker.useBackend(backend);
+  } else if (config.backend !== "memory") {
     const backend = new RedisBackend(config.backend, deps.log, (topic, data) =>
       broker.deliver(topic, data),
     );

@@ -29,7 +29,10 @@ export interface RusmConfig {
   componentKeys?: Record<string, Record<string, string | number>>;
   /** Another rusm checkout to run (its `bin/rusm.mjs`); this one by default. */
   root?: string;
-  /** `[serve] workers` (worker threads); rusm's default (one per core) when absent. */
+  /**
+   * `[serve] workers` (worker threads); 1 when absent: the benches compare one rusm worker with
+   * one plain Node thread, and the `workers` bench measures more.
+   */
   workers?: number;
 }
 
@@ -51,7 +54,8 @@ export interface RusmServer {
 function toml(config: RusmConfig): string {
   const lines = ["[serve]", 'listen = "127.0.0.1:0"'];
   if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
-  if (config.workers !== undefined) lines.push(`workers = ${config.workers}`);
+  // An earlier checkout (`root`, RUSM_BENCH_BEFORE) may predate the key: it runs one thread.
+  if (config.root === undefined) lines.push(`workers = ${config.workers ?? 1}`);
   lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
   if (config.broker !== undefined) {
     lines.push("", "[broker]");

@@ -1,0 +1,75 @@
+/**
+ * @module workers/protocol
+ * The messages between the supervisor (main thread) and its worker threads, over each
+ * worker's own port (`worker.postMessage` / `parentPort`). Every message is a plain,
+ * structured-clonable object with a `type`.
+ */
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import type { Config } from "../config/index.ts";
+import type { RusmErrorCode, SourceLocation } from "../errors.ts";
+
+/** What the supervisor hands a worker at its start (`workerData`). */
+export interface WorkerData {
+  /** 1-based, stable across a replacement: the `worker` field of its log lines. */
+  readonly index: number;
+  /** The config, with the real port (port 0 resolved) and `--listen` applied. */
+  readonly config: Config;
+  readonly cacheDir: string;
+  /** Whether this worker prints the load progress lines (only the first one does). */
+  readonly progress: boolean;
+  /** Other workers serving the same port: 0 keeps a guest's publish synchronous. */
+  readonly peers: number;
+  /** The watchdog's slot of this worker (workers/heartbeat.ts). */
+  readonly heartbeat: SharedArrayBuffer;
+  /** The preemption kill flag of this worker (preempt/kill-flag.ts). */
+  readonly killFlag: WebAssembly.Memory;
+}
+
+/** A RusmError, or another error as its stack, across threads. */
+export interface WireError {
+  readonly code: RusmErrorCode | null;
+  readonly message: string;
+  readonly where?: SourceLocation | undefined;
+  readonly hint?: string | undefined;
+  readonly stack?: string | undefined;
+}
+
+/** A worker's metrics as prom-client's `getMetricsAsJSON()` gives them. */
+export type MetricsJson = Array<MetricObjectWithValues<MetricValue<string>>>;
+
+/** Worker → supervisor. */
+export type FromWorker =
+  | { readonly type: "ready" }
+  | { readonly type: "failed"; readonly error: WireError }
+  /** A publish on this worker: deliver to the others (and forward to Redis). */
+  | {
+      readonly type: "publish";
+      /** null: no count wanted (fire and forget). */
+      readonly id: number | null;
+      readonly topic: string;
+      readonly data: string;
+    }
+  | { readonly type: "watch" | "unwatch"; readonly key: string }
+  /** The answer to a `deliver` with an id: subscribers reached on this worker. */
+  | { readonly type: "delivered"; readonly id: number; readonly delivered: number }
+  | { readonly type: "metrics"; readonly id: number; readonly metrics: MetricsJson }
+  | {
+      readonly type: "closed";
+      readonly exits: Record<string, number>;
+      /** Processes still live after the grace. */
+      readonly live: number;
+    };
+
+/** Supervisor → worker. */
+export type ToWorker =
+  /** Deliver to this worker's subscribers; with an id, answer `delivered`. */
+  | {
+      readonly type: "deliver";
+      readonly id: number | null;
+      readonly topic: string;
+      readonly data: string;
+    }
+  /** The answer to a `publish` with an id: subscribers reached on the other workers. */
+  | { readonly type: "published"; readonly id: number; readonly delivered: number }
+  | { readonly type: "metrics"; readonly id: number }
+  | { readonly type: "close"; readonly graceMs: number };

@@ -1,0 +1,291 @@
+/**
+ * @module workers/supervisor
+ * `rusm serve` on every core: the main thread supervises N worker threads, each a whole
+ * single-thread server (workers/worker.ts) listening on the same public port with
+ * `SO_REUSEPORT`, so the kernel spreads connections over them with no hop through this thread.
+ * The supervisor holds what is one per node: the admin listener (metrics summed over the
+ * workers, `POST /publish` through the hub), the broker hub and its Redis link, and the
+ * watchdog, which replaces a worker whose event loop stalls.
+ *
+ * Startup: the public port is bound here first (port 0 resolved to a real one), then worker 1
+ * starts alone, so that the first transpile/compile fills the disk cache once and its progress
+ * lines print once, then the others; once all listen, this thread's own listener closes. A
+ * worker's load error is thrown here as it was raised there (a RusmError prints as ever).
+ */
+import type { Server as HttpServer } from "node:http";
+import { createServer, type Server } from "node:net";
+import type { Config } from "../config/index.ts";
+import { EXIT_REASONS } from "../lifecycle/exit.ts";
+import type { Logger } from "../log/index.ts";
+import {
+  createMetrics,
+  createSupervisorMetrics,
+  type Metrics,
+  type SupervisorMetrics,
+} from "../metrics/index.ts";
+import { createAdminServer } from "../server/admin.ts";
+import { closeServer, listen, urlOf } from "../server/listen.ts";
+import { WorkerHandle, type Closed } from "./handle.ts";
+import { Hub } from "./hub.ts";
+import { MetricsAggregator } from "./metrics.ts";
+import { Watchdog, type Watched } from "./watchdog.ts";
+
+export interface SupervisorOptions {
+  readonly cacheDir: string;
+  readonly log: Logger;
+  /** Worker threads (>= 1). */
+  readonly workers: number;
+  readonly progress?: ((line: string) => void) | undefined;
+}
+
+export interface RunningNode {
+  /** `http://host:port` of the public port, which every worker listens on. */
+  readonly url: string;
+  readonly adminUrl: string | null;
+  /** Live processes over all workers (as their heartbeats last said). */
+  live(): number;
+  /** Closes every worker (kill, grace, reclaim) and the admin listener; the exits, merged. */
+  close(graceMs?: number): Promise<Closed>;
+}
+
+/** How long a scrape waits for a worker before using its last answer. */
+const SCRAPE_TIMEOUT_MS = 2_000;
+
+/** Adds `b`'s exit counts to `a`. */
+function addExits(a: Record<string, number>, b: Record<string, number>): void {
+  for (const [reason, n] of Object.entries(b)) a[reason] = (a[reason] ?? 0) + n;
+}
+
+class Supervisor {
+  readonly #config: Config;
+  readonly #options: SupervisorOptions;
+  readonly #log: Logger;
+  readonly metrics: Metrics = createMetrics();
+  readonly #own: SupervisorMetrics;
+  readonly hub: Hub;
+  readonly #aggregator = new MetricsAggregator();
+  readonly #watchdog: Watchdog;
+  readonly workers = new Map<number, WorkerHandle>();
+  /** Exits of processes lost with replaced workers (counted as killed). */
+  readonly #lostExits: Record<string, number> = {};
+  #closing = false;
+
+  constructor(config: Config, options: SupervisorOptions) {
+    this.#config = config;
+    this.#options = options;
+    this.#log = options.log;
+    this.#own = createSupervisorMetrics(this.metrics.registry);
+    this.hub = new Hub(this.metrics);
+    this.#watchdog = new Watchdog((watched, silentMs) => this.#stalled(watched, silentMs));
+    // The supervisor runs no process: its own exits are the lost ones, every reason from 0.
+    for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
+  }
+
+  /** Starts worker `index`; resolves once it listens (and is watched and in the hub). */
+  async spawn(index: number, progress: boolean): Promise<WorkerHandle> {
+    const handle = new WorkerHandle(
+      index,
+      {
+        config: this.#config,
+        cacheDir: this.#options.cacheDir,
+        progress,
+        peers: this.#options.workers - 1,
+      },
+      this.hub,
+    );
+    this.workers.set(index, handle);
+    const watched: Watched = {
+      index,
+      heartbeat: handle.heartbeat,
+      killFlag: handle.killFlag,
+      stallChecked: false,
+    };
+    // Its kill flag is watched from the start; its heartbeat once it serves (loading is long).
+    this.#watchdog.watch(watched);
+    try {
+      await handle.ready;
+    } catch (err) {
+      this.#watchdog.unwatch(index);
+      this.workers.delete(index);
+      await handle.terminate();
+      throw err;
+    }
+    handle.heartbeat.reset(performance.now());
+    watched.stallChecked = true;
+    handle.serving = true;
+    this.hub.join(handle);
+    void handle.exited.then((code) => this.#exited(handle, code));
+    this.#own.workers.set(this.#serving().length);
+    return handle;
+  }
+
+  /** The workers that listen (not those still loading). */
+  #serving(): WorkerHandle[] {
+    return [...this.workers.values()].filter((h) => h.serving);
+  }
+
+  /** Prometheus text: every worker's metrics, summed, with the supervisor's own. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    // A worker still loading would not answer; a replaced one's counters are retired already.
+    const handles = this.#serving();
+    const answers = await Promise.all(handles.map((h) => h.metrics(SCRAPE_TIMEOUT_MS)));
+    handles.forEach((h, i) => {
+      const answer = answers[i];
+      if (answer !== null && answer !== undefined) this.#aggregator.answered(h.index, answer);
+    });
+    const current = this.#aggregator.current(handles.map((h) => h.index));
+    const merged = await this.#aggregator.merge(this.metrics.registry, current);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  /** Live processes over all workers. */
+  live(): number {
+    let n = 0;
+    for (const handle of this.workers.values()) n += handle.heartbeat.processes;
+    return n;
+  }
+
+  async close(graceMs: number): Promise<Closed> {
+    this.#closing = true;
+    // Kill flags stay watched while the workers close: a spinner's budget still ends it.
+    this.#watchdog.stopStallChecks();
+    const handles = [...this.workers.values()];
+    const answers = await Promise.all(handles.map((h) => h.close(graceMs)));
+    this.#watchdog.stop();
+    const exits: Record<string, number> = { ...this.#lostExits };
+    let live = 0;
+    answers.forEach((answer, i) => {
+      if (answer === null) {
+        // It did not answer (stuck): its processes are lost, as killed.
+        const lost = handles[i]!.heartbeat.processes;
+        addExits(exits, { killed: lost });
+        live += lost;
+        return;
+      }
+      addExits(exits, answer.exits);
+      live += answer.live;
+    });
+    await this.hub.close();
+    return { exits, live };
+  }
+
+  /** Stops every worker now (a failed start). */
+  async abort(): Promise<void> {
+    this.#closing = true;
+    this.#watchdog.stop();
+    await Promise.all([...this.workers.values()].map((h) => h.terminate()));
+    await this.hub.close();
+  }
+
+  /** The watchdog saw `watched` stall: count what it cuts, stop it, start another. */
+  #stalled(watched: Watched, silentMs: number): void {
+    const handle = this.workers.get(watched.index);
+    if (handle === undefined || this.#closing) return;
+    const connections = watched.heartbeat.connections;
+    const processes = watched.heartbeat.processes;
+    this.#log.error(
+      {
+        worker: watched.index,
+        stalledMs: Math.round(silentMs),
+        connectionsCut: connections,
+        processesLost: processes,
+      },
+      "watchdog: a worker's event loop stalled; replacing the worker (its connections are cut, its processes lost)",
+    );
+    this.#own.watchdogRestarts.inc();
+    this.#own.watchdogConnectionsCut.inc(connections);
+    this.#replace(handle, processes);
+  }
+
+  /** A worker ended without being asked (an uncaught error): replace it too. */
+  #exited(handle: WorkerHandle, code: number): void {
+    if (this.#closing || this.workers.get(handle.index) !== handle) return;
+    const processes = handle.heartbeat.processes;
+    this.#log.error(
+      { worker: handle.index, code, err: handle.error ?? undefined, processesLost: processes },
+      "a worker thread ended unexpectedly; replacing it",
+    );
+    this.#replace(handle, processes);
+  }
+
+  #replace(handle: WorkerHandle, processesLost: number): void {
+    const index = handle.index;
+    this.workers.delete(index);
+    this.#watchdog.unwatch(index);
+    this.hub.leave(index);
+    this.#aggregator.retire(index);
+    // Every exit is counted: the processes it had are killed with it.
+    this.metrics.processExits.inc({ reason: "killed" }, processesLost);
+    addExits(this.#lostExits, { killed: processesLost });
+    this.#own.workers.set(this.#serving().length);
+    void handle.terminate().then(() => {
+      if (this.#closing) return;
+      this.spawn(index, false).then(
+        () => this.#log.info({ worker: index }, "watchdog: the replacement worker is serving"),
+        (err: unknown) =>
+          this.#log.error(
+            { worker: index, err },
+            "watchdog: the replacement worker failed to start",
+          ),
+      );
+    });
+  }
+}
+
+/**
+ * Starts `workers` worker threads on the public port, and the admin listener. Throws what a
+ * worker's load threw (a RusmError for bad input), or a RUSM_LISTEN_FAILED.
+ */
+export async function startNode(config: Config, options: SupervisorOptions): Promise<RunningNode> {
+  // Bound here first, without SO_REUSEPORT: a port in use fails as ever, even when its holder
+  // shares it (another rusm), and port 0 becomes the port every worker takes. Then held with
+  // SO_REUSEPORT until the workers listen, so that no one else takes it meanwhile.
+  const check: Server = createServer();
+  await listen(check, config.serve.listen, "serve.listen");
+  const url = urlOf(check);
+  const port = new URL(url).port;
+  await closeServer(check);
+  const probe: Server = createServer();
+  await listen(probe, { ...config.serve.listen, port: Number(port) }, "serve.listen", true);
+  const workerConfig: Config = {
+    ...config,
+    serve: { ...config.serve, listen: { ...config.serve.listen, port: Number(port) } },
+  };
+  const supervisor = new Supervisor(workerConfig, options);
+  let admin: HttpServer | null = null;
+  try {
+    if (config.broker.backend !== "memory") {
+      await supervisor.hub.useRedis(config.broker.backend, options.log);
+    }
+    await supervisor.spawn(1, options.progress !== undefined);
+    const rest = [];
+    for (let i = 2; i <= options.workers; i++) rest.push(supervisor.spawn(i, false));
+    await Promise.all(rest);
+    if (config.admin !== null) {
+      admin = createAdminServer({
+        metrics: () => supervisor.scrape(),
+        publish: (topic, data) => supervisor.hub.publish(topic, data),
+      });
+      await listen(admin, config.admin.listen, "admin.listen");
+    }
+  } catch (err) {
+    await closeServer(probe);
+    await supervisor.abort();
+    throw err;
+  }
+  await closeServer(probe);
+  const adminServer = admin;
+  return {
+    url,
+    adminUrl: adminServer === null ? null : urlOf(adminServer),
+    live: () => supervisor.live(),
+    async close(graceMs = 5_000) {
+      const closed = await supervisor.close(graceMs);
+      if (adminServer !== null) {
+        adminServer.closeAllConnections();
+        await closeServer(adminServer);
+      }
+      return closed;
+    },
+  };
+}
