@@ -54,6 +54,20 @@ export function leb(value: number): number[] {
   return out;
 }
 
+/** The signed LEB128 encoding of `value` (a non-negative integer: a type index in a block type). */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value === 0 && (byte & 0x40) === 0) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
 /** A wasm name (a LEB128 length, then UTF-8) at `p`, decoded; {@link lebEnd} is set past it. */
 export function readName(b: Uint8Array, p: number): string {
   const length = readU32(b, p);

@@ -1,11 +1,18 @@
 /**
  * @module preempt/checks
- * The instruction sequences the preemption rewriter inserts, as bytes. Each is stack-neutral
- * (it pops what it pushes), so it is valid at the start of any block, whatever the block's
- * parameters and results.
+ * The instruction sequences the preemption rewriter inserts, as bytes. The yield check at
+ * function entries and the kill check are stack-neutral (each pops what it pushes), so they are
+ * valid at the start of any block, whatever the block's parameters and results. The yield check
+ * at loop headers ({@link loopHead}) keeps its call out of the loop: it is split around the
+ * loop, which the rewriter wraps in three frames.
  */
 
 import { leb } from "./bytes.ts";
+
+/** Labels (`if`s) each sequence opens, which move the label indices of the name section. */
+export const YIELD_CHECK_LABELS = 2;
+export const KILL_CHECK_LABELS = 1;
+export const LOOP_TAIL_LABELS = 1;
 
 /** Global and function indices the checks refer to, in the rewritten module. */
 export interface CheckIndices {
@@ -47,6 +54,63 @@ export function yieldCheck(ix: CheckIndices): Uint8Array {
     ...[0x23, ...leb(ix.mayYieldGlobal), 0x04, 0x7f],
     ...[0x10, ...leb(ix.yieldFunc), 0x05, 0x10, ...leb(ix.tickFunc), 0x0b],
     ...[0x24, ...fuel, 0x0b],
+  ]);
+}
+
+/**
+ * The yield check at a loop header (placement `loops`), in two parts, so that the loop body
+ * holds no call: a call in a loop, even one never taken, makes V8's code for the loop about
+ * twice as slow (scripts/bench/preempt). For `loop $L (bt) BODY end`, with bt = [p*] -> [r*],
+ * the rewriter (expr-rewriter.ts) emits:
+ *
+ * ```wat
+ * block $exit (bt)             ;; [p*] -> [r*]
+ *   loop $retry (bt)
+ *     block $slow ([p*] -> [p*]) ;; empty when p* is empty; else a type the rewrite adds
+ *       loop $L (bt)
+ *         ;; loopHead:
+ *         global.get $fuel  i32.const 1  i32.sub  global.set $fuel
+ *         global.get $fuel  i32.const 0  i32.le_s
+ *         br_if $slow         ;; carries p* out
+ *         BODY                ;; branches leaving $L: depth + 3
+ *       end
+ *       ;; loopTail:
+ *       br $exit              ;; r*
+ *     end
+ *     global.get $may_yield
+ *     if (result i32) call $yield else call $tick end  ;; as in yieldCheck
+ *     i32.const 1  i32.add  global.set $fuel
+ *     br $retry             ;; p*: re-enter the loop, whose check runs again
+ *   end
+ * end
+ * ```
+ *
+ * The `+ 1` pays for the check that runs again on re-entry, so fuel counts as with
+ * {@link yieldCheck}: after `tick` or `yield` returns F, F - 1 more checks pass and the next one
+ * calls. It also keeps a fuel of 1 from looping between the check and the call; a `tick` or
+ * `yield` returning 0 or less is called again before the body runs (the host returns at least
+ * 64: runtime.ts).
+ *
+ * Unlike the other checks this one is not stack-neutral on its own (the frames around the loop
+ * keep the types): `br_if $slow` carries the loop's parameters out, `br $retry` back in. The
+ * `$may_yield` discipline is unchanged: the call runs in the same function, between the same
+ * instructions of the guest.
+ */
+export function loopHead(ix: CheckIndices): Uint8Array {
+  const fuel = leb(ix.fuelGlobal);
+  return Uint8Array.from([
+    ...[0x23, ...fuel, 0x41, 0x01, 0x6b, 0x24, ...fuel],
+    ...[0x23, ...fuel, 0x41, 0x00, 0x4c, 0x0d, 0x01],
+  ]);
+}
+
+/** What follows the `end` of a loop with a {@link loopHead}: see there. */
+export function loopTail(ix: CheckIndices): Uint8Array {
+  return Uint8Array.from([
+    ...[0x0c, 0x02, 0x0b],
+    ...[0x23, ...leb(ix.mayYieldGlobal), 0x04, 0x7f],
+    ...[0x10, ...leb(ix.yieldFunc), 0x05, 0x10, ...leb(ix.tickFunc), 0x0b],
+    ...[0x41, 0x01, 0x6a, 0x24, ...leb(ix.fuelGlobal), 0x0c, 0x00, 0x0b, 0x0b],
   ]);
 }
 

@@ -51,6 +51,9 @@ export function codeSection(ctx: RewriteContext, section: Section, out: ByteWrit
       throw new Error(`${message} (in function ${layout.importedFuncs + i})`, { cause: err });
     }
     if (after !== end) throw new Error(`preempt: function ${i}'s body ends before its size says`);
+    if (ex.insertedLabels.length > 0) {
+      ctx.insertedLabels.set(layout.importedFuncs + i, Int32Array.from(ex.insertedLabels));
+    }
     if (fn.usedSave) {
       // The locals' count grows by one group, `1 × i32`, appended so no local index moves.
       const head = new ByteWriter(16);

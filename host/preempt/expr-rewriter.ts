@@ -3,7 +3,9 @@
  * Walks the instructions of one function body or constant expression and copies them to the
  * output, changing only what the preemption rewrite must: function indices (two imports are
  * added in front of the defined functions), memory indices (when the flag memory is imported in
- * front of a defined memory), a check after each `loop`'s block type, and the `$may_yield`
+ * front of a defined memory), a check after each `loop`'s block type (placements `calls` and
+ * `kill`) or, in placement `loops`, the frames and check of checks.ts `loopHead` around each
+ * loop and the depth of every branch label leaving such a loop, and the `$may_yield`
  * save/clear/restore around calls that may leave the module.
  *
  * It decodes every instruction's immediates, because that is the only way to find the next
@@ -16,6 +18,7 @@
  */
 
 import { type ByteWriter, leb, lebEnd, readU32, skipLeb, skipValType } from "./bytes.ts";
+import { KILL_CHECK_LABELS, LOOP_TAIL_LABELS } from "./checks.ts";
 
 /** What the rewrite changes, the same for every body of one module. */
 export interface RewritePlan {
@@ -26,6 +29,8 @@ export interface RewritePlan {
   importedMemories: number;
   /** The check inserted as the first instruction inside every `loop`, if any. */
   loopCheck: Uint8Array | null;
+  /** Placement `loops`: every `loop` is wrapped in the frames of checks.ts `loopHead`. */
+  loopExit: LoopExit | null;
   /** Clear `$may_yield` around calls to imported functions. */
   wrapImportCalls: boolean;
   /** Clear it around `call_indirect` and `call_ref` too (a table may hold imports). */
@@ -33,6 +38,19 @@ export interface RewritePlan {
   /** The `$may_yield` global's index, LEB128-encoded. */
   mayYieldLeb: readonly number[];
 }
+
+/** The pieces of a loop's yield check (see checks.ts `loopHead`). */
+export interface LoopExit {
+  /** The check, first inside the loop. */
+  head: Uint8Array;
+  /** After the loop's `end`: the exit, the call and the re-entry. */
+  tail: Uint8Array;
+  /** The block type `[p*] -> [p*]` of the `$slow` block for a loop of block type `typeIndex`. */
+  slowType: (typeIndex: number) => readonly number[];
+}
+
+/** Frames the rewrite inserts around each loop of placement `loops`. */
+export const LOOP_FRAMES = 3;
 
 /** The function being rewritten: where to save `$may_yield`. */
 export interface BodyState {
@@ -54,10 +72,22 @@ export class ExprRewriter {
   readonly plan: RewritePlan;
   out: ByteWriter;
   loopChecks = 0;
+  /**
+   * The labels the rewrite added to the last function body rewritten (besides its entry check),
+   * for the name section: one entry per added label, the original label index it was inserted in
+   * front of (labels count block, loop, if, try and try_table in order), ascending.
+   */
+  readonly insertedLabels: number[] = [];
   /** A `ref.func` named an imported function (only consulted for constant expressions). */
   sawImportedRef = false;
   /** Start of the input not yet copied to `out`. */
   #copied = 0;
+  /**
+   * By block depth (0: the function body), how many wrapped loops are open at that depth and
+   * below, counting the one the depth opens: a branch from depth `d` to label `l` crosses
+   * `wrapped[d] - wrapped[d - l]` of them, each adding {@link LOOP_FRAMES} to its depth.
+   */
+  #loops: Int32Array = new Int32Array(64);
 
   constructor(bytes: Uint8Array, plan: RewritePlan, out: ByteWriter) {
     this.bytes = bytes;
@@ -73,37 +103,59 @@ export class ExprRewriter {
   expr(p: number, limit: number, fn: BodyState | null): number {
     const b = this.bytes;
     const plan = this.plan;
+    const exit = fn !== null ? plan.loopExit : null;
     let depth = 0;
+    let labels = 0;
+    const inserted = this.insertedLabels;
+    inserted.length = 0;
+    let wrapped: Int32Array = this.#loops;
+    wrapped[0] = 0;
     this.#copied = p;
     while (p < limit) {
       const at = p;
       const op = b[p++]!;
       switch (op) {
         case 0x0b: // end
-          if (depth-- === 0) {
+          if (depth === 0) {
             this.out.copy(b, this.#copied, p);
             return p;
           }
+          if (wrapped[depth] !== wrapped[depth - 1]) {
+            this.out.copy(b, this.#copied, p);
+            this.out.bytes(exit!.tail);
+            this.#copied = p;
+            for (let i = 0; i < LOOP_TAIL_LABELS; i++) inserted.push(labels);
+          }
+          depth--;
           break;
         case 0x02: // block
         case 0x04: // if
         case 0x06: // try (legacy exceptions)
-          depth++;
           p = skipBlockType(b, p);
+          if (++depth >= wrapped.length) wrapped = this.#grow();
+          wrapped[depth] = wrapped[depth - 1]!;
+          labels++;
           break;
         case 0x03: // loop
-          depth++;
           p = skipBlockType(b, p);
-          if (plan.loopCheck !== null && fn !== null) {
+          if (++depth >= wrapped.length) wrapped = this.#grow();
+          wrapped[depth] = wrapped[depth - 1]!;
+          if (exit !== null) {
+            this.#wrapLoop(exit, at, p);
+            wrapped[depth] = wrapped[depth]! + 1;
+            for (let i = 0; i < LOOP_FRAMES; i++) inserted.push(labels);
+            this.loopChecks++;
+          } else if (plan.loopCheck !== null && fn !== null) {
             this.out.copy(b, this.#copied, p);
             this.out.bytes(plan.loopCheck);
             this.#copied = p;
+            for (let i = 0; i < KILL_CHECK_LABELS; i++) inserted.push(labels + 1);
             this.loopChecks++;
           }
+          labels++;
           break;
         case 0x1f: {
-          // try_table bt vec(catch)
-          depth++;
+          // try_table bt vec(catch): the catch labels are relative to the enclosing block
           p = skipBlockType(b, p);
           const n = readU32(b, p);
           p = lebEnd;
@@ -111,16 +163,34 @@ export class ExprRewriter {
             const kind = b[p++]!;
             if (kind > 3) throw unknown(`try_table catch kind 0x${kind.toString(16)}`, at);
             if (kind < 2) p = skipLeb(b, p); // the tag of catch / catch_ref
-            p = skipLeb(b, p); // the label
+            p = this.#label(p, depth); // the label
           }
+          if (++depth >= wrapped.length) wrapped = this.#grow();
+          wrapped[depth] = wrapped[depth - 1]!;
+          labels++;
+          break;
+        }
+        case 0x18: // delegate label: ends the try; the label is relative to the enclosing block
+          if (depth === 0) throw unknown("delegate outside a try", at);
+          depth--;
+          p = this.#label(p, depth);
+          break;
+        case 0x09: // rethrow label
+        case 0x0c: // br
+        case 0x0d: // br_if
+        case 0xd5: // br_on_null
+        case 0xd6: // br_on_non_null
+          p = this.#label(p, depth);
+          break;
+        case 0x0e: {
+          // br_table vec(label) label
+          const n = readU32(b, p);
+          p = lebEnd;
+          for (let i = 0; i <= n; i++) p = this.#label(p, depth);
           break;
         }
         case 0x07: // catch tag
         case 0x08: // throw tag
-        case 0x09: // rethrow label
-        case 0x0c: // br
-        case 0x0d: // br_if
-        case 0x18: // delegate label
         case 0x20: // local.get
         case 0x21: // local.set
         case 0x22: // local.tee
@@ -131,17 +201,8 @@ export class ExprRewriter {
         case 0x41: // i32.const
         case 0x42: // i64.const
         case 0xd0: // ref.null heaptype
-        case 0xd5: // br_on_null
-        case 0xd6: // br_on_non_null
           p = skipLeb(b, p);
           break;
-        case 0x0e: {
-          // br_table vec(label) label
-          const n = readU32(b, p);
-          p = lebEnd;
-          for (let i = 0; i <= n; i++) p = skipLeb(b, p);
-          break;
-        }
         case 0x10: // call
         case 0x12: {
           // return_call
@@ -211,7 +272,7 @@ export class ExprRewriter {
           p += 8;
           break;
         case 0xfb:
-          p = this.#gc(p, at);
+          p = this.#gc(p, at, depth);
           break;
         case 0xfc:
           p = this.#misc(p, at);
@@ -245,6 +306,56 @@ export class ExprRewriter {
       }
     }
     throw new Error(`preempt: expression at byte ${this.#copied} has no final end`);
+  }
+
+  #grow(): Int32Array {
+    const next = new Int32Array(this.#loops.length * 2);
+    next.set(this.#loops);
+    return (this.#loops = next);
+  }
+
+  /**
+   * The branch label at `p`, in a branch at block depth `depth`: moved out by the frames of the
+   * wrapped loops it crosses (a branch to a wrapped loop itself does not cross its frames).
+   * Returns the position after it.
+   */
+  #label(p: number, depth: number): number {
+    const b = this.bytes;
+    const wrapped = this.#loops;
+    if (wrapped[depth] === 0) return skipLeb(b, p);
+    const l = readU32(b, p);
+    const end = lebEnd;
+    if (l > depth) return end; // invalid: left for validation to reject
+    const crossed = wrapped[depth]! - wrapped[depth - l]!;
+    if (crossed !== 0) {
+      this.out.copy(b, this.#copied, p);
+      this.out.u32(l + LOOP_FRAMES * crossed);
+      this.#copied = end;
+    }
+    return end;
+  }
+
+  /** Emits the frames and check in front of the loop whose opcode is at `at`, block type before `end`. */
+  #wrapLoop(exit: LoopExit, at: number, end: number): void {
+    const b = this.bytes;
+    const out = this.out;
+    out.copy(b, this.#copied, at);
+    const t = b[at + 1]!;
+    let slow: readonly number[] = EMPTY_BLOCK;
+    // A type index (s33, non-negative): the loop may have parameters.
+    if (!(t === 0x63 || t === 0x64 || (t >= 0x40 && t < 0x80))) {
+      slow = exit.slowType(readU32(b, at + 1));
+    }
+    out.byte(0x02); // block $exit
+    out.copy(b, at + 1, end);
+    out.byte(0x03); // loop $retry
+    out.copy(b, at + 1, end);
+    out.byte(0x02); // block $slow
+    out.bytes(slow);
+    out.byte(0x03); // loop $L
+    out.copy(b, at + 1, end);
+    out.bytes(exit.head);
+    this.#copied = end;
   }
 
   /**
@@ -358,7 +469,7 @@ export class ExprRewriter {
   }
 
   /** 0xFB: GC (structs, arrays, casts, i31). */
-  #gc(p: number, at: number): number {
+  #gc(p: number, at: number, depth: number): number {
     const b = this.bytes;
     const sub = readU32(b, p);
     p = lebEnd;
@@ -390,7 +501,7 @@ export class ExprRewriter {
         return skipLeb(b, skipLeb(b, p));
       case 24: // br_on_cast flags label ht ht
       case 25: // br_on_cast_fail
-        return skipLeb(b, skipLeb(b, skipLeb(b, p + 1)));
+        return skipLeb(b, skipLeb(b, this.#label(p + 1, depth)));
       case 15: // array.len
       case 26: // any.convert_extern
       case 27: // extern.convert_any
@@ -403,6 +514,8 @@ export class ExprRewriter {
     }
   }
 }
+
+const EMPTY_BLOCK: readonly number[] = [0x40];
 
 /** A block type: empty (0x40), a value type, or a type index (s33). */
 function skipBlockType(b: Uint8Array, p: number): number {

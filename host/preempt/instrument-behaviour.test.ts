@@ -50,6 +50,49 @@ describe("yield checks", () => {
     expect(host.ticks).toBe(0);
   });
 
+  it("count one unit of fuel per loop iteration, and make progress at fuel 1", () => {
+    // `inner(n)`: entry checks of inner and $count, then n iterations of $count's loop. With a
+    // fuel of 1 every check calls out; the loop's call runs outside it and re-enters it.
+    for (const fuel of [1, 2, 5]) {
+      const host = preemptHost();
+      host.fuel = fuel;
+      const exports = instantiate(rewrite(spinner, "loops"), host, noReenter);
+      (exports.inner as Fn)(100);
+      // 102 checks; the first finds fuel 0, then every `fuel`-th calls (as before the frames).
+      expect(host.ticks, `fuel ${fuel}`).toBe(1 + Math.floor(101 / fuel));
+      expect(host.yields).toBe(0);
+    }
+  });
+
+  it("yield from a spinning loop with parameters under an entry export", async () => {
+    const bytes = rewrite(
+      await wat(`(module
+        (func (export "spin") (param $n i32) (result i32) (local $acc i32)
+          (local.get $n) (i32.const 0)
+          (loop $l (param i32 i32) (result i32) ;; [k acc]
+            (local.set $acc)
+            (local.tee $n (i32.sub (i32.const 1)))
+            (i32.add (local.get $acc) (i32.const 3))
+            (br_if $l (local.get $n))
+            (local.set $acc) (drop) (local.get $acc))))`),
+      "loops",
+      ["spin"],
+    );
+    const host = preemptHost((h) => async () => {
+      h.yields++;
+      await sleep(0);
+      return h.fuel;
+    });
+    host.fuel = 10;
+    const preempt = host.imports["rusm:preempt"]!;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      "rusm:preempt": { tick: preempt.tick, yield: suspending(preempt.yield as Fn) },
+    });
+    await expect(promising(instance.exports.spin as Fn)(100)).resolves.toBe(300);
+    expect(host.yields).toBeGreaterThanOrEqual(10);
+    expect(host.ticks).toBe(0);
+  });
+
   it.each(["loops", "calls"] as const)(
     "call tick, never yield, in an export re-entered from a JS import (%s)",
     async (placement) => {

@@ -17,7 +17,16 @@
  *   exports, memory names are remapped);
  * - checks (see checks.ts for the code): `loops` puts a yield check at every loop header and
  *   function entry; `calls` a yield check at function entries and a kill check at loop headers;
- *   `kill` kill checks at both;
+ *   `kill` kill checks at both. At a loop header (placement `loops`) the yield check has no call
+ *   inside the loop: it decrements `$fuel` and, when that runs out, branches out of the loop to
+ *   the call, then re-enters the loop (checks.ts `loopHead`). A never-taken call inside a loop
+ *   made tight loops 2-2.7x slower in V8; the branch out costs ~1.3-1.5x (the preempt bench).
+ *   So each such loop gets three frames around it (`block`, `loop`, `block`): every branch
+ *   from inside that leaves the loop (`br*`, `br_table`, `br_on_*`, `rethrow`, `delegate`,
+ *   `try_table` catches) moves out by three per loop it crosses, label names in the `name`
+ *   section move with them, and a loop with parameters needs a block type `[p*] -> [p*]`,
+ *   added to the type section when the module has none (once per p*). The type section is
+ *   therefore written last and spliced in front;
  * - the `$may_yield` discipline (placements with yield checks only). JSPI can only suspend
  *   wasm frames that sit directly under the `WebAssembly.promising` export: a JS frame in
  *   between makes a suspend throw. So the flag is 1 only inside an entry export, and is cleared
@@ -42,7 +51,15 @@
  */
 
 import { ByteWriter } from "./bytes.ts";
-import { killCheck, yieldCheck, type CheckIndices } from "./checks.ts";
+import {
+  KILL_CHECK_LABELS,
+  killCheck,
+  loopHead,
+  loopTail,
+  YIELD_CHECK_LABELS,
+  yieldCheck,
+  type CheckIndices,
+} from "./checks.ts";
 import { codeSection } from "./code-section.ts";
 import { leb } from "./bytes.ts";
 import { remapFunc, type RewritePlan } from "./expr-rewriter.ts";
@@ -76,11 +93,15 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions):
   const out = new ByteWriter(Math.ceil(bytes.length * 1.1) + 1024);
   out.copy(bytes, 0, 8);
   const present = new Set(ctx.layout.sections.map((section) => section.id));
+  // The type section is written last (the code section adds types), then spliced in at `typeAt`.
+  let typeAt = -1;
+  let typeSection: Section | null = null;
   let rank = -1;
   const missingBefore = (limit: number): void => {
     for (let i = rank + 1; i < limit; i++) {
       const id = SECTION_ORDER[i]!;
-      if (REQUIRED.has(id) && !present.has(id)) emit(ctx, id, null, out);
+      if (id === SECTION.type && !present.has(id)) typeAt = out.length;
+      else if (REQUIRED.has(id) && !present.has(id)) emit(ctx, id, null, out);
     }
     rank = Math.max(rank, limit - 1);
   };
@@ -92,12 +113,26 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions):
     const at = SECTION_ORDER.indexOf(section.id);
     if (at < 0) throw new Error(`preempt: unknown section id ${section.id}`);
     missingBefore(at);
-    emit(ctx, section.id, section, out);
+    if (section.id === SECTION.type) {
+      typeAt = out.length;
+      typeSection = section;
+    } else emit(ctx, section.id, section, out);
     rank = at;
   }
   missingBefore(SECTION_ORDER.length);
+  const types = new ByteWriter(
+    typeSection === null ? 64 : typeSection.end - typeSection.start + 64,
+  );
+  s.typeSection(ctx, typeSection, types);
+  const head = new ByteWriter(types.length + 8);
+  s.writeSection(head, SECTION.type, types);
+  const body = out.view();
+  const bytesOut = new Uint8Array(body.length + head.length);
+  bytesOut.set(body.subarray(0, typeAt));
+  bytesOut.set(head.view(), typeAt);
+  bytesOut.set(body.subarray(typeAt), typeAt + head.length);
   return {
-    bytes: out.view().slice(),
+    bytes: bytesOut,
     yieldChecks: ctx.yieldChecks,
     killChecks: ctx.killChecks,
   };
@@ -116,11 +151,16 @@ function plan(bytes: Uint8Array, options: InstrumentOptions): RewriteContext {
     yieldFunc: layout.importedFuncs + 1,
     flagMemory: layout.importedMemories,
   };
+  const loopTypes = new s.LoopTypes(layout, layout.types.length + 1);
   const rewritePlan: RewritePlan = {
     importedFuncs: layout.importedFuncs,
     shiftMemories: addFlag && layout.definedMemories > 0,
     importedMemories: layout.importedMemories,
-    loopCheck: placement === "loops" ? yieldCheck(ix) : killCheck(ix),
+    loopCheck: placement === "loops" ? null : killCheck(ix),
+    loopExit:
+      placement === "loops"
+        ? { head: loopHead(ix), tail: loopTail(ix), slowType: (t) => loopTypes.slowType(t) }
+        : null,
     wrapImportCalls: discipline,
     wrapIndirectCalls: false, // decided when the code section is reached
     mayYieldLeb: leb(ix.mayYieldGlobal),
@@ -152,10 +192,13 @@ function plan(bytes: Uint8Array, options: InstrumentOptions): RewriteContext {
     ix,
     addFlag,
     tickType: layout.types.length,
+    loopTypes,
     entryCheck: placement === "calls" || placement === "loops" ? yieldCheck(ix) : killCheck(ix),
     wrappers,
     mayHoldImports: layout.importedTables > 0 || layout.importedRefGlobal || importedFuncResultsRef,
     refGlobals: new Set(),
+    entryLabels: placement === "kill" ? KILL_CHECK_LABELS : YIELD_CHECK_LABELS,
+    insertedLabels: new Map(),
     yieldChecks: 0,
     killChecks: 0,
   };
@@ -165,9 +208,6 @@ function plan(bytes: Uint8Array, options: InstrumentOptions): RewriteContext {
 function emit(ctx: RewriteContext, id: number, section: Section | null, out: ByteWriter): void {
   const payload = new ByteWriter(section === null ? 64 : section.end - section.start + 64);
   switch (id) {
-    case SECTION.type:
-      s.typeSection(ctx, section, payload);
-      break;
     case SECTION.import:
       s.importSection(ctx, section, payload);
       break;

@@ -48,6 +48,11 @@ export interface FuncType {
   refParams: boolean;
   /** Some result is a reference. */
   refResults: boolean;
+  /** Where its parameter vector (count included) lies in the module's bytes. */
+  paramsAt: number;
+  /** Where its result vector (count included) starts; it ends at `resultsEnd`. */
+  resultsAt: number;
+  resultsEnd: number;
 }
 
 export const EXTERNAL = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
@@ -147,8 +152,9 @@ function subType(r: Reader, form: number): FuncType | null {
     const params = r.u32();
     r.pos = start;
     const refParams = r.valTypes();
+    const resultsAt = r.pos;
     const refResults = r.valTypes();
-    return { params, refParams, refResults };
+    return { params, refParams, refResults, paramsAt: start, resultsAt, resultsEnd: r.pos };
   }
   if (form === 0x5f) {
     for (let n = r.u32(); n > 0; n--) fieldType(r);

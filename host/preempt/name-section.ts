@@ -2,7 +2,10 @@
  * @module preempt/name-section
  * Rewrites the `name` custom section so that stack traces keep naming the right functions:
  * function names (subsection 1) and the function index of local names (2) and label names (3)
- * are remapped, memory names (6) too when memories moved; entry wrappers are named
+ * are remapped, memory names (6) too when memories moved; label indices move past the labels
+ * the inserted checks open (their `if`s, and the three frames placement `loops` puts around
+ * each loop, checks.ts `loopHead`: a loop's own name stays on the innermost frame, the loop
+ * its branches still target); entry wrappers are named
  * `preempt_entry:<export name>`. Every other subsection is copied byte for byte.
  */
 
@@ -30,7 +33,8 @@ export function nameSection(ctx: RewriteContext, section: Section): ByteWriter |
       const sub = new ByteWriter(size + 64);
       let decoded = true;
       if (id === 1) functionNames(ctx, r, sub);
-      else if (id === 2 || id === 3) indirectNames(ctx, r, sub);
+      else if (id === 2) indirectNames(ctx, r, sub);
+      else if (id === 3) labelNames(ctx, r, sub);
       else if (id === 6 && ctx.plan.shiftMemories) memoryNames(ctx, r, sub);
       else {
         sub.copy(bytes, r.pos, end);
@@ -75,6 +79,33 @@ function indirectNames(ctx: RewriteContext, r: Reader, out: ByteWriter): void {
       r.name();
     }
     out.copy(r.bytes, start, r.pos);
+  }
+}
+
+/**
+ * Like local names, and each label index moves past the labels the checks open in front of it:
+ * the entry check's, and those listed in `ctx.insertedLabels`.
+ */
+function labelNames(ctx: RewriteContext, r: Reader, out: ByteWriter): void {
+  const count = r.u32();
+  out.u32(count);
+  const none = new Int32Array(0);
+  for (let i = 0; i < count; i++) {
+    const f = r.u32();
+    out.u32(remapFunc(ctx.plan, f));
+    const inserted = ctx.insertedLabels.get(f) ?? none;
+    const n = r.u32();
+    out.u32(n);
+    let before = 0; // inserted labels at or before the label (the map is sorted by label)
+    for (let j = 0; j < n; j++) {
+      const label = r.u32();
+      if (before > 0 && inserted[before - 1]! > label) before = 0; // unsorted: start over
+      while (before < inserted.length && inserted[before]! <= label) before++;
+      out.u32(label + ctx.entryLabels + before);
+      const start = r.pos;
+      r.name();
+      out.copy(r.bytes, start, r.pos);
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 import type { CheckIndices } from "./checks.ts";
 import type { RewritePlan } from "./expr-rewriter.ts";
 import type { ModuleLayout } from "./module-layout.ts";
+import type { LoopTypes } from "./sections.ts";
 
 /** Where preemption checks go. */
 export type Placement = "loops" | "calls" | "kill";
@@ -36,6 +37,8 @@ export interface RewriteContext {
   addFlag: boolean;
   /** Index of the added `() -> i32` type. */
   tickType: number;
+  /** The `[p*] -> [p*]` types wrapped loops need, appended after it. */
+  loopTypes: LoopTypes;
   /** The check at every function entry, if any. */
   entryCheck: Uint8Array | null;
   /** By original function index of the wrapped function. */
@@ -44,6 +47,13 @@ export interface RewriteContext {
   mayHoldImports: boolean;
   /** Indices of defined globals of a reference type (filled by the global section). */
   refGlobals: Set<number>;
+  /** Labels the entry check opens in front of every body's own. */
+  entryLabels: number;
+  /**
+   * By original function index: the labels the rewrite inserted in its body besides the entry
+   * check, one entry each, as the original label index it went in front of, ascending.
+   */
+  insertedLabels: Map<number, Int32Array>;
   yieldChecks: number;
   killChecks: number;
 }

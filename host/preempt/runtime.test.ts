@@ -59,7 +59,7 @@ describe("FuelGauge", () => {
     const slow = new FuelGauge();
     let ran = 0;
     for (let i = 0; i < 20; i++) fast.next((ran += 0.001));
-    expect(fast.next((ran += 0.001))).toBeGreaterThan(1_000_000);
+    expect(fast.next(ran + 0.001)).toBeGreaterThan(1_000_000);
     expect(slow.next(0)).toBe(1024);
   });
 });
