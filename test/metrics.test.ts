@@ -129,7 +129,15 @@ describe("shutdown on SIGTERM", () => {
         live: 2,
       });
       const stopped = logs.find((l) => l.msg === "stopped");
-      expect(stopped?.exits).toEqual({ normal: 0, disconnected: 0, trap: 0, oom: 0, killed: 2 });
+      expect(stopped?.exits).toEqual({
+        normal: 0,
+        disconnected: 0,
+        trap: 0,
+        oom: 0,
+        killed: 2,
+        timeout: 0,
+        cpu: 0,
+      });
       const killed = logs.filter(
         (l) => l.msg === "process exited abnormally" && l.reason === "killed",
       );

@@ -23,7 +23,6 @@ function work(rounds: number): number {
 addEventListener("fetch", (event) => {
   const n = new URL(event.request.url).searchParams.get("n");
   if (n === null) {
-    // eslint-disable-next-line no-constant-condition
     while (true) {
       // spins: no host call, no allocation
     }

@@ -33,7 +33,7 @@ describe("parseConfig: valid files", () => {
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
       workers: null,
-      limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
     });
     expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
   });
@@ -47,7 +47,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
-        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
       },
@@ -58,7 +58,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 16,
         pool: 0,
         prewarm: 2,
-        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
       },
@@ -69,7 +69,7 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
-        limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
       },
@@ -113,7 +113,7 @@ describe("parseConfig: valid files", () => {
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
       workers: null,
-      limits: { maxCpuMs: 10_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });

@@ -12,7 +12,7 @@
  * body-buffer-kb = 64         # default, 1..1048576, bounded response channel per process
  * pool-idle-seconds = 30      # default, 1..86400, a pool unused for one period halves
  * workers = 2                 # default: one per core (os.availableParallelism()), 1..256
- * max-cpu-ms = 10000          # default, 0..86400000 (0: no budget), CPU per process, parked time not counted
+ * max-cpu-ms = 60000          # default, 0..86400000 (0: no budget), CPU per process, parked time not counted
  * preempt = "loops"           # default; or "calls", "kill", "none": where preemption checks go
  * time-to-head-ms = 2000      # optional, 1..86400000: no response head by then → 504, process killed
  * max-duration-ms = 600000    # optional, 1..86400000: the whole process, head to last byte (truncated)
@@ -53,7 +53,7 @@ export const DEFAULTS = {
   bodyBufferKb: 64,
   poolIdleSeconds: 30,
   prewarm: 0,
-  maxCpuMs: 10_000,
+  maxCpuMs: 60_000,
   preempt: "loops",
   brokerBackend: "memory",
   brokerMailbox: 256,
@@ -82,7 +82,7 @@ export const VALUE_HINTS: Record<string, string> = {
   prewarm: "the fresh instances made ahead of requests, e.g. prewarm = 2",
   workers: "the worker threads serving requests, e.g. workers = 2 (default: one per core)",
   "max-cpu-ms":
-    "the CPU time a process may use, parked time not counted, in ms; 0 for no budget, e.g. max-cpu-ms = 10000",
+    "the CPU time a process may use, parked time not counted, in ms; 0 for no budget, e.g. max-cpu-ms = 60000",
   preempt: `where preemption checks go: "loops" (yield at loops and calls), "calls" (yield at calls, kill at loops), "kill" (kill only) or "none"`,
   "time-to-head-ms":
     "how long a process may take to send its response head, in ms, e.g. time-to-head-ms = 2000",
