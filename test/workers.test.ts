@@ -69,6 +69,13 @@ live = { path = "${guest("ts-live")}", max-memory-mb = 96 }
     );
     // Each process's exit is logged by the worker that ran it: both did.
     expect(exitWorkers(rusm.logs(), "hello")).toEqual(new Set([1, 2]));
+    // A pid names one process on the whole node, whichever worker ran it.
+    const pids = rusm
+      .logs()
+      .filter((l) => l.msg === "process exited" && l.component === "hello")
+      .map((l) => l.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(N);
+    expect(new Set(pids).size, "distinct pids").toBe(pids.length);
     // Node's process metrics come once (from the supervisor), not once per thread.
     const text = await rusm.metricsText();
     expect(text.match(/^process_cpu_user_seconds_total /gm)?.length).toBe(1);

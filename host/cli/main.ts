@@ -15,7 +15,8 @@ Usage:
                                                serve the components and routes in routes.toml
                                                (--workers: threads sharing the port, 1..256;
                                                default [serve] workers, else one per core)
-  rusm build <entry.ts|.js> -o <out.wasm>      build a TypeScript/JavaScript guest into a component
+  rusm build <entry.ts|.js|Cargo project> -o <out.wasm>
+                                               build a TypeScript/JavaScript or Rust guest into a component
   rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
   rusm --version                               the version

@@ -25,16 +25,21 @@ export class ProcessRegistry {
   #nextRef = 1;
   readonly #exits = new Map<ExitReason, number>(EXIT_REASONS.map((r) => [r, 0]));
   #nextPid = 1;
+  /** A counter shared by every worker of the node, or null: this registry counts alone. */
+  readonly #sharedPids: Int32Array | null;
   #parked = 0;
   #emptyWaiters: Array<() => void> = [];
 
-  constructor(metrics: Metrics) {
+  /** `pids`: a counter shared with the node's other workers, so that a pid names one process. */
+  constructor(metrics: Metrics, pids?: SharedArrayBuffer) {
+    this.#sharedPids = pids === undefined ? null : new Int32Array(pids);
     this.#metrics = metrics;
     // Every reason is exported from the start, at 0, so dashboards see the full set.
     for (const reason of EXIT_REASONS) metrics.processExits.inc({ reason }, 0);
   }
 
   nextPid(): number {
+    if (this.#sharedPids !== null) return Atomics.add(this.#sharedPids, 0, 1) + 1;
     return this.#nextPid++;
   }
 

@@ -44,6 +44,8 @@ export interface ServeOptions {
   defaultMetrics?: boolean | undefined;
   /** Told the open connection and live process counts of the public listener on each change. */
   onLoad?: ((load: ServerLoad) => void) | undefined;
+  /** A process-id counter shared with other servers of the node (worker threads). */
+  pids?: SharedArrayBuffer | undefined;
 }
 
 export interface RunningServer {
@@ -129,7 +131,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     })),
   );
 
-  const registry = new ProcessRegistry(metrics);
+  const registry = new ProcessRegistry(metrics, options.pids);
   const broker = await startBroker(
     config.broker,
     { registry, metrics, log: options.log },

@@ -23,6 +23,8 @@ export interface WorkerData {
   readonly heartbeat: SharedArrayBuffer;
   /** The preemption kill flag of this worker (preempt/kill-flag.ts). */
   readonly killFlag: WebAssembly.Memory;
+  /** The node's process-id counter, shared by every worker: a pid names one process node-wide. */
+  readonly pids: SharedArrayBuffer;
 }
 
 /** A RusmError, or another error as its stack, across threads. */

@@ -58,6 +58,8 @@ function addExits(a: Record<string, number>, b: Record<string, number>): void {
 
 class Supervisor {
   readonly #config: Config;
+  /** The node's next process id, shared by all workers (lifecycle/registry.ts). */
+  readonly #pids = new SharedArrayBuffer(4);
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly metrics: Metrics = createMetrics();
@@ -90,6 +92,7 @@ class Supervisor {
         cacheDir: this.#options.cacheDir,
         progress,
         peers: this.#options.workers - 1,
+        pids: this.#pids,
       },
       this.hub,
     );

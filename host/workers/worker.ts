@@ -40,6 +40,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       brokerBackend: hub,
       defaultMetrics: false,
       onLoad: (load) => heartbeat.load(load.connections, load.processes),
+      pids: data.pids,
     });
   } catch (err) {
     post({ type: "failed", error: toWire(err) });

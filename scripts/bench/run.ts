@@ -4,7 +4,7 @@
  * rusm / baseline. See README.md beside this file.
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
- *                      [workers] [rust-guest]
+ *                      [workers] [preempt] [rust-guest]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -19,6 +19,7 @@ import { run as jcoServe } from "./jco-serve/bench.ts";
 import { runBenches, type Bench } from "./lib/main.ts";
 import { parseArgs } from "./lib/report.ts";
 import { run as parked } from "./parked/bench.ts";
+import { run as preempt } from "./preempt/bench.ts";
 import { run as processCost } from "./process-cost/bench.ts";
 import { run as rustGuest } from "./rust-guest/bench.ts";
 import { run as smHello } from "./sm-hello/bench.ts";
@@ -34,6 +35,7 @@ const BENCHES: Record<string, Bench> = {
   fanout,
   parked,
   workers,
+  preempt,
   "rust-guest": rustGuest,
 };
 
