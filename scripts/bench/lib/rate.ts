@@ -8,7 +8,7 @@
 import { combine, load, type LoadResult } from "./load.ts";
 import type { PlainServer } from "./plain.ts";
 import { num, type BenchOptions, type SummaryRow } from "./report.ts";
-import type { RusmServer } from "./rusm.ts";
+import { metricValue, type RusmServer } from "./rusm.ts";
 import { alternate, type Measured } from "./sides.ts";
 import { rawGet } from "./wire.ts";
 
@@ -97,28 +97,7 @@ export async function compareRate(
     if (side.failures > 0)
       errors.push(`${bench}: ${side.failures} failed requests against ${name}`);
   }
-  // The load generator stops each phase (warm-up, rounds) with up to CONNECTIONS requests in
-  // flight: their clients leave and those processes end `disconnected` (a guest that yields to
-  // the event loop mid-request sees it). More than that, or any other reason, is a failure.
-  const exits = await rusm.metric("rusm_process_exits_total");
-  const normal = await rusm.metric("rusm_process_exits_total", { reason: "normal" });
-  const cut = await rusm.metric("rusm_process_exits_total", { reason: "disconnected" });
-  const phases = options.rounds + 1;
-  if (exits !== normal + cut || cut > CONNECTIONS * phases) {
-    const reasons = ["disconnected", "trap", "oom", "killed", "timeout", "cpu"];
-    const counts = await Promise.all(
-      reasons.map((reason) => rusm.metric("rusm_process_exits_total", { reason })),
-    );
-    const by = reasons
-      .map((reason, i) => `${counts[i]} ${reason}`)
-      .filter((text) => !text.startsWith("0 "));
-    errors.push(
-      `${bench}: ${exits - normal} rusm processes ended abnormally (${by.join(", ")}; at most ${CONNECTIONS * phases} disconnected at the ends of the ${phases} load phases are expected)`,
-    );
-  }
-  log(
-    `${bench}: rusm served ${num(exits)} processes: ${num(normal)} normal, ${num(cut)} disconnected (clients cut at a phase's end)`,
-  );
+  await checkExits(bench, rusm, options.rounds + 1, CONNECTIONS, errors, log);
   return { plain: p, rusm: r, before: beforeRounds === undefined ? null : fold(beforeRounds) };
 }
 
@@ -177,4 +156,43 @@ export function rateRows(
     },
   ];
   return rows.map((row) => ({ bench, target: "", meets: null, ...row }));
+}
+
+/**
+ * Checks how a rate bench's rusm processes ended, once all have: `normal`, or `disconnected`
+ * for at most `connections` per load phase. The load generator stops each phase (warm-up, rounds)
+ * with up to `connections` requests in flight: their clients leave and those processes end
+ * `disconnected` (a guest that yields to the event loop mid-request sees it). More than that,
+ * or any other reason, makes the run invalid.
+ */
+export async function checkExits(
+  bench: string,
+  rusm: RusmServer,
+  phases: number,
+  connections: number,
+  errors: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  // The last phase's cut requests finish after it: wait for them, then read one scrape, so the
+  // counts agree with each other.
+  for (let i = 0; i < 100 && (await rusm.metric("rusm_processes")) > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const text = await (await fetch(`${rusm.adminUrl}/metrics`)).text();
+  const exitsBy = (reason?: string): number =>
+    metricValue(text, "rusm_process_exits_total", reason === undefined ? {} : { reason });
+  const exits = exitsBy();
+  const normal = exitsBy("normal");
+  const cut = exitsBy("disconnected");
+  if (exits !== normal + cut || cut > connections * phases) {
+    const by = ["disconnected", "trap", "oom", "killed", "timeout", "cpu"]
+      .map((reason) => `${exitsBy(reason)} ${reason}`)
+      .filter((line) => !line.startsWith("0 "));
+    errors.push(
+      `${bench}: ${exits - normal} rusm processes ended abnormally (${by.join(", ")}; at most ${connections * phases} disconnected at the ends of the ${phases} load phases are expected)`,
+    );
+  }
+  log(
+    `${bench}: rusm served ${num(exits)} processes: ${num(normal)} normal, ${num(cut)} disconnected (clients cut at a phase's end)`,
+  );
 }

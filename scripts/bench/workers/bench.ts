@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { startPair } from "../lib/child.ts";
 import { runMain } from "../lib/main.ts";
 import { guestPath } from "../lib/paths.ts";
-import { describeLoad, fold } from "../lib/rate.ts";
+import { checkExits, describeLoad, fold } from "../lib/rate.ts";
 import { num, type BenchOptions, type BenchReport } from "../lib/report.ts";
 import { startRusm } from "../lib/rusm.ts";
 import { alternate } from "../lib/sides.ts";
@@ -64,11 +64,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     ] as const) {
       if (side.failures > 0) errors.push(`workers: ${side.failures} failed requests (${name})`);
     }
-    for (const server of [one, all]) {
-      const exits = await server.metric("rusm_process_exits_total");
-      const normal = await server.metric("rusm_process_exits_total", { reason: "normal" });
-      if (exits !== normal) errors.push(`workers: ${exits - normal} processes ended abnormally`);
-    }
+    for (const server of [one, all])
+      await checkExits("workers", server, options.rounds + 1, WORKERS_CONNECTIONS, errors, log);
     if ((await all.metric("rusm_workers")) !== cores) {
       errors.push(`workers: the all-cores server does not report ${cores} workers`);
     }
