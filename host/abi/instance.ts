@@ -16,13 +16,11 @@
  */
 import { preemptCoreImports } from "../preempt/load.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";
-import { promising } from "../wasi/jspi.ts";
+import { HANDLE_CORE_EXPORT, promising } from "../wasi/jspi.ts";
 import { HandleTable } from "./handles.ts";
 import { LEAN_INTERFACES, incomingRequestRes, responseOutparamRes } from "./interfaces/index.ts";
 import { hostFunction, lowerImport, plan, type LoweringPlan } from "./lower.ts";
 import type { AbiContext } from "./values.ts";
-
-const HANDLE_EXPORT = /^wasi:http\/incoming-handler@0\.2\.\d+#handle$/;
 
 /** How one core import is served. */
 interface ImportPlan {
@@ -76,7 +74,9 @@ export function leanPlan(
   memoryImport: { module: string; name: string },
 ): LeanVerdict {
   const main = modules.filter((m) =>
-    WebAssembly.Module.exports(m).some((e) => e.kind === "function" && HANDLE_EXPORT.test(e.name)),
+    WebAssembly.Module.exports(m).some(
+      (e) => e.kind === "function" && HANDLE_CORE_EXPORT.test(e.name),
+    ),
   );
   if (main.length !== 1) return { ok: false, reason: "no single core module exports handle" };
   const module = main[0]!;
@@ -87,7 +87,7 @@ export function leanPlan(
     return { ok: false, reason: "it lowers strings as UTF-16" };
   }
   const exports = WebAssembly.Module.exports(module);
-  const handleExport = exports.find((e) => HANDLE_EXPORT.test(e.name))!.name;
+  const handleExport = exports.find((e) => HANDLE_CORE_EXPORT.test(e.name))!.name;
   if (exports.some((e) => e.name === "_initialize" || e.name === "_start")) {
     return { ok: false, reason: "its core module has an initializer" };
   }

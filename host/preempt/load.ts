@@ -12,7 +12,7 @@ import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PreemptPlacement } from "../config/types.ts";
-import { suspending } from "../wasi/jspi.ts";
+import { HANDLE_CORE_EXPORT, suspending } from "../wasi/jspi.ts";
 import { instrumentModule } from "./instrument.ts";
 import { PREEMPT_MODULE } from "./runtime.ts";
 
@@ -33,9 +33,6 @@ export const UNINSTRUMENTED: PreemptPlan = {
   instrumented: false,
   killChecks: false,
 };
-
-/** The core export the host calls under `WebAssembly.promising`: only its checks may yield. */
-const ENTRY_EXPORT = /^wasi:http\/incoming-handler@0\.2\.\d+#handle$/;
 
 /** This folder's files that are not the rewriter (they do not change what it writes). */
 const HOST_SIDE = new Set(["load.ts", "runtime.ts", "kill-flag.ts"]);
@@ -76,7 +73,8 @@ export async function instrumentCached(
   }
   const out = instrumentModule(bytes, {
     placement,
-    entryExport: (name) => ENTRY_EXPORT.test(name),
+    // Only checks under the export rusm calls with `WebAssembly.promising` may yield.
+    entryExport: (name) => HANDLE_CORE_EXPORT.test(name),
   }).bytes;
   if (file !== null) {
     // Written aside and renamed: a concurrent start (another worker) never reads half a file.

@@ -16,6 +16,7 @@ import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { componentEmbed, componentNew } from "@bytecodealliance/jco";
 import { RusmError } from "../errors.ts";
 import { ensureToolPreopens } from "./preopens.ts";
@@ -130,41 +131,26 @@ async function runCargo(
   const log: string[] = [];
   let core: string | undefined;
   let crate = "";
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    out += chunk;
-    let nl;
-    while ((nl = out.indexOf("\n")) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (!line.startsWith("{")) continue;
-      const msg = JSON.parse(line) as Artifact;
-      if (
-        msg.reason === "compiler-artifact" &&
-        msg.manifest_path === manifest &&
-        msg.target?.kind.includes("cdylib")
-      ) {
-        core = msg.filenames?.find((f) => f.endsWith(".wasm"));
-        crate = msg.target.name;
-      }
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    const msg = JSON.parse(line) as Artifact;
+    if (
+      msg.reason === "compiler-artifact" &&
+      msg.manifest_path === manifest &&
+      msg.target?.kind.includes("cdylib")
+    ) {
+      core = msg.filenames?.find((f) => f.endsWith(".wasm"));
+      crate = msg.target.name;
     }
   });
-  let err = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    err += chunk;
-    let nl;
-    while ((nl = err.indexOf("\n")) >= 0) {
-      const line = err.slice(0, nl);
-      err = err.slice(nl + 1);
-      log.push(line);
-      options.progress?.(line);
-    }
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
+    log.push(line);
+    options.progress?.(line);
   });
   const status = await new Promise<number | null>((done, fail) => {
     child.on("error", fail);
     child.on("close", done);
   });
-  if (err !== "") log.push(err);
   // With progress, cargo's messages were shown as they came; without, the error carries them.
   if (status !== 0) {
     throw failed(manifest, `cargo exited with status ${status}`, options.progress ? [] : log);

@@ -12,6 +12,12 @@
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 
+/**
+ * The core export of `wasi:http/incoming-handler#handle`: the one rusm calls under
+ * `WebAssembly.promising` (the lean ABI calls it; preemption lets only its checks yield).
+ */
+export const HANDLE_CORE_EXPORT = /^wasi:http\/incoming-handler@0\.2\.\d+#handle$/;
+
 /** Guest time between two forced trips through the event loop. */
 export const SLICE_MS = 5;
 
