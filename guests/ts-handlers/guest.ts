@@ -26,6 +26,19 @@ export const api = {
     }
   },
 
+  /**
+   * The scaffold's feed: `tick N` every `?ms=M` milliseconds (a timer between events), until
+   * `sse.data` returns false. Between events it waits on a timer, which its client's leaving
+   * does not end: rusm must end it there (prompt teardown, exit `disconnected`).
+   */
+  async every(request: Request, _params: Params, sse: Sse): Promise<void> {
+    const ms = Number(new URL(request.url).searchParams.get("ms") ?? 1000);
+    for (let n = 0; ; n++) {
+      if (!sse.data(`tick ${n}`)) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, ms));
+    }
+  },
+
   /** Ignores false and writes forever: a guest bug rusm must survive (it is killed). */
   deaf(_request: Request, _params: Params, sse: Sse): void {
     for (let n = 0; ; n++) sse.data(`tick ${n}`);

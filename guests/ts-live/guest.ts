@@ -33,6 +33,22 @@ export const live = {
     });
   },
 
+  /**
+   * `GET /inbox/:topic`: a subscriber that waits in `broker.receive` (its mailbox, not the
+   * stream), writing each message as a data event; `?ms=M` is its receive timeout. Its
+   * client's leaving does not end that wait: rusm must (test/teardown.test.ts).
+   */
+  inbox(request: Request, params: Params, sse: Sse): void {
+    broker.subscribe(params.get("topic") ?? "news");
+    const ms = Number(new URL(request.url).searchParams.get("ms") ?? 60000);
+    sse.comment("subscribed");
+    for (;;) {
+      const got = broker.receive(ms);
+      if (got.kind === "closed") return;
+      if (got.kind === "message" && !sse.data(got.data)) return;
+    }
+  },
+
   /** `POST /publish/:topic`: publishes the body; answers `{"delivered": N}`. */
   async publish(request: Request, params: Params): Promise<Response> {
     const delivered = broker.publish(params.get("topic") ?? "news", await request.text());

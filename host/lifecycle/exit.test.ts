@@ -3,7 +3,7 @@ import { classifyExit, ProcessExit, type ExitFacts } from "./exit.ts";
 
 const MiB = 1_048_576;
 const base: ExitFacts = {
-  killed: null,
+  stopped: null,
   error: undefined,
   clientGone: false,
   memoryBytes: 2 * MiB,
@@ -52,13 +52,35 @@ describe("classifyExit: exactly one reason", () => {
     ).toBe("trap");
   });
 
-  it("killed wins over everything else", () => {
+  it("a stop by the host (killed, shutdown) wins over the error it caused", () => {
+    for (const reason of ["killed", "shutdown"] as const) {
+      const exit = classifyExit({
+        ...base,
+        stopped: { reason, detail: "why" },
+        error: new Error("x"),
+        clientGone: true,
+      });
+      expect(exit).toEqual({ reason, detail: "why" });
+    }
+  });
+
+  it("a process stopped in a wait because its client left is disconnected, with no detail", () => {
     const exit = classifyExit({
       ...base,
-      killed: "server shutting down",
-      error: new Error("x"),
+      stopped: { reason: "disconnected", detail: "client gone while it waited" },
+      error: new Error("ProcessKilled"),
       clientGone: true,
     });
-    expect(exit).toEqual({ reason: "killed", detail: "server shutting down" });
+    expect(exit).toEqual({ reason: "disconnected", detail: undefined });
+  });
+
+  it("a wall-clock limit wins over a CPU budget", () => {
+    const exit = classifyExit({
+      ...base,
+      stopped: { reason: "timeout", detail: "max-duration-ms" },
+      cpuExceeded: "used 10 ms",
+      error: new Error("x"),
+    });
+    expect(exit).toEqual({ reason: "timeout", detail: "max-duration-ms" });
   });
 });

@@ -9,14 +9,19 @@
  * |                | head, a truncated body after one)                                     |
  * | `cpu`          | it used its CPU budget (`max-cpu-ms`; parked time does not count): a  |
  * |                | preemption check trapped it (500 before a head, truncated after)      |
- * | `killed`       | the host ended it: server shutdown, or its client left and it did not |
- * |                | exit within the disconnect grace period                               |
+ * | `killed`       | the host ended it: its client left and it kept running without        |
+ * |                | exiting within the disconnect grace period (it ignores failed writes),|
+ * |                | the drain deadline passed on a forced shutdown, or its worker was     |
+ * |                | replaced by the watchdog                                              |
+ * | `shutdown`     | the server drained (SIGTERM/SIGINT): a live stream ended cleanly, or a|
+ * |                | finite request still running at `drain-ms`                            |
  * | `oom`          | it failed with its linear memory within {@link oomMarginBytes} of     |
  * |                | `max-memory-mb`, or it reported "out of memory" on stderr, or the     |
  * |                | host could not allocate its instance (it never ran; answered 503)     |
  * | `trap`         | any other failure: a wasm trap, a host invariant broken by the guest, |
  * |                | an exception out of the handler, `wasi:cli/exit` with an error status  |
- * | `disconnected` | it returned normally after its client went away                       |
+ * | `disconnected` | it returned normally after its client went away, or its client went   |
+ * |                | away while it waited (a timer, the mailbox, a body read): ended there |
  * | `normal`       | it returned normally (or called `exit(ok)`) with its client connected |
  *
  * OOM is a heuristic: wasm reports a failed `memory.grow` only as -1 to the guest. Rust, C and
@@ -35,8 +40,21 @@ export const EXIT_REASONS = [
   "killed",
   "timeout",
   "cpu",
+  "shutdown",
 ] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
+
+/**
+ * Why the host stopped a process from outside: the reason its exit then has. `disconnected`
+ * ends a process whose client left while it waited; `timeout` a wall-clock limit.
+ */
+export type StopReason = Extract<ExitReason, "killed" | "shutdown" | "disconnected" | "timeout">;
+
+/** How the host stopped a process: why, and what to log. */
+export interface Stop {
+  readonly reason: StopReason;
+  readonly detail: string;
+}
 
 /** How one process ended. */
 export interface Exit {
@@ -45,9 +63,15 @@ export interface Exit {
   readonly detail: string | undefined;
 }
 
-/** Thrown into a parked process the host kills. */
+/** Thrown into a parked process the host stops (killed, shutdown, disconnected, timeout). */
 export class ProcessKilled extends Error {
   override readonly name = "ProcessKilled";
+  readonly stop: Stop;
+
+  constructor(stop: Stop) {
+    super(stop.detail);
+    this.stop = stop;
+  }
 }
 
 /** Thrown by `wasi:cli/exit`: unwinds the guest and ends the process. */
@@ -68,10 +92,8 @@ export function oomMarginBytes(capBytes: number): number {
 
 /** What the process knows when it ends. */
 export interface ExitFacts {
-  /** Why the host killed it, or null. */
-  readonly killed: string | null;
-  /** Which wall-clock limit ended it (it was then also killed), or null. */
-  readonly timedOut?: string | null;
+  /** How the host stopped it (killed, shutdown, its client left while it waited, a wall-clock limit), or null. */
+  readonly stopped: Stop | null;
   /** How it went over its CPU budget, or null. */
   readonly cpuExceeded?: string | null;
   /** What the handler threw, or undefined when it returned. */
@@ -101,9 +123,14 @@ function describe(err: unknown): string {
 
 /** Decides the one exit reason. */
 export function classifyExit(facts: ExitFacts): Exit {
-  if (facts.timedOut != null) return { reason: "timeout", detail: facts.timedOut };
+  if (facts.stopped?.reason === "timeout") return facts.stopped;
   if (facts.cpuExceeded != null) return { reason: "cpu", detail: facts.cpuExceeded };
-  if (facts.killed !== null) return { reason: "killed", detail: facts.killed };
+  if (facts.stopped !== null) {
+    // A client that left while the process waited: a normal end, nothing to report.
+    if (facts.stopped.reason === "disconnected")
+      return { reason: "disconnected", detail: undefined };
+    return facts.stopped;
+  }
   if (facts.hostOutOfMemory === true) {
     return {
       reason: "oom",

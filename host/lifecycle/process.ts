@@ -23,7 +23,8 @@ import {
   type Disposable,
   type HttpExchange,
 } from "../wasi/index.ts";
-import { classifyExit, ProcessExit, ProcessKilled, type Exit } from "./exit.ts";
+import { classifyExit, ProcessExit, ProcessKilled, type Exit, type Stop } from "./exit.ts";
+import { threadRunQueue, type RunQueue } from "./run-queue.ts";
 import { sharedNow, type KillFlagWriter } from "../preempt/kill-flag.ts";
 import {
   CpuBudgetExceeded,
@@ -37,10 +38,22 @@ import { StdioCapture } from "./stdio.ts";
 
 /**
  * How long a process may run on after its client went away before it is killed. A process that
- * writes to its body learns of the disconnect at its next write; this catches the ones waiting
- * on something else.
+ * writes to its body learns of the disconnect at its next write, and one waiting on something
+ * else is ended at once (`disconnected`); this catches a guest that keeps running without ever
+ * waiting, ignoring its failed writes.
  */
 export const DISCONNECT_GRACE_MS = 5_000;
+
+/** The stop of a process whose client left while it waited on something its leaving cannot end. */
+const CLIENT_GONE: Stop = {
+  reason: "disconnected",
+  detail: "its client went away while it waited",
+};
+
+/** One park of a process: whether its wake-up (or an interruption) is already on its way. */
+interface Parking {
+  wakePending: boolean;
+}
 
 /** `RUSM_DEBUG=wasi`: log every host call (read once at startup). */
 const TRACE_WASI = wasiDebugEnabled();
@@ -55,6 +68,13 @@ export interface ProcessExchange extends HttpExchange {
   respondError(status: number, message: string): void;
   /** Ends the response body without its terminating chunk if it has not ended. */
   truncateBody(): void;
+  /** True once the response head said `text/event-stream`: a live stream, ended first on a drain. */
+  readonly eventStream: boolean;
+  /**
+   * Ends the response body cleanly now, from the host's side (a drain): what is queued goes
+   * out, then the terminating chunk; the guest's next write finds the body closed.
+   */
+  endBody(): void;
 }
 
 export class Process implements GuestContext {
@@ -72,10 +92,13 @@ export class Process implements GuestContext {
   readonly #stderr: StdioCapture;
   readonly #owned = new Set<Disposable>();
   readonly #memories = new Set<WebAssembly.Memory>();
-  #killed: string | null = null;
-  /** Why a wall-clock limit ended it (time-to-head-ms, max-duration-ms), or null. */
-  #timedOut: string | null = null;
+  /** How the host stopped it (killed, shutdown, client gone while waiting, timeout), or null. */
+  #stop: Stop | null = null;
   #cpuExceeded = false;
+  /** Its current park, or null while it runs. */
+  #parking: Parking | null = null;
+  /** Where its starts and wake-ups queue (lifecycle/run-queue). */
+  readonly #runQueue: RunQueue = threadRunQueue();
   readonly #cpu: CpuMeter;
   readonly #fuel = new FuelGauge();
   /** The thread's kill flag, for a component with kill-only checks; else null. */
@@ -125,7 +148,7 @@ export class Process implements GuestContext {
    * returns the next fuel.
    */
   #check(mayYield: boolean): number | Promise<number> {
-    if (this.#killed !== null) throw new ProcessKilled(this.#killed);
+    if (this.#stop !== null) throw new ProcessKilled(this.#stop);
     const now = performance.now();
     if (this.#cpu.remaining(now) <= 0) {
       this.#cpuExceeded = true;
@@ -140,7 +163,7 @@ export class Process implements GuestContext {
     this.#stopped();
     return yielding.then(() => {
       this.#running();
-      if (this.#killed !== null) throw new ProcessKilled(this.#killed);
+      if (this.#stop !== null) throw new ProcessKilled(this.#stop);
       return fuel;
     });
   }
@@ -156,9 +179,7 @@ export class Process implements GuestContext {
 
   /** Ends the process for a wall-clock limit: 504 before a head, a truncated body after. */
   #timeout(why: string): void {
-    if (this.#ended || this.#killed !== null) return;
-    this.#timedOut = why;
-    this.kill(why);
+    this.stop({ reason: "timeout", detail: why });
   }
 
   /** This process's logger, made on first use: most processes never log. */
@@ -176,36 +197,54 @@ export class Process implements GuestContext {
     return this.#mailbox;
   }
 
+  /**
+   * Parks until `wait` settles or the process is stopped. The wake-up goes through the thread's
+   * run queue: it runs at once unless this turn has already woken its share of processes.
+   */
   park<T>(wait: Promise<T>): Promise<T> {
-    if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
+    if (this.#stop !== null) return Promise.reject(new ProcessKilled(this.#stop));
     this.#stopped();
-    return new Promise<T>((resolve, reject) => {
-      // Invariant: a process has at most one parked call (JSPI suspends its whole stack).
-      const interrupt = (reason: ProcessKilled): void => {
-        this.#interrupt = null;
-        this.#registry.parked(-1);
-        this.#running();
-        reject(reason);
+    // Invariant: a process has at most one parked call (JSPI suspends its whole stack).
+    const parking: Parking = { wakePending: false };
+    this.#parking = parking;
+    this.#registry.parked(1);
+    const promise = new Promise<T>((resolve, reject) => {
+      const wake = (settle: () => void): void => {
+        if (parking.wakePending) return; // the first of settle or interrupt wins
+        parking.wakePending = true;
+        this.#runQueue.run(() => {
+          this.#interrupt = null;
+          this.#parking = null;
+          this.#registry.parked(-1);
+          this.#running();
+          settle();
+        });
       };
-      this.#interrupt = interrupt;
-      this.#registry.parked(1);
-      const settle = (): boolean => {
-        if (this.#interrupt !== interrupt) return false; // killed meanwhile: already rejected
-        this.#interrupt = null;
-        this.#registry.parked(-1);
-        this.#running();
-        return true;
-      };
+      this.#interrupt = (reason) => wake(() => reject(reason));
       wait.then(
-        (value) => settle() && resolve(value),
-        (err: unknown) => settle() && reject(err instanceof Error ? err : new Error(String(err))),
+        (value) => wake(() => resolve(value)),
+        (err: unknown) => wake(() => reject(err instanceof Error ? err : new Error(String(err)))),
       );
+    });
+    if (this.exchange.clientGone) this.#endWaitIfClientGone(parking);
+    return promise;
+  }
+
+  /**
+   * The client is gone and the process waits in `parking`: one turn from now, if nothing woke
+   * it (a body write wakes at once with `closed`, an SSE live tail at once with its end), it
+   * waits on something its client's leaving cannot end (a timer, the mailbox, a request body),
+   * and is stopped there as `disconnected`.
+   */
+  #endWaitIfClientGone(parking: Parking): void {
+    setImmediate(() => {
+      if (this.#parking === parking && !parking.wakePending) this.stop(CLIENT_GONE);
     });
   }
 
   resume(): Promise<void> | undefined {
-    // A killed process ends at its next blocking call, waiting or not.
-    if (this.#killed !== null) return Promise.reject(new ProcessKilled(this.#killed));
+    // A stopped process ends at its next blocking call, waiting or not.
+    if (this.#stop !== null) return Promise.reject(new ProcessKilled(this.#stop));
     const yielding = fairResume();
     if (yielding === undefined) return undefined;
     this.#stopped();
@@ -235,9 +274,30 @@ export class Process implements GuestContext {
    * "kill" until its budget) holds its thread until then.
    */
   kill(why: string): void {
-    if (this.#ended || this.#killed !== null) return;
-    this.#killed = why;
-    this.#interrupt?.(new ProcessKilled(why));
+    this.stop({ reason: "killed", detail: why });
+  }
+
+  /**
+   * The server drains: a live stream (text/event-stream) ends now, cleanly, with its
+   * terminating chunk (an EventSource reconnects, to another node), and the process stops as
+   * `shutdown`. Returns false, doing nothing, for any other process: it may finish until the
+   * drain deadline.
+   */
+  drain(): boolean {
+    if (this.#ended || !this.exchange.eventStream) return false;
+    this.exchange.endBody();
+    this.stop({ reason: "shutdown", detail: "the server drained: its stream ended cleanly" });
+    return true;
+  }
+
+  /**
+   * Stops the process from outside, for `stop.reason` (its exit reason), like {@link kill}. The
+   * first stop wins; a process that has ended ignores it.
+   */
+  stop(stop: Stop): void {
+    if (this.#ended || this.#stop !== null) return;
+    this.#stop = stop;
+    this.#interrupt?.(new ProcessKilled(stop));
   }
 
   /** Runs the process to its exit. Never rejects. */
@@ -263,6 +323,7 @@ export class Process implements GuestContext {
     this.exchange.onClientGone(() => {
       // A client that leaves after the process ended (a truncated body) needs no timer.
       if (this.#ended) return;
+      if (this.#parking !== null) this.#endWaitIfClientGone(this.#parking);
       graceTimer = setTimeout(
         () => this.kill("client gone and the process did not exit"),
         DISCONNECT_GRACE_MS,
@@ -272,6 +333,8 @@ export class Process implements GuestContext {
     let instance: ComponentInstance | undefined;
     let instantiating = false;
     try {
+      // Its client left while it queued to start (a burst): it never runs.
+      if (this.exchange.clientGone) throw new ProcessKilled(CLIENT_GONE);
       let imports = createImports(this);
       // Only for components that import them: a plain wasi:http guest pays nothing.
       if (this.component.importsRusmGuest) {
@@ -310,9 +373,9 @@ export class Process implements GuestContext {
     this.#stderr.flush();
     // V8 throws a RangeError when it cannot reserve a new memory or instance.
     const hostOutOfMemory = instantiating && error instanceof RangeError;
+    if (error instanceof ProcessKilled) this.#stop ??= error.stop;
     const classified = classifyExit({
-      killed: this.#killed,
-      timedOut: this.#timedOut,
+      stopped: this.#stop,
       cpuExceeded: this.#cpuExceeded
         ? `used ${this.#cpu.used().toFixed(0)} ms of CPU, over max-cpu-ms ${this.#cpu.budgetMs}`
         : null,
@@ -348,6 +411,13 @@ export class Process implements GuestContext {
       this.exchange.respondError(504, `${exit.detail ?? "timed out"} (process ${this.pid})\n`);
       return;
     }
+    if (!this.exchange.responded && exit.reason === "shutdown") {
+      this.exchange.respondError(
+        503,
+        `rusm shut down before this request was answered: retry on another node (process ${this.pid})\n`,
+      );
+      return;
+    }
     if (!this.exchange.responded) {
       const why =
         exit.reason === "normal" || exit.reason === "disconnected"
@@ -364,6 +434,9 @@ export class Process implements GuestContext {
     const fields = { reason: exit.reason, detail: exit.detail };
     if (exit.reason === "normal" || exit.reason === "disconnected") {
       // Checked first: making the child logger costs more than the rest of a small request.
+      if (this.#parentLog.isLevelEnabled("debug")) this.#log.debug(fields, "process exited");
+    } else if (exit.reason === "shutdown") {
+      // A drain ends every process this way: the summary line counts them.
       if (this.#parentLog.isLevelEnabled("debug")) this.#log.debug(fields, "process exited");
     } else {
       this.#log.warn(

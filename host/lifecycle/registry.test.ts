@@ -5,7 +5,7 @@ import { ProcessRegistry, type RegisteredProcess } from "./registry.ts";
 import type { Down } from "./signal.ts";
 
 function start(registry: ProcessRegistry): RegisteredProcess {
-  const process = { pid: registry.nextPid(), kill: () => undefined };
+  const process = { pid: registry.nextPid(), stop: () => undefined, drain: () => false };
   registry.started(process);
   return process;
 }

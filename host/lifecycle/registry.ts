@@ -8,13 +8,19 @@
  * existed) still gives its `down`, with reason `noproc`, on a later microtask.
  */
 import type { Metrics } from "../metrics/index.ts";
-import { EXIT_REASONS, type Exit, type ExitReason } from "./exit.ts";
+import { EXIT_REASONS, type Exit, type ExitReason, type Stop } from "./exit.ts";
 import type { Down, MonitorRef } from "./signal.ts";
 
 /** What the registry needs to know of a process. */
 export interface RegisteredProcess {
   readonly pid: number;
-  kill(why: string): void;
+  /** Stops it from outside (lifecycle/process.ts `stop`); the first stop wins. */
+  stop(stop: Stop): void;
+  /**
+   * The server drains: a process serving a live stream (text/event-stream) ends it now,
+   * cleanly, and stops as `shutdown`; true when it did. Others go on until the drain deadline.
+   */
+  drain(): boolean;
 }
 
 export class ProcessRegistry {
@@ -112,9 +118,16 @@ export class ProcessRegistry {
     this.#metrics.processesParked.set(this.#parked);
   }
 
-  /** Kills every live process (they end at their current or next park). */
-  killAll(why: string): void {
-    for (const process of this.#live.values()) process.kill(why);
+  /** Stops every live process (they end at their current or next park or check). */
+  stopAll(stop: Stop): void {
+    for (const process of this.#live.values()) process.stop(stop);
+  }
+
+  /** Ends every live stream now (a drain); the number ended. */
+  drainStreams(): number {
+    let n = 0;
+    for (const process of this.#live.values()) if (process.drain()) n++;
+    return n;
   }
 
   /** Resolves when no process is live. */

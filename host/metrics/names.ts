@@ -23,7 +23,7 @@ export const METRICS = {
   processExits: {
     type: "counter",
     name: "rusm_process_exits_total",
-    help: "Processes that ended, by exit reason (normal, disconnected, trap, oom, killed).",
+    help: "Processes that ended, by exit reason (normal, disconnected, trap, oom, killed, timeout, cpu, shutdown).",
     labelNames: [EXIT_REASON_LABEL],
   },
   requests: {

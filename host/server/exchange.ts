@@ -74,6 +74,7 @@ export class NodeExchange implements ProcessExchange {
   readonly #onBytes: (n: number) => void;
   #body: ByteChannel | null = null;
   #responded = false;
+  #eventStream = false;
   #clientGone = false;
   #goneListeners: Array<() => void> = [];
 
@@ -97,6 +98,15 @@ export class NodeExchange implements ProcessExchange {
     return this.#clientGone;
   }
 
+  get eventStream(): boolean {
+    return this.#eventStream;
+  }
+
+  endBody(): void {
+    const body = this.#body;
+    if (body !== null && !body.ended) body.finish();
+  }
+
   /** The response body channel, once the guest responded with one. */
   get body(): ByteChannel | null {
     return this.#body;
@@ -116,7 +126,10 @@ export class NodeExchange implements ProcessExchange {
     const res = this.#res;
     const out: string[] = [];
     for (const [name, value] of headers) {
-      if (!FRAMING.has(name)) out.push(name, Buffer.from(value).toString("latin1"));
+      if (FRAMING.has(name)) continue;
+      const text = Buffer.from(value).toString("latin1");
+      if (name === "content-type" && /^\s*text\/event-stream/i.test(text)) this.#eventStream = true;
+      out.push(name, text);
     }
     // The channel sends the head at the end of this turn, with the first body bytes if any.
     res.writeHead(status, out);

@@ -21,9 +21,14 @@ export function guest(name: string): string {
   return join(ROOT, "build", "guests", `${name}.wasm`);
 }
 
-/** A routes.toml listening on free ports, with an admin listener. */
+/**
+ * A routes.toml listening on free ports, with an admin listener. Its drain is short (a test's
+ * stalled clients would otherwise hold the shutdown for the default 10 s) unless `serve` sets
+ * `drain-ms` itself.
+ */
 export function routes(body: string, serve = ""): string {
-  return `[serve]\nlisten = "127.0.0.1:0"\n${serve}\n[admin]\nlisten = "127.0.0.1:0"\n\n${body}\n`;
+  const drain = /^drain-ms\s*=/m.test(serve) ? "" : "drain-ms = 3000\n";
+  return `[serve]\nlisten = "127.0.0.1:0"\n${drain}${serve}\n[admin]\nlisten = "127.0.0.1:0"\n\n${body}\n`;
 }
 
 /** The exit reasons rusm promises (issue 2, point 8): pinned here, not imported from host/. */
@@ -35,6 +40,7 @@ export const EXIT_REASONS = [
   "killed",
   "timeout",
   "cpu",
+  "shutdown",
 ] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
 export type ExitCounts = Record<ExitReason, number>;

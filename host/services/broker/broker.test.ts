@@ -17,7 +17,8 @@ function setup(overflow: Overflow = "drop-oldest", mailboxSize = 4) {
   const spawn = (): Sub => {
     const sub = {
       pid: registry.nextPid(),
-      kill: () => undefined,
+      stop: () => undefined,
+      drain: () => false,
       mailbox: new Mailbox(mailboxSize),
     };
     registry.started(sub);

@@ -91,6 +91,7 @@ class MemoryExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
   responded = false;
   readonly clientGone = false;
+  readonly eventStream = false;
   status = 0;
   bodyBytes = 0;
   #body: ByteChannel | null = null;
@@ -144,6 +145,10 @@ class MemoryExchange implements ProcessExchange {
     this.responded = true;
     this.status = status;
     this.#done.resolve();
+  }
+
+  endBody(): void {
+    if (this.#body !== null && !this.#body.ended) this.#body.finish();
   }
 
   truncateBody(): void {
