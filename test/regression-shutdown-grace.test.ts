@@ -42,7 +42,7 @@ describe("regression: shutdown does not wait out the disconnect grace of reclaim
       );
       expect(await rusm.stop()).toBe(0);
       const stopped = rusm.logs().find((l) => l.msg === "stopped");
-      expect(stopped?.exits).toMatchObject({ killed: 1 });
+      expect(stopped?.exits).toMatchObject({ shutdown: 1 });
 
       const lingered = (await exitedAt) - Number(stopped?.time);
       expect(

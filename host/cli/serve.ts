@@ -1,8 +1,10 @@
 /**
  * @module cli/serve
  * `rusm serve routes.toml`: validates the config, starts the worker threads (workers/: each
- * loads the components and listens on the shared port), prints the real addresses, and shuts
- * down cleanly on SIGINT/SIGTERM.
+ * loads the components and listens on the shared port), prints the real addresses, and drains
+ * on SIGINT/SIGTERM: no new connections, live streams ended cleanly at once, finite requests
+ * given up to `[serve] drain-ms`, then one summary line and exit 0. A second signal during the
+ * drain stops at once (exit 1).
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
@@ -72,10 +74,39 @@ export async function serveCommand(configPath: string, flags: ServeFlags): Promi
         : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
   );
 
-  log.info({ signal: await signal, live: server.live() }, "shutting down");
-  const { exits, live } = await server.close();
-  if (live > 0) log.warn({ live }, "processes did not stop within the grace period");
-  log.info({ exits }, "stopped");
+  const received = await signal;
+  const started = performance.now();
+  log.info(
+    { signal: received, live: server.live(), drainMs: config.serve.drainMs },
+    "shutting down",
+  );
+  const second = new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+  const outcome = await Promise.race([
+    server.close().then((closed) => ({ closed })),
+    second.then((again) => ({ again })),
+  ]);
+  if ("again" in outcome) {
+    await server.terminate();
+    log.warn(
+      { signal: outcome.again, live: server.live() },
+      "stopped at once (a second signal during the drain): live processes were cut",
+    );
+    process.exit(1);
+  }
+  const { exits, live, streamsEnded, stoppedAtDeadline } = outcome.closed;
+  // The one line a shutdown logs: what the drain did and every exit of the server's life.
+  const summary = {
+    signal: received,
+    drainedMs: Math.round(performance.now() - started),
+    streamsEnded,
+    stoppedAtDeadline,
+    exits,
+  };
+  if (live > 0) log.warn({ ...summary, live }, "stopped; some processes did not stop in time");
+  else log.info(summary, "stopped");
   // Exit now: a process that could not be stopped (spinning without host calls) must not keep
   // Node alive after the shutdown.
   process.exit(0);

@@ -68,6 +68,7 @@ export const DEFAULT_LIMITS: ProcessLimits = {
   preempt: DEFAULTS.preempt,
   timeToHeadMs: null,
   maxDurationMs: null,
+  maxHostMemoryMb: DEFAULTS.maxHostMemoryMb,
 };
 
 export interface LoadOptions {

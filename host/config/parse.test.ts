@@ -33,7 +33,16 @@ describe("parseConfig: valid files", () => {
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
       workers: null,
-      limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      limits: {
+        maxCpuMs: 60_000,
+        preempt: "loops",
+        timeToHeadMs: null,
+        maxDurationMs: null,
+        maxHostMemoryMb: 16,
+      },
+      maxInFlight: 25_000,
+      maxPipelined: 16,
+      drainMs: 10_000,
     });
     expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
   });
@@ -47,7 +56,13 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
-        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: {
+          maxCpuMs: 60_000,
+          preempt: "loops",
+          timeToHeadMs: null,
+          maxDurationMs: null,
+          maxHostMemoryMb: 16,
+        },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
       },
@@ -58,7 +73,13 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 16,
         pool: 0,
         prewarm: 2,
-        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: {
+          maxCpuMs: 60_000,
+          preempt: "loops",
+          timeToHeadMs: null,
+          maxDurationMs: null,
+          maxHostMemoryMb: 16,
+        },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
       },
@@ -69,7 +90,13 @@ describe("parseConfig: valid files", () => {
         bodyBufferKb: 64,
         pool: undefined,
         prewarm: 0,
-        limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+        limits: {
+          maxCpuMs: 60_000,
+          preempt: "loops",
+          timeToHeadMs: null,
+          maxDurationMs: null,
+          maxHostMemoryMb: 16,
+        },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
       },
@@ -113,7 +140,16 @@ describe("parseConfig: valid files", () => {
       bodyBufferKb: 64,
       poolIdleSeconds: 30,
       workers: null,
-      limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      limits: {
+        maxCpuMs: 60_000,
+        preempt: "loops",
+        timeToHeadMs: null,
+        maxDurationMs: null,
+        maxHostMemoryMb: 16,
+      },
+      maxInFlight: 25_000,
+      maxPipelined: 16,
+      drainMs: 10_000,
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
@@ -130,20 +166,23 @@ describe("parseConfig: valid files", () => {
   });
 
   it("reads workers and the process limits; a component's own limits override [serve]'s", () => {
-    const text = `[serve]\nworkers = 3\nmax-cpu-ms = 0\npreempt = "calls"\ntime-to-head-ms = 2000\n[components]\na = "a.wasm"\nb = { path = "b.wasm", max-cpu-ms = 50, preempt = "none", max-duration-ms = 9000 }\n[serve.routes]\n"GET /a" = "a"\n"GET /b" = "b"\n`;
+    const text = `[serve]\nworkers = 3\nmax-cpu-ms = 0\npreempt = "calls"\ntime-to-head-ms = 2000\nmax-host-memory-mb = 4\nmax-in-flight = 100\nmax-pipelined = 2\ndrain-ms = 0\n[components]\na = "a.wasm"\nb = { path = "b.wasm", max-cpu-ms = 50, preempt = "none", max-duration-ms = 9000, max-host-memory-mb = 32 }\n[serve.routes]\n"GET /a" = "a"\n"GET /b" = "b"\n`;
     const config = parseConfig(text, FILE);
     expect(config.serve.workers).toBe(3);
+    expect(config.serve).toMatchObject({ maxInFlight: 100, maxPipelined: 2, drainMs: 0 });
     expect(config.components.get("a")?.limits).toEqual({
       maxCpuMs: 0,
       preempt: "calls",
       timeToHeadMs: 2000,
       maxDurationMs: null,
+      maxHostMemoryMb: 4,
     });
     expect(config.components.get("b")?.limits).toEqual({
       maxCpuMs: 50,
       preempt: "none",
       timeToHeadMs: 2000,
       maxDurationMs: 9000,
+      maxHostMemoryMb: 32,
     });
   });
 

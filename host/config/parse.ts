@@ -36,7 +36,11 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       preempt: data.serve.preempt,
       timeToHeadMs: data.serve["time-to-head-ms"] ?? null,
       maxDurationMs: data.serve["max-duration-ms"] ?? null,
+      maxHostMemoryMb: data.serve["max-host-memory-mb"],
     },
+    maxInFlight: data.serve["max-in-flight"],
+    maxPipelined: data.serve["max-pipelined"],
+    drainMs: data.serve["drain-ms"],
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();
@@ -53,6 +57,7 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
         preempt: c.preempt ?? serve.limits.preempt,
         timeToHeadMs: c["time-to-head-ms"] ?? serve.limits.timeToHeadMs,
         maxDurationMs: c["max-duration-ms"] ?? serve.limits.maxDurationMs,
+        maxHostMemoryMb: c["max-host-memory-mb"] ?? serve.limits.maxHostMemoryMb,
       },
       where: doc.locate(["components", name], "key"),
       pathWhere: doc.locate(["components", name, "path"], "value"),

@@ -16,6 +16,10 @@
  * preempt = "loops"           # default; or "calls", "kill", "none": where preemption checks go
  * time-to-head-ms = 2000      # optional, 1..86400000: no response head by then → 504, process killed
  * max-duration-ms = 600000    # optional, 1..86400000: the whole process, head to last byte (truncated)
+ * max-host-memory-mb = 16     # default, 1..65536: what a process makes the host hold (fields, resources) → oom
+ * max-in-flight = 25000       # default, 1..1000000: requests queued or running per worker; then 503
+ * max-pipelined = 16          # default, 1..1024: requests of one connection started at once; the rest wait
+ * drain-ms = 10000            # default, 0..3600000: SIGTERM/SIGINT waits this long for finite requests
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"
  * [broker]                    # optional
@@ -26,7 +30,8 @@
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
  *                             # also pool = 0..1024 (idle memories kept; default by memory size)
  *                             # and prewarm = 0..64 (default 0); max-cpu-ms, preempt,
- *                             # time-to-head-ms and max-duration-ms override [serve]'s
+ *                             # time-to-head-ms, max-duration-ms and max-host-memory-mb
+ *                             # override [serve]'s
  * [serve.routes]              # at least one
  * "GET /ticks" = "ticks"      # a component by name
  * "GET /users/:id" = "api#user" # a handler: module "api" (exported by a component), function "user"
@@ -55,6 +60,10 @@ export const DEFAULTS = {
   prewarm: 0,
   maxCpuMs: 60_000,
   preempt: "loops",
+  maxHostMemoryMb: 16,
+  maxInFlight: 25_000,
+  maxPipelined: 16,
+  drainMs: 10_000,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -88,6 +97,14 @@ export const VALUE_HINTS: Record<string, string> = {
     "how long a process may take to send its response head, in ms, e.g. time-to-head-ms = 2000",
   "max-duration-ms":
     "how long a process may run in all, in ms (its body is then truncated), e.g. max-duration-ms = 600000",
+  "max-host-memory-mb":
+    "what a process may make the host hold for it (header fields, trailers, resources), in MiB, e.g. max-host-memory-mb = 16",
+  "max-in-flight":
+    "the requests a worker thread holds at once, queued or running (then 503), e.g. max-in-flight = 25000",
+  "max-pipelined":
+    "the requests of one connection run at once (later pipelined ones wait), e.g. max-pipelined = 16",
+  "drain-ms":
+    "how long a shutdown waits for finite requests to finish, in ms, e.g. drain-ms = 10000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -174,6 +191,10 @@ const serveShape = {
   preempt: preempt.default(DEFAULTS.preempt),
   "time-to-head-ms": wallMs.optional(),
   "max-duration-ms": wallMs.optional(),
+  "max-host-memory-mb": maxMemoryMb.default(DEFAULTS.maxHostMemoryMb),
+  "max-in-flight": intIn(1, 1_000_000).default(DEFAULTS.maxInFlight),
+  "max-pipelined": intIn(1, 1024).default(DEFAULTS.maxPipelined),
+  "drain-ms": intIn(0, 3_600_000).default(DEFAULTS.drainMs),
   routes: routes.optional(),
 };
 const adminShape = { listen };
@@ -204,6 +225,7 @@ const componentShape = {
   preempt: preempt.optional(),
   "time-to-head-ms": wallMs.optional(),
   "max-duration-ms": wallMs.optional(),
+  "max-host-memory-mb": maxMemoryMb.optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -28,6 +28,8 @@ export interface ProcessLimits {
   timeToHeadMs: number | null;
   /** The process is killed (its body truncated) after this long; null: no limit. */
   maxDurationMs: number | null;
+  /** What the process may make the host hold (fields, resources), in MiB; over it: `oom`. */
+  maxHostMemoryMb: number;
 }
 
 /** One `[components]` entry. */
@@ -78,6 +80,12 @@ export interface Config {
     /** Worker threads; null: one per core (`--workers` overrides). */
     workers: number | null;
     limits: ProcessLimits;
+    /** Requests a worker holds at once, queued or running; past it: 503. */
+    maxInFlight: number;
+    /** Requests of one connection started at once; later pipelined ones wait. */
+    maxPipelined: number;
+    /** How long a shutdown waits for finite requests. */
+    drainMs: number;
   };
   admin: { listen: Listen } | null;
   /** `[broker]`, defaults applied. */

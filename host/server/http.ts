@@ -13,6 +13,8 @@ import type { Router } from "../router/index.ts";
 import { NodeExchange } from "./exchange.ts";
 import type { RouteTarget } from "./targets.ts";
 import type { Broker } from "../services/broker/index.ts";
+import { threadRunQueue } from "../lifecycle/run-queue.ts";
+import { connectionGate } from "./connection-gate.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -30,13 +32,26 @@ export interface HttpDeps {
   readonly highWaterMark: number;
   /** Told the counts on each change (the watchdog's view of a worker, workers/). */
   readonly onLoad?: ((load: ServerLoad) => void) | undefined;
+  /** `[serve] max-in-flight`: processes this listener holds at once, queued or running. */
+  readonly maxInFlight: number;
+  /** `[serve] max-pipelined`: processes one connection runs at once. */
+  readonly maxPipelined: number;
+}
+
+/** What the listener's owner can change while it serves. */
+export interface HttpControl {
+  /**
+   * Shutting down: a request that still arrives on an open connection is answered 503 with
+   * `Connection: close` (its client retries elsewhere) instead of starting a process.
+   */
+  draining: boolean;
 }
 
 /** What a public listener holds now: what a worker's replacement would cut. */
 export interface ServerLoad {
   /** Open client connections. */
   connections: number;
-  /** Live processes started by its requests. */
+  /** Live processes started by its requests (those queued to start included). */
   processes: number;
 }
 
@@ -62,8 +77,14 @@ function observe(deps: HttpDeps, res: ServerResponse, route: string): void {
   });
 }
 
+/** A request refused before any process: 503, with when to retry and whether to keep the connection. */
+function refuse(res: ServerResponse, why: string, close: boolean): void {
+  if (close) res.shouldKeepAlive = false;
+  plain(res, 503, `${why}\n`, { "retry-after": "1" });
+}
+
 function handle(
-  deps: HttpDeps & { load: ServerLoad },
+  deps: HttpDeps & { load: ServerLoad; control: HttpControl },
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
@@ -83,6 +104,23 @@ function handle(
   }
   const target = match.target;
   observe(deps, res, target.pattern);
+  if (deps.control.draining) {
+    refuse(res, "rusm is shutting down: retry on another node", true);
+    return;
+  }
+  if (deps.load.processes >= deps.maxInFlight) {
+    refuse(
+      res,
+      `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
+      false,
+    );
+    return;
+  }
+  const gate = connectionGate(req.socket, deps.maxPipelined);
+  if (gate.full) {
+    refuse(res, "too many pipelined requests waiting on this connection", true);
+    return;
+  }
   const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
@@ -105,16 +143,25 @@ function handle(
   // Counted before it runs: a guest that never yields must already count as lost with it.
   deps.load.processes++;
   deps.onLoad?.(deps.load);
-  // run() never rejects: every exit is settled and counted inside.
-  void process.run().finally(() => {
-    deps.load.processes--;
-    deps.onLoad?.(deps.load);
-  });
+  const runQueue = threadRunQueue();
+  // Started in order per connection (max-pipelined), then through the run queue: a burst of
+  // requests instantiates a bounded number of processes per event-loop turn.
+  gate.admit(() =>
+    runQueue.run(() => {
+      // run() never rejects: every exit is settled and counted inside.
+      void process.run().finally(() => {
+        deps.load.processes--;
+        deps.onLoad?.(deps.load);
+        gate.done();
+      });
+    }),
+  );
 }
 
-/** Creates the public server (not yet listening). */
-export function createHttpServer(deps: HttpDeps): Server {
-  const withLoad = { ...deps, load: { connections: 0, processes: 0 } };
+/** Creates the public server (not yet listening), and what its owner may change while it serves. */
+export function createHttpServer(deps: HttpDeps): { server: Server; control: HttpControl } {
+  const control: HttpControl = { draining: false };
+  const withLoad = { ...deps, load: { connections: 0, processes: 0 }, control };
   const server = createServer({ highWaterMark: deps.highWaterMark }, (req, res) =>
     handle(withLoad, req, res),
   );
@@ -131,5 +178,5 @@ export function createHttpServer(deps: HttpDeps): Server {
   }
   // Streams may last as long as the connection: no timeout on the response side.
   server.requestTimeout = 0;
-  return server;
+  return { server, control };
 }

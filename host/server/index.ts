@@ -56,9 +56,31 @@ export interface RunningServer {
   readonly registry: ProcessRegistry;
   readonly broker: Broker;
   readonly metrics: Metrics;
-  /** Stops listening, kills every process, waits (up to `graceMs`) for them to be reclaimed. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Drains, then closes: stops accepting connections (a request still arriving on an open one
+   * is answered 503 with `Connection: close`), ends every live stream at once, cleanly, lets
+   * other requests finish for up to `drainMs`, then stops what still runs (exit `shutdown`:
+   * 503 before a head, a truncated body after) and waits up to {@link STOP_GRACE_MS} more for
+   * those to unwind before closing every connection. Resolves with what it did.
+   */
+  close(drainMs?: number): Promise<Drained>;
 }
+
+/** What a drain did. */
+export interface Drained {
+  /** Live streams ended cleanly at its start. */
+  readonly streamsEnded: number;
+  /** Processes still running at the drain deadline (stopped then). */
+  readonly stoppedAtDeadline: number;
+  /** Processes that would not stop even after the grace (spinning without checks). */
+  readonly live: number;
+}
+
+/** After the drain deadline, how long stopped processes get to unwind before connections close. */
+export const STOP_GRACE_MS = 2_000;
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 const ACQUIRE_SOURCES: readonly AcquireSource[] = ["pool", "fresh"];
 const DISCARD_REASONS: readonly DiscardReason[] = ["grew", "unclean", "full", "idle"];
@@ -137,7 +159,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     { registry, metrics, log: options.log },
     options.brokerBackend,
   );
-  const http = createHttpServer({
+  const { server: http, control } = createHttpServer({
     router,
     registry,
     metrics,
@@ -146,6 +168,8 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     exchanges,
     highWaterMark: config.serve.bodyBufferKb * 1024,
     onLoad: options.onLoad,
+    maxInFlight: config.serve.maxInFlight,
+    maxPipelined: config.serve.maxPipelined,
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);
@@ -173,11 +197,31 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     registry,
     broker,
     metrics,
-    async close(graceMs = 5_000) {
-      const closed = closeServer(http);
-      registry.killAll("server shutting down");
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([registry.whenEmpty(), timeout]);
+    async close(drainMs = config.serve.drainMs) {
+      control.draining = true;
+      const deadline = performance.now() + drainMs;
+      let allClosed = false;
+      const closed = closeServer(http).then(() => {
+        allClosed = true;
+      });
+      http.closeIdleConnections();
+      const streamsEnded = registry.drainStreams();
+      await Promise.race([registry.whenEmpty(), sleep(drainMs)]);
+      const stoppedAtDeadline = registry.size;
+      if (stoppedAtDeadline > 0) {
+        registry.stopAll({
+          reason: "shutdown",
+          detail: `still running at the end of the drain (drain-ms ${drainMs})`,
+        });
+        await Promise.race([registry.whenEmpty(), sleep(STOP_GRACE_MS)]);
+      }
+      const live = registry.size;
+      // Responses still flushing (an ended stream's last bytes) get the rest of the drain; a
+      // connection closes as soon as its response is out (Node closes only idle ones).
+      while (!allClosed && performance.now() < deadline) {
+        http.closeIdleConnections();
+        await Promise.race([closed, sleep(50)]);
+      }
       http.closeAllConnections();
       await closed;
       if (admin !== null) {
@@ -186,6 +230,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       }
       await broker.close();
       releaseComponents();
+      return { streamsEnded, stoppedAtDeadline, live };
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
+import { STOP_GRACE_MS } from "../server/index.ts";
 import { createKillFlag } from "../preempt/kill-flag.ts";
 import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
 import type { Hub } from "./hub.ts";
@@ -12,10 +13,15 @@ import type { FromWorker, MetricsJson, ToWorker, WireError, WorkerData } from ".
 
 const ENTRY = new URL("./worker.ts", import.meta.url);
 
-/** What a worker said when it closed. */
+/** What a worker said when it closed (its drain, server/index.ts). */
 export interface Closed {
   readonly exits: Record<string, number>;
+  /** Processes that would not stop even after the drain's grace. */
   readonly live: number;
+  /** Live streams ended cleanly at the drain's start. */
+  readonly streamsEnded: number;
+  /** Processes still running at the drain deadline, stopped then. */
+  readonly stoppedAtDeadline: number;
 }
 
 /** The error a worker sent, as the supervisor throws it (a RusmError prints as before). */
@@ -101,16 +107,17 @@ export class WorkerHandle {
   }
 
   /**
-   * Asks it to close (kill its processes, wait up to `graceMs` for them) and resolves with what
-   * it says; null when it did not answer in time (it is then terminated).
+   * Asks it to drain for up to `drainMs` and close, and resolves with what it says; null when it
+   * did not answer in time (it is then terminated).
    */
-  async close(graceMs: number): Promise<Closed | null> {
+  async close(drainMs: number): Promise<Closed | null> {
     const closed = new Promise<Closed | null>((done) => {
       this.#onClosed = done;
       void this.exited.then(() => done(null));
-      setTimeout(() => done(null), graceMs + 2_000).unref();
+      // The drain, the stopped processes' grace, and time to close connections and answer.
+      setTimeout(() => done(null), drainMs + STOP_GRACE_MS + 3_000).unref();
     });
-    this.post({ type: "close", graceMs });
+    this.post({ type: "close", drainMs });
     const answer = await closed;
     await this.terminate();
     return answer;
@@ -140,7 +147,12 @@ export class WorkerHandle {
         this.#scrapes.delete(message.id);
         break;
       case "closed":
-        this.#onClosed?.({ exits: message.exits, live: message.live });
+        this.#onClosed?.({
+          exits: message.exits,
+          live: message.live,
+          streamsEnded: message.streamsEnded,
+          stoppedAtDeadline: message.stoppedAtDeadline,
+        });
         break;
       case "ready":
       case "failed":

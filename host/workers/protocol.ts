@@ -58,8 +58,12 @@ export type FromWorker =
   | {
       readonly type: "closed";
       readonly exits: Record<string, number>;
-      /** Processes still live after the grace. */
+      /** Processes still live after the drain and its grace. */
       readonly live: number;
+      /** Live streams the drain ended cleanly at its start. */
+      readonly streamsEnded: number;
+      /** Processes still running at the drain deadline (stopped then). */
+      readonly stoppedAtDeadline: number;
     };
 
 /** Supervisor → worker. */
@@ -74,4 +78,5 @@ export type ToWorker =
   /** The answer to a `publish` with an id: subscribers reached on the other workers. */
   | { readonly type: "published"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number }
-  | { readonly type: "close"; readonly graceMs: number };
+  /** Drain (server/index.ts `close`) for up to `drainMs`, then answer `closed`. */
+  | { readonly type: "close"; readonly drainMs: number };

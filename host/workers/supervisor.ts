@@ -44,8 +44,13 @@ export interface RunningNode {
   readonly adminUrl: string | null;
   /** Live processes over all workers (as their heartbeats last said). */
   live(): number;
-  /** Closes every worker (kill, grace, reclaim) and the admin listener; the exits, merged. */
-  close(graceMs?: number): Promise<Closed>;
+  /**
+   * Drains every worker for up to `drainMs` (default `[serve] drain-ms`) and closes the admin
+   * listener; what the drain did and the exits, merged.
+   */
+  close(drainMs?: number): Promise<Closed>;
+  /** Stops every worker at once (a second signal during a drain). */
+  terminate(): Promise<void>;
 }
 
 /** How long a scrape waits for a worker before using its last answer. */
@@ -148,15 +153,18 @@ class Supervisor {
     return n;
   }
 
-  async close(graceMs: number): Promise<Closed> {
+  /** Drains every worker (server/index.ts `close`) for up to `drainMs`; what they did, summed. */
+  async close(drainMs: number): Promise<Closed> {
     this.#closing = true;
     // Kill flags stay watched while the workers close: a spinner's budget still ends it.
     this.#watchdog.stopStallChecks();
     const handles = [...this.workers.values()];
-    const answers = await Promise.all(handles.map((h) => h.close(graceMs)));
+    const answers = await Promise.all(handles.map((h) => h.close(drainMs)));
     this.#watchdog.stop();
     const exits: Record<string, number> = { ...this.#lostExits };
     let live = 0;
+    let streamsEnded = 0;
+    let stoppedAtDeadline = 0;
     answers.forEach((answer, i) => {
       if (answer === null) {
         // It did not answer (stuck): its processes are lost, as killed.
@@ -167,9 +175,18 @@ class Supervisor {
       }
       addExits(exits, answer.exits);
       live += answer.live;
+      streamsEnded += answer.streamsEnded;
+      stoppedAtDeadline += answer.stoppedAtDeadline;
     });
     await this.hub.close();
-    return { exits, live };
+    return { exits, live, streamsEnded, stoppedAtDeadline };
+  }
+
+  /** Stops every worker now, whatever runs (a second signal during a drain). */
+  async terminate(): Promise<void> {
+    this.#closing = true;
+    this.#watchdog.stop();
+    await Promise.all([...this.workers.values()].map((h) => h.terminate()));
   }
 
   /** Stops every worker now (a failed start). */
@@ -282,8 +299,9 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     url,
     adminUrl: adminServer === null ? null : urlOf(adminServer),
     live: () => supervisor.live(),
-    async close(graceMs = 5_000) {
-      const closed = await supervisor.close(graceMs);
+    terminate: () => supervisor.terminate(),
+    async close(drainMs = config.serve.drainMs) {
+      const closed = await supervisor.close(drainMs);
       if (adminServer !== null) {
         adminServer.closeAllConnections();
         await closeServer(adminServer);

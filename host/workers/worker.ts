@@ -55,12 +55,14 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
         .getMetricsAsJSON()
         .then((metrics) => post({ type: "metrics", id: message.id, metrics }));
     } else if (message.type === "close") {
-      void server.close(message.graceMs).then(() => {
+      void server.close(message.drainMs).then((drained) => {
         heartbeat.stop();
         post({
           type: "closed",
           exits: Object.fromEntries(server.registry.exits()),
-          live: server.registry.size,
+          live: drained.live,
+          streamsEnded: drained.streamsEnded,
+          stoppedAtDeadline: drained.stoppedAtDeadline,
         });
         port.close();
       });
