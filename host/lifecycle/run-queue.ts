@@ -12,10 +12,12 @@
  * that work in one turn: seconds during which no other connection is served, and the watchdog
  * sees a stalled worker.
  *
- * How: a task runs at once while fewer than {@link RunQueue.limit} ran in this turn and none
- * is queued (the common case costs a counter); the rest wait, in order, for the next turns. At
- * the start of each turn the previous turn's length (its tasks, the microtasks they caused,
- * and whatever else the loop did) adapts the limit: halved when the turn took more than
+ * How: a task runs at once while none is queued, fewer than {@link RunQueue.limit} ran in this
+ * turn, and the turn is younger than {@link TURN_TARGET_MS} (a counter and a clock read: each
+ * I/O callback's microtasks run before the next callback, so the clock sees the work of the
+ * tasks before). The rest wait, in order, and the next turns run the limit's worth each. At the
+ * start of each turn the previous turn's length (its tasks, the microtasks they caused, and
+ * whatever else the loop did) adapts the limit: halved when the turn took more than
  * {@link TURN_TARGET_MS}, doubled when it used its whole limit in under half of it. This is
  * a pacing decision, not a judgement: a slow turn on a busy machine only makes the next turns
  * take fewer tasks, and every queued task still runs, in order.
@@ -25,8 +27,9 @@
 export const TURN_TARGET_MS = 10;
 /** Tasks per turn: never fewer than this (progress), never more than that (one bad estimate). */
 const MIN_LIMIT = 1;
-const MAX_LIMIT = 4096;
-const INITIAL_LIMIT = 64;
+/** A process start or teardown costs 20 µs to a few ms: a few hundred fill a turn. */
+const MAX_LIMIT = 256;
+const INITIAL_LIMIT = 32;
 
 /** A FIFO of tasks with an amortised O(1) shift. */
 class Fifo<T> {
@@ -84,7 +87,11 @@ export class RunQueue {
    */
   run(task: () => void): void {
     if (!this.#turnOpen) this.#openTurn();
-    if (this.#queue.size === 0 && this.#ranThisTurn < this.#limit) {
+    if (
+      this.#queue.size === 0 &&
+      this.#ranThisTurn < this.#limit &&
+      this.#now() - this.#turnStart < TURN_TARGET_MS
+    ) {
       this.#ranThisTurn++;
       task();
       return;

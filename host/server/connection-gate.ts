@@ -11,8 +11,13 @@
  */
 import type { Socket } from "node:net";
 
-/** Requests that may wait on one connection before it is refused and closed. */
-export const WAITING_MAX = 4096;
+/**
+ * Requests that may wait on one connection; the next is refused (503, then the connection
+ * closes, which tells an HTTP/1.1 client to retry what was not answered). Node parses what a
+ * socket read holds whether or not the socket is paused, and resumes a paused socket on its
+ * own, so this bound, not the pause, is what caps a connection's waiting requests.
+ */
+export const WAITING_MAX = 1024;
 
 export class ConnectionGate {
   readonly #socket: Socket;

@@ -121,11 +121,45 @@ function handle(
     refuse(res, "too many pipelined requests waiting on this connection", true);
     return;
   }
+  // Counted from now: a guest that never yields must already count as lost with it, and a
+  // request waiting for its turn counts against max-in-flight.
+  deps.load.processes++;
+  deps.onLoad?.(deps.load);
+  const finished = (): void => {
+    deps.load.processes--;
+    deps.onLoad?.(deps.load);
+    gate.done();
+  };
+  // Started in order per connection (max-pipelined); a request waiting for its turn holds only
+  // Node's req/res, not a process. Then through the run queue: a burst of requests
+  // instantiates a bounded number of processes per event-loop turn.
+  gate.admit(() => {
+    if (res.closed) return finished(); // its client left while it waited
+    if (deps.control.draining) {
+      refuse(res, "rusm is shutting down: retry on another node", true);
+      return finished();
+    }
+    const process = startProcess(deps, req, res, target, match.params);
+    threadRunQueue().run(() => {
+      // run() never rejects: every exit is settled and counted inside.
+      void process.run().finally(finished);
+    });
+  });
+}
+
+/** The process that serves `req` (not yet running). */
+function startProcess(
+  deps: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: RouteTarget,
+  params: Record<string, string>,
+): Process {
   const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
   const handler = target.handler;
-  const process = new Process(
+  return new Process(
     deps.registry,
     target.component,
     exchange,
@@ -135,26 +169,10 @@ function handle(
       : {
           module: handler.module,
           function: handler.function,
-          params: Object.entries(match.params),
+          params: Object.entries(params),
           route: target.pattern,
         },
     deps.broker,
-  );
-  // Counted before it runs: a guest that never yields must already count as lost with it.
-  deps.load.processes++;
-  deps.onLoad?.(deps.load);
-  const runQueue = threadRunQueue();
-  // Started in order per connection (max-pipelined), then through the run queue: a burst of
-  // requests instantiates a bounded number of processes per event-loop turn.
-  gate.admit(() =>
-    runQueue.run(() => {
-      // run() never rejects: every exit is settled and counted inside.
-      void process.run().finally(() => {
-        deps.load.processes--;
-        deps.onLoad?.(deps.load);
-        gate.done();
-      });
-    }),
   );
 }
 
