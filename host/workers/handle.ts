@@ -46,7 +46,7 @@ export class WorkerHandle {
   constructor(index: number, data: Omit<WorkerData, "index" | "heartbeat" | "killFlag">, hub: Hub) {
     this.index = index;
     this.#hub = hub;
-    this.heartbeat = new HeartbeatReader(this.#slot, performance.now());
+    this.heartbeat = new HeartbeatReader(this.#slot);
     this.#worker = new Worker(ENTRY, {
       workerData: { ...data, index, heartbeat: this.#slot, killFlag: this.killFlag },
     });

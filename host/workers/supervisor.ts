@@ -28,7 +28,8 @@ import { closeServer, listen, urlOf } from "../server/listen.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
 import { MetricsAggregator } from "./metrics.ts";
-import { Watchdog, type Watched } from "./watchdog.ts";
+import { STALL_SIGNALS, type Silence } from "./silence.ts";
+import { STALL_LIMITS, Watchdog, type Stall, type Watched } from "./watchdog.ts";
 
 export interface SupervisorOptions {
   readonly cacheDir: string;
@@ -78,7 +79,14 @@ class Supervisor {
     this.#log = options.log;
     this.#own = createSupervisorMetrics(this.metrics.registry);
     this.hub = new Hub(this.metrics);
-    this.#watchdog = new Watchdog((watched, silentMs) => this.#stalled(watched, silentMs));
+    this.#watchdog = new Watchdog({
+      onStall: (watched, stall) => this.#stalled(watched, stall),
+      onLongStep: (watched, silence) => this.#longStep(watched, silence),
+    });
+    for (const signal of STALL_SIGNALS) {
+      this.#own.watchdogRestarts.inc({ signal }, 0);
+      this.#own.watchdogConnectionsCut.inc({ signal }, 0);
+    }
     // The supervisor runs no process: its own exits are the lost ones, every reason from 0.
     for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
   }
@@ -101,7 +109,6 @@ class Supervisor {
       index,
       heartbeat: handle.heartbeat,
       killFlag: handle.killFlag,
-      stallChecked: false,
     };
     // Its kill flag is watched from the start; its heartbeat once it serves (loading is long).
     this.#watchdog.watch(watched);
@@ -113,8 +120,12 @@ class Supervisor {
       await handle.terminate();
       throw err;
     }
-    handle.heartbeat.reset(performance.now());
-    watched.stallChecked = true;
+    if (this.#watchdog.checkStalls(index) === "process") {
+      this.#log.warn(
+        { worker: index },
+        "watchdog: this system does not show a thread's CPU time (/proc/self/task/<tid>/schedstat); a worker is judged on the whole process's",
+      );
+    }
     handle.serving = true;
     this.hub.join(handle);
     void handle.exited.then((code) => this.#exited(handle, code));
@@ -181,7 +192,7 @@ class Supervisor {
   }
 
   /** The watchdog saw `watched` stall: count what it cuts, stop it, start another. */
-  #stalled(watched: Watched, silentMs: number): void {
+  #stalled(watched: Watched, stall: Stall): void {
     const handle = this.workers.get(watched.index);
     if (handle === undefined || this.#closing) return;
     const connections = watched.heartbeat.connections;
@@ -189,15 +200,32 @@ class Supervisor {
     this.#log.error(
       {
         worker: watched.index,
-        stalledMs: Math.round(silentMs),
+        signal: stall.signal,
+        stalledMs: Math.round(stall.wallMs),
+        cpuMs: Math.round(stall.cpuMs),
+        blockedMs: Math.round(stall.blockedMs),
+        clock: stall.clock,
         connectionsCut: connections,
         processesLost: processes,
       },
       "watchdog: a worker's event loop stalled; replacing the worker (its connections are cut, its processes lost)",
     );
-    this.#own.watchdogRestarts.inc();
-    this.#own.watchdogConnectionsCut.inc(connections);
+    this.#own.watchdogRestarts.inc({ signal: stall.signal });
+    this.#own.watchdogConnectionsCut.inc({ signal: stall.signal }, connections);
     this.#replace(handle, processes);
+  }
+
+  /** A beat ended a long silence: said in the log, a warning past half the limit. */
+  #longStep(watched: Watched, silence: Silence): void {
+    const fields = {
+      worker: watched.index,
+      cpuMs: Math.round(silence.cpuMs),
+      stalledMs: Math.round(silence.wallMs),
+      limitCpuMs: STALL_LIMITS.cpuMs,
+    };
+    const message = "watchdog: a worker's event loop was held by one long step (it beat again)";
+    if (silence.cpuMs > STALL_LIMITS.cpuMs / 2) this.#log.warn(fields, message);
+    else this.#log.debug(fields, message);
   }
 
   /** A worker ended without being asked (an uncaught error): replace it too. */
