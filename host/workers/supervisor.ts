@@ -18,6 +18,7 @@ import type { Config } from "../config/index.ts";
 import { EXIT_REASONS } from "../lifecycle/exit.ts";
 import type { Logger } from "../log/index.ts";
 import {
+  METRICS,
   createMetrics,
   createSupervisorMetrics,
   type Metrics,
@@ -25,6 +26,7 @@ import {
 } from "../metrics/index.ts";
 import { createAdminServer } from "../server/admin.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
+import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
 import { MetricsAggregator } from "./metrics.ts";
@@ -66,11 +68,12 @@ class Supervisor {
   readonly metrics: Metrics = createMetrics();
   readonly #own: SupervisorMetrics;
   readonly hub: Hub;
-  readonly #aggregator = new MetricsAggregator();
+  /** Exits come from the workers' tallies, not from their (possibly stale) scrape answers. */
+  readonly #aggregator = new MetricsAggregator([METRICS.processExits.name]);
   readonly #watchdog: Watchdog;
   readonly workers = new Map<number, WorkerHandle>();
-  /** Exits of processes lost with replaced workers (counted as killed). */
-  readonly #lostExits: Record<string, number> = {};
+  /** The tallies of replaced workers; `final` once the thread is gone (its live ones lost). */
+  readonly #retired: Array<{ readonly tally: ExitTallyReader; final: boolean }> = [];
   #closing = false;
 
   constructor(config: Config, options: SupervisorOptions) {
@@ -87,7 +90,7 @@ class Supervisor {
       this.#own.watchdogRestarts.inc({ signal }, 0);
       this.#own.watchdogConnectionsCut.inc({ signal }, 0);
     }
-    // The supervisor runs no process: its own exits are the lost ones, every reason from 0.
+    // Every reason from 0; the counts come from the workers' tallies at each scrape.
     for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
   }
 
@@ -148,8 +151,33 @@ class Supervisor {
       if (answer !== null && answer !== undefined) this.#aggregator.answered(h.index, answer);
     });
     const current = this.#aggregator.current(handles.map((h) => h.index));
+    this.#setExits();
     const merged = await this.#aggregator.merge(this.metrics.registry, current);
     return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  /**
+   * `rusm_process_exits_total` from every tally: the workers' now (their threads share it), the
+   * replaced ones', and the processes lost with those as `killed`. Each exit once.
+   */
+  #setExits(): void {
+    const exits = this.#retiredExits();
+    for (const handle of this.workers.values()) addExits(exits, handle.tally.exits());
+    // Set, not added: a counter whose value is read from elsewhere (it only grows there).
+    this.metrics.processExits.reset();
+    for (const reason of EXIT_REASONS) {
+      this.metrics.processExits.inc({ reason }, exits[reason] ?? 0);
+    }
+  }
+
+  /** The exits of replaced workers, those lost with them as `killed` once their thread ended. */
+  #retiredExits(): Record<string, number> {
+    const exits: Record<string, number> = {};
+    for (const { tally, final } of this.#retired) {
+      addExits(exits, tally.exits());
+      if (final) addExits(exits, { killed: tally.live() });
+    }
+    return exits;
   }
 
   /** Live processes over all workers. */
@@ -166,7 +194,7 @@ class Supervisor {
     const handles = [...this.workers.values()];
     const answers = await Promise.all(handles.map((h) => h.close(graceMs)));
     this.#watchdog.stop();
-    const exits: Record<string, number> = { ...this.#lostExits };
+    const exits = this.#retiredExits();
     let live = 0;
     answers.forEach((answer, i) => {
       if (answer === null) {
@@ -196,7 +224,7 @@ class Supervisor {
     const handle = this.workers.get(watched.index);
     if (handle === undefined || this.#closing) return;
     const connections = watched.heartbeat.connections;
-    const processes = watched.heartbeat.processes;
+    const processes = handle.tally.live();
     this.#log.error(
       {
         worker: watched.index,
@@ -212,7 +240,7 @@ class Supervisor {
     );
     this.#own.watchdogRestarts.inc({ signal: stall.signal });
     this.#own.watchdogConnectionsCut.inc({ signal: stall.signal }, connections);
-    this.#replace(handle, processes);
+    this.#replace(handle);
   }
 
   /** A beat ended a long silence: said in the log, a warning past half the limit. */
@@ -231,25 +259,31 @@ class Supervisor {
   /** A worker ended without being asked (an uncaught error): replace it too. */
   #exited(handle: WorkerHandle, code: number): void {
     if (this.#closing || this.workers.get(handle.index) !== handle) return;
-    const processes = handle.heartbeat.processes;
     this.#log.error(
-      { worker: handle.index, code, err: handle.error ?? undefined, processesLost: processes },
+      {
+        worker: handle.index,
+        code,
+        err: handle.error ?? undefined,
+        processesLost: handle.tally.live(),
+      },
       "a worker thread ended unexpectedly; replacing it",
     );
-    this.#replace(handle, processes);
+    this.#replace(handle);
   }
 
-  #replace(handle: WorkerHandle, processesLost: number): void {
+  #replace(handle: WorkerHandle): void {
     const index = handle.index;
     this.workers.delete(index);
     this.#watchdog.unwatch(index);
     this.hub.leave(index);
     this.#aggregator.retire(index);
-    // Every exit is counted: the processes it had are killed with it.
-    this.metrics.processExits.inc({ reason: "killed" }, processesLost);
-    addExits(this.#lostExits, { killed: processesLost });
+    // Every exit is counted: its tally stays, and once its thread is gone (no exit can be
+    // counted any more) the processes it still had count as killed.
+    const retired = { tally: handle.tally, final: false };
+    this.#retired.push(retired);
     this.#own.workers.set(this.#serving().length);
     void handle.terminate().then(() => {
+      retired.final = true;
       if (this.#closing) return;
       this.spawn(index, false).then(
         () => this.#log.info({ worker: index }, "watchdog: the replacement worker is serving"),

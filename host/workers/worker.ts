@@ -10,6 +10,7 @@ import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { installKillFlag } from "../preempt/runtime.ts";
 import { startServer, type RunningServer } from "../server/index.ts";
+import { ExitTallyWriter } from "./exit-tally.ts";
 import { HeartbeatWriter } from "./heartbeat.ts";
 import { HubLink } from "./hub-link.ts";
 import { currentThreadId } from "./thread-cpu.ts";
@@ -42,6 +43,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       defaultMetrics: false,
       onLoad: (load) => heartbeat.load(load.connections, load.processes),
       pids: data.pids,
+      tally: new ExitTallyWriter(data.tally),
     });
   } catch (err) {
     post({ type: "failed", error: toWire(err) });
