@@ -35,7 +35,11 @@ describe("parseConfig: valid files", () => {
       workers: null,
       limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
     });
-    expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
+    expect(config.admin).toEqual({
+      listen: { host: "::1", port: 9464 },
+      allowPublic: false,
+      token: null,
+    });
   });
 
   it("reads components in every form, paths resolved against the file's directory", () => {

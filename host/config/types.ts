@@ -66,6 +66,16 @@ export interface RouteConfig {
   targetWhere: SourceLocation;
 }
 
+/** `[admin]`. */
+export interface AdminConfig {
+  /** Loopback, unless `allowPublic`. */
+  listen: Listen;
+  /** `allow-public`: a non-loopback `listen` was allowed (default false). */
+  allowPublic: boolean;
+  /** `token`: what `POST /publish` needs as `Authorization: Bearer <token>`; null: nothing. */
+  token: string | null;
+}
+
 /** A validated routes.toml. */
 export interface Config {
   /** Absolute path of routes.toml. */
@@ -79,7 +89,7 @@ export interface Config {
     workers: number | null;
     limits: ProcessLimits;
   };
-  admin: { listen: Listen } | null;
+  admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */
   broker: { backend: string; mailbox: number; overflow: Overflow };
   /** In file order. */

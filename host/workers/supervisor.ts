@@ -24,7 +24,7 @@ import {
   type Metrics,
   type SupervisorMetrics,
 } from "../metrics/index.ts";
-import { createAdminServer } from "../server/admin.ts";
+import { createAdminServer, publicAdminWarning } from "../server/admin.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
@@ -327,11 +327,16 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     for (let i = 2; i <= options.workers; i++) rest.push(supervisor.spawn(i, false));
     await Promise.all(rest);
     if (config.admin !== null) {
-      admin = createAdminServer({
-        metrics: () => supervisor.scrape(),
-        publish: (topic, data) => supervisor.hub.publish(topic, data),
-      });
+      admin = createAdminServer(
+        {
+          metrics: () => supervisor.scrape(),
+          publish: (topic, data) => supervisor.hub.publish(topic, data),
+        },
+        config.admin,
+      );
       await listen(admin, config.admin.listen, "admin.listen");
+      const warning = publicAdminWarning(config.admin);
+      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
     }
   } catch (err) {
     await closeServer(probe);
