@@ -4,9 +4,9 @@
  * of the offending key or value and a `hint`.
  */
 
-export type { ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
+export type { AdminConfig, ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
 export { loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
-export { parseListen } from "./listen.ts";
+export { isLoopback, parseListen } from "./listen.ts";
 export { parseRouteKey, parseRouteTarget, type RouteKey, type RouteTargetSpec } from "./routes.ts";
 export { DEFAULTS } from "./schema.ts";

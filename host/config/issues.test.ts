@@ -35,11 +35,11 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
   ],
   [
     "unknown key in [admin]",
-    `[admin]\nlisten = "a:1"\nport = 2\n${TAIL}`,
+    `[admin]\nlisten = "127.0.0.1:1"\nport = 2\n${TAIL}`,
     "RUSM_CONFIG_INVALID",
     3,
     1,
-    ["unknown key admin.port", "accepted keys: listen"],
+    ["unknown key admin.port", "accepted keys: listen, allow-public, token"],
   ],
   [
     "unknown key in [broker]",

@@ -51,3 +51,15 @@ export function parseListen(
   }
   return { ok: true, listen: { host, port: Number(rawPort) } };
 }
+
+/**
+ * True when `listen` is reachable from this machine only: an IPv4 address in 127.0.0.0/8,
+ * `::1`, an IPv4-mapped `::ffff:127.x.x.x`, or the name `localhost`. Any other name counts as
+ * public: it is not resolved here.
+ */
+export function isLoopback(listen: Listen): boolean {
+  const host = listen.host.toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const v4 = host.startsWith("::ffff:") ? host.slice("::ffff:".length) : host;
+  return isIPv4(v4) && v4.startsWith("127.");
+}

@@ -44,7 +44,11 @@ describe("parseConfig: valid files", () => {
       maxPipelined: 16,
       drainMs: 10_000,
     });
-    expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
+    expect(config.admin).toEqual({
+      listen: { host: "::1", port: 9464 },
+      allowPublic: false,
+      token: null,
+    });
   });
 
   it("reads components in every form, paths resolved against the file's directory", () => {

@@ -75,7 +75,13 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
   return {
     file: doc.file,
     serve,
-    admin: data.admin ? { listen: data.admin.listen } : null,
+    admin: data.admin
+      ? {
+          listen: data.admin.listen,
+          allowPublic: data.admin["allow-public"],
+          token: data.admin.token ?? null,
+        }
+      : null,
     broker: { ...data.broker },
     components,
     routes,

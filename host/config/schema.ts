@@ -21,7 +21,9 @@
  * max-pipelined = 16          # default, 1..1024: requests of one connection started at once; the rest wait
  * drain-ms = 10000            # default, 0..3600000: SIGTERM/SIGINT waits this long for finite requests
  * [admin]                     # optional; listen is then required
- * listen = "127.0.0.1:9464"
+ * listen = "127.0.0.1:9464"   # a loopback address, unless allow-public = true
+ * allow-public = false        # default; true: a non-loopback listen is allowed (and warned about)
+ * token = "..."               # optional, 16..4096 visible ASCII: POST /publish needs it as a Bearer token
  * [broker]                    # optional
  * backend = "memory"          # default; or "redis://127.0.0.1:6379" to fan out between nodes
  * mailbox = 256               # default, 1..1048576, messages queued per subscriber
@@ -40,7 +42,7 @@
 
 import { z } from "zod";
 import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS } from "./types.ts";
-import { LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
+import { isLoopback, LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
 import {
   parseRouteKey,
   parseRouteTarget,
@@ -109,6 +111,8 @@ export const VALUE_HINTS: Record<string, string> = {
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
   overflow: `what a full subscriber mailbox does: "drop-oldest" (keep the newest) or "drop-subscriber" (end its stream)`,
+  "allow-public": "true lets [admin] listen on a non-loopback address, e.g. allow-public = true",
+  token: `a secret POST /publish must present as "Authorization: Bearer <token>", e.g. the output of \`openssl rand -hex 32\``,
 };
 
 const intIn = (min: number, max: number) => {
@@ -197,7 +201,16 @@ const serveShape = {
   "drain-ms": intIn(0, 3_600_000).default(DEFAULTS.drainMs),
   routes: routes.optional(),
 };
-const adminShape = { listen };
+/** An admin token: what a Bearer token may hold in a header, long enough not to guess. */
+const TOKEN_EXPECTED = "16 to 4096 visible ASCII characters (no spaces)";
+const adminShape = {
+  listen,
+  "allow-public": z.boolean({ error: "true or false" }).default(false),
+  token: z
+    .string({ error: TOKEN_EXPECTED })
+    .regex(/^[\x21-\x7e]{16,4096}$/, { error: TOKEN_EXPECTED })
+    .optional(),
+};
 const BACKEND_EXPECTED = `"memory" or a redis:// (or rediss://) URL`;
 const brokerShape = {
   backend: z
@@ -242,9 +255,25 @@ const components = z.record(
 
 const table = (name: string) => ({ error: `a table ([${name}])` });
 
+/** A non-loopback admin listen needs `allow-public = true`. */
+const admin = z.strictObject(adminShape, table("admin")).superRefine((admin, ctx) => {
+  if (admin["allow-public"] || isLoopback(admin.listen)) return;
+  const { host, port } = admin.listen;
+  const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const params: IssueParams = {
+    hint: `listen on 127.0.0.1 or [::1] and reach it through a tunnel or proxy, or set allow-public = true in [admin] (and a token = "..." for POST /publish)`,
+  };
+  ctx.addIssue({
+    code: "custom",
+    path: ["listen"],
+    message: `admin.listen is ${shown}, not a loopback address: GET /metrics and POST /publish would be open to the network`,
+    params,
+  });
+});
+
 const rootShape = {
   serve: z.strictObject(serveShape, table("serve")).prefault({}),
-  admin: z.strictObject(adminShape, table("admin")).optional(),
+  admin: admin.optional(),
   broker: z.strictObject(brokerShape, table("broker")).prefault({}),
   components: components.prefault({}),
 };

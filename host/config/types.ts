@@ -68,6 +68,16 @@ export interface RouteConfig {
   targetWhere: SourceLocation;
 }
 
+/** `[admin]`. */
+export interface AdminConfig {
+  /** Loopback, unless `allowPublic`. */
+  listen: Listen;
+  /** `allow-public`: a non-loopback `listen` was allowed (default false). */
+  allowPublic: boolean;
+  /** `token`: what `POST /publish` needs as `Authorization: Bearer <token>`; null: nothing. */
+  token: string | null;
+}
+
 /** A validated routes.toml. */
 export interface Config {
   /** Absolute path of routes.toml. */
@@ -87,7 +97,7 @@ export interface Config {
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
   };
-  admin: { listen: Listen } | null;
+  admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */
   broker: { backend: string; mailbox: number; overflow: Overflow };
   /** In file order. */

@@ -23,6 +23,15 @@ export interface RegisteredProcess {
   drain(): boolean;
 }
 
+/**
+ * Told of every start and exit, as they are counted (workers/exit-tally.ts keeps a worker's
+ * counts where the supervisor still reads them after the worker is gone).
+ */
+export interface ProcessTally {
+  started(): void;
+  exited(reason: ExitReason): void;
+}
+
 export class ProcessRegistry {
   readonly #metrics: Metrics;
   readonly #live = new Map<number, RegisteredProcess>();
@@ -33,12 +42,14 @@ export class ProcessRegistry {
   #nextPid = 1;
   /** A counter shared by every worker of the node, or null: this registry counts alone. */
   readonly #sharedPids: Int32Array | null;
+  readonly #tally: ProcessTally | null;
   #parked = 0;
   #emptyWaiters: Array<() => void> = [];
 
   /** `pids`: a counter shared with the node's other workers, so that a pid names one process. */
-  constructor(metrics: Metrics, pids?: SharedArrayBuffer) {
+  constructor(metrics: Metrics, pids?: SharedArrayBuffer, tally?: ProcessTally) {
     this.#sharedPids = pids === undefined ? null : new Int32Array(pids);
+    this.#tally = tally ?? null;
     this.#metrics = metrics;
     // Every reason is exported from the start, at 0, so dashboards see the full set.
     for (const reason of EXIT_REASONS) metrics.processExits.inc({ reason }, 0);
@@ -89,6 +100,7 @@ export class ProcessRegistry {
 
   started(process: RegisteredProcess): void {
     this.#live.set(process.pid, process);
+    this.#tally?.started();
     this.#metrics.processes.set(this.#live.size);
   }
 
@@ -96,6 +108,7 @@ export class ProcessRegistry {
     if (this.#live.get(process.pid) !== process) return;
     this.#live.delete(process.pid);
     this.#exits.set(exit.reason, (this.#exits.get(exit.reason) ?? 0) + 1);
+    this.#tally?.exited(exit.reason);
     this.#metrics.processExits.inc({ reason: exit.reason });
     this.#metrics.processes.set(this.#live.size);
     const watchers = this.#monitors.get(process.pid);

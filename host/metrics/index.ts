@@ -82,16 +82,21 @@ export function createMetrics(
 /** The supervisor's own metrics (workers/supervisor.ts), on top of its {@link Metrics}. */
 export interface SupervisorMetrics {
   readonly workers: Gauge;
-  readonly watchdogRestarts: Counter;
-  readonly watchdogConnectionsCut: Counter;
+  readonly watchdogRestarts: Counter<"signal">;
+  readonly watchdogConnectionsCut: Counter<"signal">;
 }
 
 /** Registers the supervisor's own metrics in `registry`. */
 export function createSupervisorMetrics(registry: Registry): SupervisorMetrics {
   const m = METRICS;
-  const declared = (d: { name: string; help: string }) => ({
+  const declared = <L extends string>(d: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+  }) => ({
     name: d.name,
     help: d.help,
+    labelNames: [...d.labelNames],
     registers: [registry],
   });
   return {

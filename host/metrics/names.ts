@@ -102,13 +102,13 @@ export const METRICS = {
   watchdogRestarts: {
     type: "counter",
     name: "rusm_watchdog_restarts_total",
-    help: "Worker threads the watchdog replaced because their event loop stalled for more than 1 s (their live processes count as killed exits).",
-    labelNames: [],
+    help: "Worker threads the watchdog replaced because their event loop stalled, by signal (cpu: its thread computed too long without a heartbeat; blocked: it went too long without one, neither on a CPU nor waiting for one); their live processes count as killed exits.",
+    labelNames: ["signal"],
   },
   watchdogConnectionsCut: {
     type: "counter",
     name: "rusm_watchdog_connections_cut_total",
-    help: "Client connections that were open on a worker thread the watchdog replaced (cut with it).",
-    labelNames: [],
+    help: "Client connections that were open on a worker thread the watchdog replaced (cut with it), by the signal that fired.",
+    labelNames: ["signal"],
   },
 } as const;

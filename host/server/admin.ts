@@ -10,12 +10,18 @@
  *   `200 {"delivered": N}`, N being the subscribers reached on this node, all workers summed
  *   (with Redis: `{"delivered": N, "forwarded": true}`, false when Redis is unreachable; other
  *   nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a body
- *   too large.
+ *   too large. With `[admin] token`, it needs `Authorization: Bearer <token>` (compared in
+ *   constant time): `401 {"error": …}` without it or with another token.
+ *
+ * The listener is meant for a loopback address: config/schema refuses any other unless
+ * `allow-public = true`, and {@link publicAdminWarning} is what the node then logs once.
  *
  * The listener serves an {@link AdminSource}: one server's own metrics and broker
  * ({@link localAdmin}), or the supervisor's view of all its workers.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
+import { isLoopback, type AdminConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
 
@@ -67,6 +73,29 @@ function serveMetrics(source: AdminSource, req: IncomingMessage, res: ServerResp
   );
 }
 
+const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/**
+ * Whether `req` carries `Authorization: Bearer <token>`; answers 401 when not. Both sides are
+ * hashed first, so the comparison takes the same time whatever the length and the first
+ * differing byte of what was sent.
+ */
+function authorized(token: Buffer, req: IncomingMessage, res: ServerResponse): boolean {
+  const header = req.headers.authorization;
+  const sent = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header)?.[1];
+  if (sent != null && timingSafeEqual(sha256(sent), token)) return true;
+  // The body is not read: drained, so that the connection can take another request.
+  req.resume();
+  res.setHeader("www-authenticate", `Bearer realm="rusm admin"`);
+  json(res, 401, {
+    error:
+      sent == null
+        ? "POST /publish needs an Authorization: Bearer <token> header ([admin] token)"
+        : "the bearer token does not match [admin] token",
+  });
+  return false;
+}
+
 function servePublish(
   source: AdminSource,
   rawTopic: string,
@@ -116,16 +145,34 @@ function servePublish(
   });
 }
 
-/** Creates the admin server (not yet listening). */
-export function createAdminServer(source: AdminSource): Server {
+/**
+ * Creates the admin server (not yet listening). `admin.token`, when set, is required by
+ * `POST /publish` (`GET /metrics` stays open).
+ */
+export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, "token">): Server {
+  const token = admin.token === null ? null : sha256(admin.token);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/metrics") {
       serveMetrics(source, req, res);
     } else if (path.startsWith("/publish/")) {
+      if (token !== null && !authorized(token, req, res)) return;
       servePublish(source, path.slice("/publish/".length), req, res);
     } else {
       text(res, 404, USAGE);
     }
   });
+}
+
+/**
+ * The warning a node logs once when its admin listener is allowed on a non-loopback address
+ * (`allow-public = true`), or null on a loopback one.
+ */
+export function publicAdminWarning(admin: AdminConfig): string | null {
+  if (isLoopback(admin.listen)) return null;
+  const publish =
+    admin.token === null
+      ? "so is POST /publish (no [admin] token): anyone who reaches it can publish"
+      : "POST /publish needs the [admin] token";
+  return `the admin listener is on a non-loopback address (allow-public = true): GET /metrics is open to anyone who can reach it, ${publish}`;
 }

@@ -14,7 +14,7 @@ import {
   type PoolObserver,
 } from "../component/memory-pool.ts";
 import type { Config } from "../config/index.ts";
-import { ProcessRegistry } from "../lifecycle/registry.ts";
+import { ProcessRegistry, type ProcessTally } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics, type Metrics } from "../metrics/index.ts";
 import { createRouter } from "../router/index.ts";
@@ -46,6 +46,8 @@ export interface ServeOptions {
   onLoad?: ((load: ServerLoad) => void) | undefined;
   /** A process-id counter shared with other servers of the node (worker threads). */
   pids?: SharedArrayBuffer | undefined;
+  /** Told of every process start and exit (a worker's exit tally, workers/exit-tally.ts). */
+  tally?: ProcessTally | undefined;
 }
 
 export interface RunningServer {
@@ -153,7 +155,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     })),
   );
 
-  const registry = new ProcessRegistry(metrics, options.pids);
+  const registry = new ProcessRegistry(metrics, options.pids, options.tally);
   const broker = await startBroker(
     config.broker,
     { registry, metrics, log: options.log },
@@ -180,7 +182,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   }
   let admin: Server | null = null;
   if (config.admin !== null && options.admin !== false) {
-    admin = createAdminServer(localAdmin(metrics, broker));
+    admin = createAdminServer(localAdmin(metrics, broker), config.admin);
     try {
       await listen(admin, config.admin.listen, "admin.listen");
     } catch (err) {

@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
 import { STOP_GRACE_MS } from "../server/index.ts";
 import { createKillFlag } from "../preempt/kill-flag.ts";
+import { createExitTally, ExitTallyReader } from "./exit-tally.ts";
 import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
 import type { Hub } from "./hub.ts";
 import type { FromWorker, MetricsJson, ToWorker, WireError, WorkerData } from "./protocol.ts";
@@ -39,6 +40,9 @@ export class WorkerHandle {
   readonly killFlag = createKillFlag();
   readonly #slot = createHeartbeat();
   readonly heartbeat: HeartbeatReader;
+  readonly #tallySlot = createExitTally();
+  /** Its starts and exits, readable after the thread is gone (workers/exit-tally.ts). */
+  readonly tally = new ExitTallyReader(this.#tallySlot);
   readonly #worker: Worker;
   readonly #hub: Hub;
   /** Resolves once listening; rejects with its load error, or if it exits first. */
@@ -49,12 +53,22 @@ export class WorkerHandle {
   readonly #scrapes = new Map<number, (metrics: MetricsJson) => void>();
   #onClosed: ((closed: Closed) => void) | null = null;
 
-  constructor(index: number, data: Omit<WorkerData, "index" | "heartbeat" | "killFlag">, hub: Hub) {
+  constructor(
+    index: number,
+    data: Omit<WorkerData, "index" | "heartbeat" | "killFlag" | "tally">,
+    hub: Hub,
+  ) {
     this.index = index;
     this.#hub = hub;
-    this.heartbeat = new HeartbeatReader(this.#slot, performance.now());
+    this.heartbeat = new HeartbeatReader(this.#slot);
     this.#worker = new Worker(ENTRY, {
-      workerData: { ...data, index, heartbeat: this.#slot, killFlag: this.killFlag },
+      workerData: {
+        ...data,
+        index,
+        heartbeat: this.#slot,
+        killFlag: this.killFlag,
+        tally: this.#tallySlot,
+      },
     });
     this.exited = new Promise((done) => this.#worker.once("exit", done));
     this.ready = new Promise((resolve, reject) => {

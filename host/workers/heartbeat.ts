@@ -8,9 +8,10 @@
  * | 0          | beat: incremented every {@link BEAT_MS} by an event-loop timer           |
  * | 1          | open connections on its public listener (on each change)                 |
  * | 2          | live processes started by its requests (on each change)                   |
+ * | 3          | its thread id (Linux; 0 when unknown), once at start: workers/thread-cpu  |
  *
- * The beat is a counter, not a time: the supervisor notes, on its own clock, when it last saw it
- * change, so the two threads need no common clock.
+ * The beat is a counter, not a time: the watchdog notes, on its own clocks (wall and the
+ * worker thread's CPU time), when it last saw it change, so the two threads need no common clock.
  */
 
 /** How often a worker's event loop beats. */
@@ -19,7 +20,8 @@ export const BEAT_MS = 100;
 const BEAT = 0;
 const CONNECTIONS = 1;
 const PROCESSES = 2;
-const WORDS = 3;
+const TID = 3;
+const WORDS = 4;
 
 /** A new slot (the supervisor makes one per worker). */
 export function createHeartbeat(): SharedArrayBuffer {
@@ -31,8 +33,10 @@ export class HeartbeatWriter {
   readonly #words: Int32Array;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(slot: SharedArrayBuffer) {
+  /** `tid`: the worker's thread id (workers/thread-cpu `currentThreadId()`), 0 when unknown. */
+  constructor(slot: SharedArrayBuffer, tid: number) {
     this.#words = new Int32Array(slot);
+    Atomics.store(this.#words, TID, tid);
   }
 
   /** Beats every {@link BEAT_MS} until {@link stop}. */
@@ -54,29 +58,19 @@ export class HeartbeatWriter {
 /** The supervisor's side. */
 export class HeartbeatReader {
   readonly #words: Int32Array;
-  #lastBeat: number;
-  #lastChange: number;
 
-  constructor(slot: SharedArrayBuffer, now: number) {
+  constructor(slot: SharedArrayBuffer) {
     this.#words = new Int32Array(slot);
-    this.#lastBeat = Atomics.load(this.#words, BEAT);
-    this.#lastChange = now;
   }
 
-  /** Counts from `now` as if the beat had just changed (a worker that starts serving). */
-  reset(now: number): void {
-    this.#lastBeat = Atomics.load(this.#words, BEAT);
-    this.#lastChange = now;
+  /** The beat counter: it changes while the worker's event loop turns. */
+  get beat(): number {
+    return Atomics.load(this.#words, BEAT);
   }
 
-  /** Milliseconds since the beat last changed, as of `now` (`performance.now()`). */
-  silentFor(now: number): number {
-    const beat = Atomics.load(this.#words, BEAT);
-    if (beat !== this.#lastBeat) {
-      this.#lastBeat = beat;
-      this.#lastChange = now;
-    }
-    return now - this.#lastChange;
+  /** The worker's thread id, 0 when unknown (or not yet written: it is, before `ready`). */
+  get tid(): number {
+    return Atomics.load(this.#words, TID);
   }
 
   get connections(): number {

@@ -43,4 +43,19 @@ describe("MetricsAggregator", () => {
     expect(sample(text, /^rusm_process_exits_total\{reason="normal"\} (\S+)$/m)).toBe(6);
     expect(sample(text, /^rusm_processes (\S+)$/m)).toBe(0);
   });
+
+  it("leaves out of every answer the names the supervisor takes from elsewhere", async () => {
+    const own = createMetrics(undefined, undefined, false);
+    own.processExits.inc({ reason: "normal" }, 10);
+    const worker = createMetrics(undefined, undefined, false);
+    worker.processExits.inc({ reason: "normal" }, 3);
+    worker.bodyBytes.inc(5);
+    const agg = new MetricsAggregator(["rusm_process_exits_total"]);
+    agg.answered(1, await worker.registry.getMetricsAsJSON());
+    agg.retire(1);
+    agg.answered(1, await worker.registry.getMetricsAsJSON());
+    const text = await (await agg.merge(own.registry, agg.current([1]))).metrics();
+    expect(sample(text, /^rusm_process_exits_total\{reason="normal"\} (\S+)$/m)).toBe(10);
+    expect(sample(text, /^rusm_body_bytes_total (\S+)$/m)).toBe(10);
+  });
 });

@@ -8,7 +8,9 @@
  *
  * Counters never go backwards: a worker the watchdog replaced keeps contributing the counters
  * and histograms of its last answer (its gauges go with it). What it counted after its last
- * scrape is lost with it.
+ * scrape is lost with it, except what the supervisor reads from shared memory instead: the
+ * names given to the constructor are dropped from every answer (`rusm_process_exits_total`
+ * comes from each worker's exit tally, workers/exit-tally.ts).
  */
 import { AggregatorRegistry, type Registry } from "prom-client";
 import type { MetricsJson } from "./protocol.ts";
@@ -18,10 +20,19 @@ export class MetricsAggregator {
   readonly #last = new Map<number, MetricsJson>();
   /** The counters and histograms of replaced workers' last answers. */
   readonly #retired: MetricsJson[] = [];
+  readonly #dropped: ReadonlySet<string>;
+
+  /** `dropped`: metric names taken from elsewhere, left out of the workers' answers. */
+  constructor(dropped: readonly string[] = []) {
+    this.#dropped = new Set(dropped);
+  }
 
   /** A worker's answer to a scrape. */
   answered(index: number, metrics: MetricsJson): void {
-    this.#last.set(index, metrics);
+    this.#last.set(
+      index,
+      metrics.filter((m) => !this.#dropped.has(m.name)),
+    );
   }
 
   /** The last answers of the workers `indices` (those that ever answered). */

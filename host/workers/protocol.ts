@@ -25,6 +25,8 @@ export interface WorkerData {
   readonly killFlag: WebAssembly.Memory;
   /** The node's process-id counter, shared by every worker: a pid names one process node-wide. */
   readonly pids: SharedArrayBuffer;
+  /** This worker's starts and exits, which the supervisor reads (workers/exit-tally.ts). */
+  readonly tally: SharedArrayBuffer;
 }
 
 /** A RusmError, or another error as its stack, across threads. */

@@ -18,17 +18,20 @@ import type { Config } from "../config/index.ts";
 import { EXIT_REASONS } from "../lifecycle/exit.ts";
 import type { Logger } from "../log/index.ts";
 import {
+  METRICS,
   createMetrics,
   createSupervisorMetrics,
   type Metrics,
   type SupervisorMetrics,
 } from "../metrics/index.ts";
-import { createAdminServer } from "../server/admin.ts";
+import { createAdminServer, publicAdminWarning } from "../server/admin.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
+import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
 import { MetricsAggregator } from "./metrics.ts";
-import { Watchdog, type Watched } from "./watchdog.ts";
+import { STALL_SIGNALS, type Silence } from "./silence.ts";
+import { STALL_LIMITS, Watchdog, type Stall, type Watched } from "./watchdog.ts";
 
 export interface SupervisorOptions {
   readonly cacheDir: string;
@@ -70,11 +73,12 @@ class Supervisor {
   readonly metrics: Metrics = createMetrics();
   readonly #own: SupervisorMetrics;
   readonly hub: Hub;
-  readonly #aggregator = new MetricsAggregator();
+  /** Exits come from the workers' tallies, not from their (possibly stale) scrape answers. */
+  readonly #aggregator = new MetricsAggregator([METRICS.processExits.name]);
   readonly #watchdog: Watchdog;
   readonly workers = new Map<number, WorkerHandle>();
-  /** Exits of processes lost with replaced workers (counted as killed). */
-  readonly #lostExits: Record<string, number> = {};
+  /** The tallies of replaced workers; `final` once the thread is gone (its live ones lost). */
+  readonly #retired: Array<{ readonly tally: ExitTallyReader; final: boolean }> = [];
   #closing = false;
 
   constructor(config: Config, options: SupervisorOptions) {
@@ -83,8 +87,15 @@ class Supervisor {
     this.#log = options.log;
     this.#own = createSupervisorMetrics(this.metrics.registry);
     this.hub = new Hub(this.metrics);
-    this.#watchdog = new Watchdog((watched, silentMs) => this.#stalled(watched, silentMs));
-    // The supervisor runs no process: its own exits are the lost ones, every reason from 0.
+    this.#watchdog = new Watchdog({
+      onStall: (watched, stall) => this.#stalled(watched, stall),
+      onLongStep: (watched, silence) => this.#longStep(watched, silence),
+    });
+    for (const signal of STALL_SIGNALS) {
+      this.#own.watchdogRestarts.inc({ signal }, 0);
+      this.#own.watchdogConnectionsCut.inc({ signal }, 0);
+    }
+    // Every reason from 0; the counts come from the workers' tallies at each scrape.
     for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
   }
 
@@ -106,7 +117,6 @@ class Supervisor {
       index,
       heartbeat: handle.heartbeat,
       killFlag: handle.killFlag,
-      stallChecked: false,
     };
     // Its kill flag is watched from the start; its heartbeat once it serves (loading is long).
     this.#watchdog.watch(watched);
@@ -118,8 +128,12 @@ class Supervisor {
       await handle.terminate();
       throw err;
     }
-    handle.heartbeat.reset(performance.now());
-    watched.stallChecked = true;
+    if (this.#watchdog.checkStalls(index) === "process") {
+      this.#log.warn(
+        { worker: index },
+        "watchdog: this system does not show a thread's CPU time (/proc/self/task/<tid>/schedstat); a worker is judged on the whole process's",
+      );
+    }
     handle.serving = true;
     this.hub.join(handle);
     void handle.exited.then((code) => this.#exited(handle, code));
@@ -142,8 +156,33 @@ class Supervisor {
       if (answer !== null && answer !== undefined) this.#aggregator.answered(h.index, answer);
     });
     const current = this.#aggregator.current(handles.map((h) => h.index));
+    this.#setExits();
     const merged = await this.#aggregator.merge(this.metrics.registry, current);
     return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  /**
+   * `rusm_process_exits_total` from every tally: the workers' now (their threads share it), the
+   * replaced ones', and the processes lost with those as `killed`. Each exit once.
+   */
+  #setExits(): void {
+    const exits = this.#retiredExits();
+    for (const handle of this.workers.values()) addExits(exits, handle.tally.exits());
+    // Set, not added: a counter whose value is read from elsewhere (it only grows there).
+    this.metrics.processExits.reset();
+    for (const reason of EXIT_REASONS) {
+      this.metrics.processExits.inc({ reason }, exits[reason] ?? 0);
+    }
+  }
+
+  /** The exits of replaced workers, those lost with them as `killed` once their thread ended. */
+  #retiredExits(): Record<string, number> {
+    const exits: Record<string, number> = {};
+    for (const { tally, final } of this.#retired) {
+      addExits(exits, tally.exits());
+      if (final) addExits(exits, { killed: tally.live() });
+    }
+    return exits;
   }
 
   /** Live processes over all workers. */
@@ -161,7 +200,7 @@ class Supervisor {
     const handles = [...this.workers.values()];
     const answers = await Promise.all(handles.map((h) => h.close(drainMs)));
     this.#watchdog.stop();
-    const exits: Record<string, number> = { ...this.#lostExits };
+    const exits = this.#retiredExits();
     let live = 0;
     let streamsEnded = 0;
     let stoppedAtDeadline = 0;
@@ -198,47 +237,70 @@ class Supervisor {
   }
 
   /** The watchdog saw `watched` stall: count what it cuts, stop it, start another. */
-  #stalled(watched: Watched, silentMs: number): void {
+  #stalled(watched: Watched, stall: Stall): void {
     const handle = this.workers.get(watched.index);
     if (handle === undefined || this.#closing) return;
     const connections = watched.heartbeat.connections;
-    const processes = watched.heartbeat.processes;
+    const processes = handle.tally.live();
     this.#log.error(
       {
         worker: watched.index,
-        stalledMs: Math.round(silentMs),
+        signal: stall.signal,
+        stalledMs: Math.round(stall.wallMs),
+        cpuMs: Math.round(stall.cpuMs),
+        blockedMs: Math.round(stall.blockedMs),
+        clock: stall.clock,
         connectionsCut: connections,
         processesLost: processes,
       },
       "watchdog: a worker's event loop stalled; replacing the worker (its connections are cut, its processes lost)",
     );
-    this.#own.watchdogRestarts.inc();
-    this.#own.watchdogConnectionsCut.inc(connections);
-    this.#replace(handle, processes);
+    this.#own.watchdogRestarts.inc({ signal: stall.signal });
+    this.#own.watchdogConnectionsCut.inc({ signal: stall.signal }, connections);
+    this.#replace(handle);
+  }
+
+  /** A beat ended a long silence: said in the log, a warning past half the limit. */
+  #longStep(watched: Watched, silence: Silence): void {
+    const fields = {
+      worker: watched.index,
+      cpuMs: Math.round(silence.cpuMs),
+      stalledMs: Math.round(silence.wallMs),
+      limitCpuMs: STALL_LIMITS.cpuMs,
+    };
+    const message = "watchdog: a worker's event loop was held by one long step (it beat again)";
+    if (silence.cpuMs > STALL_LIMITS.cpuMs / 2) this.#log.warn(fields, message);
+    else this.#log.debug(fields, message);
   }
 
   /** A worker ended without being asked (an uncaught error): replace it too. */
   #exited(handle: WorkerHandle, code: number): void {
     if (this.#closing || this.workers.get(handle.index) !== handle) return;
-    const processes = handle.heartbeat.processes;
     this.#log.error(
-      { worker: handle.index, code, err: handle.error ?? undefined, processesLost: processes },
+      {
+        worker: handle.index,
+        code,
+        err: handle.error ?? undefined,
+        processesLost: handle.tally.live(),
+      },
       "a worker thread ended unexpectedly; replacing it",
     );
-    this.#replace(handle, processes);
+    this.#replace(handle);
   }
 
-  #replace(handle: WorkerHandle, processesLost: number): void {
+  #replace(handle: WorkerHandle): void {
     const index = handle.index;
     this.workers.delete(index);
     this.#watchdog.unwatch(index);
     this.hub.leave(index);
     this.#aggregator.retire(index);
-    // Every exit is counted: the processes it had are killed with it.
-    this.metrics.processExits.inc({ reason: "killed" }, processesLost);
-    addExits(this.#lostExits, { killed: processesLost });
+    // Every exit is counted: its tally stays, and once its thread is gone (no exit can be
+    // counted any more) the processes it still had count as killed.
+    const retired = { tally: handle.tally, final: false };
+    this.#retired.push(retired);
     this.#own.workers.set(this.#serving().length);
     void handle.terminate().then(() => {
+      retired.final = true;
       if (this.#closing) return;
       this.spawn(index, false).then(
         () => this.#log.info({ worker: index }, "watchdog: the replacement worker is serving"),
@@ -282,11 +344,16 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     for (let i = 2; i <= options.workers; i++) rest.push(supervisor.spawn(i, false));
     await Promise.all(rest);
     if (config.admin !== null) {
-      admin = createAdminServer({
-        metrics: () => supervisor.scrape(),
-        publish: (topic, data) => supervisor.hub.publish(topic, data),
-      });
+      admin = createAdminServer(
+        {
+          metrics: () => supervisor.scrape(),
+          publish: (topic, data) => supervisor.hub.publish(topic, data),
+        },
+        config.admin,
+      );
       await listen(admin, config.admin.listen, "admin.listen");
+      const warning = publicAdminWarning(config.admin);
+      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
     }
   } catch (err) {
     await closeServer(probe);

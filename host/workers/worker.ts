@@ -10,8 +10,10 @@ import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { installKillFlag } from "../preempt/runtime.ts";
 import { startServer, type RunningServer } from "../server/index.ts";
+import { ExitTallyWriter } from "./exit-tally.ts";
 import { HeartbeatWriter } from "./heartbeat.ts";
 import { HubLink } from "./hub-link.ts";
+import { currentThreadId } from "./thread-cpu.ts";
 import type { FromWorker, ToWorker, WireError, WorkerData } from "./protocol.ts";
 
 /** An error as it crosses to the supervisor. */
@@ -27,7 +29,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
   const post = (message: FromWorker): void => port.postMessage(message);
   installKillFlag(data.killFlag);
   const log = createLogger().child({ worker: data.index });
-  const heartbeat = new HeartbeatWriter(data.heartbeat);
+  const heartbeat = new HeartbeatWriter(data.heartbeat, currentThreadId());
   const hub = new HubLink(post, data.peers);
   let server: RunningServer;
   try {
@@ -41,6 +43,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       defaultMetrics: false,
       onLoad: (load) => heartbeat.load(load.connections, load.processes),
       pids: data.pids,
+      tally: new ExitTallyWriter(data.tally),
     });
   } catch (err) {
     post({ type: "failed", error: toWire(err) });
