@@ -11,7 +11,7 @@ describe("exit tally", () => {
     const reader = new ExitTallyReader(slot);
     const started: RegisteredProcess[] = [];
     for (let i = 0; i < 5; i++) {
-      const process = { pid: registry.nextPid(), kill: () => undefined };
+      const process = { pid: registry.nextPid(), stop: () => undefined, drain: () => false };
       registry.started(process);
       started.push(process);
     }
