@@ -63,6 +63,7 @@ export class RunQueue {
   /** A turn is open: its tasks are counted, and a setImmediate will close it. */
   #turnOpen = false;
   #turnStart = 0;
+  #deferred = 0;
   readonly #now: () => number;
   readonly #closeTurn = (): void => this.#onTurnEnd();
 
@@ -73,6 +74,11 @@ export class RunQueue {
   /** Tasks waiting for a later turn. */
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /** Tasks that waited for a later turn so far (`rusm_run_queue_deferred_total`). */
+  get deferred(): number {
+    return this.#deferred;
   }
 
   /** Tasks one turn may run now. */
@@ -96,6 +102,7 @@ export class RunQueue {
       task();
       return;
     }
+    this.#deferred++;
     this.#queue.push(task);
   }
 

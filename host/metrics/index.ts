@@ -16,6 +16,7 @@ export interface Metrics {
   readonly processExits: Counter<"reason">;
   readonly requests: Counter<"route" | "status">;
   readonly requestDuration: Histogram<"route">;
+  readonly runQueueDeferred: Counter;
   readonly bodyBufferedBytes: Gauge;
   readonly bodyBytes: Counter;
   readonly poolIdleMemories: Gauge<"component">;
@@ -37,7 +38,9 @@ export function createMetrics(
   collectBuffered: () => number = () => 0,
   collectPoolIdle: () => ReadonlyMap<string, number> = () => new Map(),
   defaultMetrics = true,
+  collectDeferred: () => number = () => 0,
 ): Metrics {
+  let deferredSeen = 0;
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
   const m = METRICS;
@@ -56,6 +59,14 @@ export function createMetrics(
     requestDuration: new Histogram({
       ...declared(m.requestDuration),
       buckets: [...m.requestDuration.buckets],
+    }),
+    runQueueDeferred: new Counter({
+      ...declared(m.runQueueDeferred),
+      collect() {
+        const deferred = collectDeferred();
+        if (deferred > deferredSeen) this.inc(deferred - deferredSeen);
+        deferredSeen = deferred;
+      },
     }),
     bodyBufferedBytes: new Gauge({
       ...declared(m.bodyBufferedBytes),

@@ -39,6 +39,12 @@ export const METRICS = {
     labelNames: ["route"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
   },
+  runQueueDeferred: {
+    type: "counter",
+    name: "rusm_run_queue_deferred_total",
+    help: "Process starts and wake-ups that waited for a later event-loop turn, their own turn having done its share (a burst paced, lifecycle/run-queue.ts).",
+    labelNames: [],
+  },
   bodyBufferedBytes: {
     type: "gauge",
     name: "rusm_body_buffered_bytes",

@@ -22,6 +22,7 @@ import { createAdminServer, localAdmin } from "./admin.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
 import type { NodeExchange } from "./exchange.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
+import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
 import { startBroker, type Broker, type BrokerBackend } from "../services/broker/index.ts";
 
@@ -119,6 +120,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     },
     () => pools.idleByComponent(),
     options.defaultMetrics ?? true,
+    () => threadRunQueue().deferred,
   );
   const loaded = new Map<string, LoadedComponent>();
   // Prewarmed instances hold pooled memories: components close before their pools.

@@ -260,7 +260,11 @@ class Supervisor {
     this.#replace(handle);
   }
 
-  /** A beat ended a long silence: said in the log, a warning past half the limit. */
+  /**
+   * A beat ended a long silence (a step of over a tenth of the limit): said in the log, a
+   * warning past half the limit. Bounded work per turn (lifecycle/run-queue.ts) keeps rusm's
+   * own steps far below it; one here is a guest without checks, a huge GC, or a bug.
+   */
   #longStep(watched: Watched, silence: Silence): void {
     const fields = {
       worker: watched.index,
@@ -270,7 +274,7 @@ class Supervisor {
     };
     const message = "watchdog: a worker's event loop was held by one long step (it beat again)";
     if (silence.cpuMs > STALL_LIMITS.cpuMs / 2) this.#log.warn(fields, message);
-    else this.#log.debug(fields, message);
+    else this.#log.info(fields, message);
   }
 
   /** A worker ended without being asked (an uncaught error): replace it too. */
