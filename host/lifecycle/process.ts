@@ -55,6 +55,13 @@ export interface ProcessExchange extends HttpExchange {
   respondError(status: number, message: string): void;
   /** Ends the response body without its terminating chunk if it has not ended. */
   truncateBody(): void;
+  /**
+   * Ends the response body cleanly if it has not ended (a body short of its declared
+   * content-length is truncated instead).
+   */
+  endBody(): void;
+  /** Calls `listener` when the response could not be sent as the guest set it (once at most). */
+  onFault(listener: (why: string) => void): void;
 }
 
 export class Process implements GuestContext {
@@ -260,6 +267,7 @@ export class Process implements GuestContext {
             () => this.#timeout(`still running at max-duration-ms ${maxDurationMs}`),
             maxDurationMs,
           );
+    this.exchange.onFault((why) => this.#log.warn({ why }, "response failed"));
     this.exchange.onClientGone(() => {
       // A client that leaves after the process ended (a truncated body) needs no timer.
       if (this.#ended) return;
@@ -356,8 +364,10 @@ export class Process implements GuestContext {
       this.exchange.respondError(500, `${why} (process ${this.pid})\n`);
       return;
     }
-    // A body the guest did not finish (trap, unfinished, killed) ends without its last chunk.
-    this.exchange.truncateBody();
+    // A process that returned normally without finishing its body ends it cleanly, as wasmtime
+    // serve does; a trap, oom, cpu, timeout or kill ends it without its last chunk.
+    if (exit.reason === "normal" || exit.reason === "disconnected") this.exchange.endBody();
+    else this.exchange.truncateBody();
   }
 
   #logExit(exit: Exit): void {

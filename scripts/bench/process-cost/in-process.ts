@@ -130,6 +130,7 @@ class MemoryExchange implements ProcessExchange {
         this.#done.resolve();
       },
       truncate: () => this.#done.resolve(),
+      fault: () => this.#done.resolve(),
       onDrain: () => {},
       pending: () => 0,
     };
@@ -150,9 +151,15 @@ class MemoryExchange implements ProcessExchange {
     this.#body?.truncate();
   }
 
+  endBody(): void {
+    if (this.#body !== null && !this.#body.ended) this.#body.finish();
+  }
+
   onBodyBytes(): void {}
 
   onClientGone(): void {}
+
+  onFault(): void {}
 }
 
 function timing(samples: number[]): Timing {
