@@ -34,6 +34,7 @@ describe("parseConfig: valid files", () => {
       poolIdleSeconds: 30,
       workers: null,
       limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
     });
     expect(config.admin).toEqual({ listen: { host: "::1", port: 9464 } });
   });
@@ -114,6 +115,7 @@ describe("parseConfig: valid files", () => {
       poolIdleSeconds: 30,
       workers: null,
       limits: { maxCpuMs: 60_000, preempt: "loops", timeToHeadMs: null, maxDurationMs: null },
+      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
@@ -144,6 +146,15 @@ describe("parseConfig: valid files", () => {
       preempt: "none",
       timeToHeadMs: 2000,
       maxDurationMs: 9000,
+    });
+  });
+
+  it("reads the socket timeouts; 0 turns one off", () => {
+    const text = `[serve]\nfirst-byte-timeout-ms = 0\nheaders-timeout-ms = 2500\nkeep-alive-timeout-ms = 86400000\n${TAIL}`;
+    expect(parseConfig(text, FILE).serve.timeouts).toEqual({
+      firstByteMs: 0,
+      headersMs: 2500,
+      keepAliveMs: 86_400_000,
     });
   });
 

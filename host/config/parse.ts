@@ -37,6 +37,11 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       timeToHeadMs: data.serve["time-to-head-ms"] ?? null,
       maxDurationMs: data.serve["max-duration-ms"] ?? null,
     },
+    timeouts: {
+      firstByteMs: data.serve["first-byte-timeout-ms"],
+      headersMs: data.serve["headers-timeout-ms"],
+      keepAliveMs: data.serve["keep-alive-timeout-ms"],
+    },
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();

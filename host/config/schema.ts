@@ -16,6 +16,9 @@
  * preempt = "loops"           # default; or "calls", "kill", "none": where preemption checks go
  * time-to-head-ms = 2000      # optional, 1..86400000: no response head by then → 504, process killed
  * max-duration-ms = 600000    # optional, 1..86400000: the whole process, head to last byte (truncated)
+ * first-byte-timeout-ms = 10000  # default, 0..86400000 (0: none): a new connection's idle time before its first byte
+ * headers-timeout-ms = 30000     # default, 0..86400000 (0: none): a request's whole head must arrive by then (408)
+ * keep-alive-timeout-ms = 5000   # default, 0..86400000 (0: none): a keep-alive connection's idle time between requests
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"
  * [broker]                    # optional
@@ -55,6 +58,9 @@ export const DEFAULTS = {
   prewarm: 0,
   maxCpuMs: 60_000,
   preempt: "loops",
+  firstByteTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -88,6 +94,12 @@ export const VALUE_HINTS: Record<string, string> = {
     "how long a process may take to send its response head, in ms, e.g. time-to-head-ms = 2000",
   "max-duration-ms":
     "how long a process may run in all, in ms (its body is then truncated), e.g. max-duration-ms = 600000",
+  "first-byte-timeout-ms":
+    "how long a new connection may stay silent before its first byte, in ms; 0 for no limit, e.g. first-byte-timeout-ms = 10000",
+  "headers-timeout-ms":
+    "how long a request's head (request line and headers) may take to arrive, in ms; 0 for no limit, e.g. headers-timeout-ms = 30000",
+  "keep-alive-timeout-ms":
+    "how long a keep-alive connection may stay idle between requests, in ms; 0 for no limit, e.g. keep-alive-timeout-ms = 5000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -103,6 +115,8 @@ const maxMemoryMb = intIn(1, 65536);
 const DAY_MS = 86_400_000;
 const maxCpuMs = intIn(0, DAY_MS);
 const wallMs = intIn(1, DAY_MS);
+/** A socket timeout of the public listener; 0: none. */
+const socketMs = intIn(0, DAY_MS);
 const preempt = z.enum(PREEMPT_PLACEMENTS, {
   error: `"loops", "calls", "kill" or "none"`,
 });
@@ -174,6 +188,9 @@ const serveShape = {
   preempt: preempt.default(DEFAULTS.preempt),
   "time-to-head-ms": wallMs.optional(),
   "max-duration-ms": wallMs.optional(),
+  "first-byte-timeout-ms": socketMs.default(DEFAULTS.firstByteTimeoutMs),
+  "headers-timeout-ms": socketMs.default(DEFAULTS.headersTimeoutMs),
+  "keep-alive-timeout-ms": socketMs.default(DEFAULTS.keepAliveTimeoutMs),
   routes: routes.optional(),
 };
 const adminShape = { listen };

@@ -30,6 +30,16 @@ export interface ProcessLimits {
   maxDurationMs: number | null;
 }
 
+/** The public listener's socket timeouts, in ms (0: none). Responses are never cut by them. */
+export interface SocketTimeouts {
+  /** A new connection's idle time before its first request arrives. */
+  firstByteMs: number;
+  /** From a request's first byte (a connection's start, for its first) to its whole head. */
+  headersMs: number;
+  /** A keep-alive connection's idle time between a response's end and the next request. */
+  keepAliveMs: number;
+}
+
 /** One `[components]` entry. */
 export interface ComponentConfig {
   name: string;
@@ -78,6 +88,7 @@ export interface Config {
     /** Worker threads; null: one per core (`--workers` overrides). */
     workers: number | null;
     limits: ProcessLimits;
+    timeouts: SocketTimeouts;
   };
   admin: { listen: Listen } | null;
   /** `[broker]`, defaults applied. */

@@ -146,6 +146,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     exchanges,
     highWaterMark: config.serve.bodyBufferKb * 1024,
     onLoad: options.onLoad,
+    timeouts: config.serve.timeouts,
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);
