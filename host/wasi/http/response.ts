@@ -124,7 +124,8 @@ export class OutgoingBody {
    */
   static finish(body: OutgoingBody, trailers: Fields | undefined): void {
     body.#finished = true;
-    if (body.channel.ended) return;
+    // Checked first, as wasmtime does: a body that went past its length, or whose client left
+    // short of it, did not match it either.
     if (body.declared !== null && body.#written !== body.declared) {
       body.channel.truncate();
       throw new WitError<ErrorCode>(
@@ -132,6 +133,7 @@ export class OutgoingBody {
         `outgoing-body.finish after ${body.#written} of its content-length ${body.declared} bytes`,
       );
     }
+    if (body.channel.ended) return;
     const entries = trailers?.list.map(([n, v]): [string, string] => [
       n,
       Buffer.from(v).toString("latin1"),
