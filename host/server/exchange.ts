@@ -93,6 +93,8 @@ export class NodeExchange implements ProcessExchange {
   #faultListeners: Array<(why: string) => void> = [];
   /** Set once the response failed on rusm's side (a fault): it is over, answered or cut. */
   #faulted = false;
+  /** Set once rusm cut the connection itself (a truncated body, a fault). */
+  #cutByHost = false;
   /** The `content-length` the response went out with, or null (chunked, or no body). */
   #declared: number | null = null;
   /** Body bytes handed to Node. */
@@ -104,8 +106,8 @@ export class NodeExchange implements ProcessExchange {
     this.#onBytes = onBytes;
     this.request = new NodeRequestData(req);
     res.on("close", () => {
-      // A connection rusm cut itself (a fault) is not a client that left.
-      if (!res.writableFinished && !this.#faulted) this.#gone();
+      // A connection rusm cut itself (a truncated body, a fault) is not a client that left.
+      if (!res.writableFinished && !this.#cutByHost && !this.#faulted) this.#gone();
     });
     // A socket error after the head also ends in 'close'; this keeps it from being thrown.
     res.on("error", () => this.#gone());
@@ -262,6 +264,7 @@ export class NodeExchange implements ProcessExchange {
     // that never reads gets destroyed.
     const socket = this.#res.socket;
     if (socket === null) return;
+    this.#cutByHost = true;
     socket.end();
     setTimeout(() => socket.destroy(), TRUNCATE_FLUSH_MS).unref();
   }

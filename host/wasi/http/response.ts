@@ -37,12 +37,13 @@ function bodySizeError(bytes: number): ErrorCode {
  * holding the body to its declared length.
  */
 class BodyTarget implements OutputTarget {
-  readonly #body: OutgoingBody;
   readonly #channel: ByteChannel;
+  /** Counts bytes about to be written; throws past the declared length. */
+  readonly #count: (n: number) => void;
 
-  constructor(body: OutgoingBody) {
-    this.#body = body;
-    this.#channel = body.channel;
+  constructor(channel: ByteChannel, count: (n: number) => void) {
+    this.#channel = channel;
+    this.#count = count;
   }
 
   permit(): number {
@@ -55,7 +56,7 @@ class BodyTarget implements OutputTarget {
   }
 
   write(bytes: Uint8Array): void {
-    this.#body.count(bytes.length);
+    this.#count(bytes.length);
     try {
       // Invariant: jco hands the host a copy of guest memory, so the channel may keep `bytes`.
       this.#channel.write(bytes);
@@ -94,11 +95,11 @@ export class OutgoingBody {
   }
 
   /**
-   * Counts `n` more bytes about to be written.
+   * Counts `n` more bytes about to be written (private: not a WIT method, so not traced).
    * Errors: `last-operation-failed` (`HTTP-response-body-size`) past the declared length; the
    * body is then aborted, so every later write is `closed`.
    */
-  count(n: number): void {
+  #count(n: number): void {
     if (this.channel.ended) return; // the channel answers `closed`
     this.#written += n;
     if (this.declared === null || this.#written <= this.declared) return;
@@ -113,7 +114,7 @@ export class OutgoingBody {
   write(): OutputStream {
     if (this.#streamTaken) throw new WitError(undefined, "outgoing-body.write called twice");
     this.#streamTaken = true;
-    return new OutputStream(this.ctx, new BodyTarget(this));
+    return new OutputStream(this.ctx, new BodyTarget(this.channel, (n) => this.#count(n)));
   }
 
   /**
