@@ -19,10 +19,13 @@
  * - HEAD on an endless feed (sse-endless), 204 and 304 (http-no-body): the head at once, no
  *   body framing, the guest's writes `closed`, the server idle. Before: no head ever came and
  *   the guest spun at full CPU.
+ * - A body left unfinished when the handler returns (sse-unfinished) ends cleanly; one dropped
+ *   unfinished (sse-dropped-body) is aborted, as wasmtime's `outgoing-body` drop. Before: both
+ *   truncated (the first one wrongly), the second counted `disconnected`.
  */
 import { describe, expect, it } from "vitest";
 import { connect } from "node:net";
-import { RawHttp } from "./helpers/raw-http.ts";
+import { RawHttp, sseData } from "./helpers/raw-http.ts";
 import { IDLE_CPU_MS_PER_S, cpuOver, expectExits, untilNoProcesses } from "./helpers/exits.ts";
 import { guest, routes, rusmForSuite, type Rusm } from "./helpers/rusm.ts";
 
@@ -34,6 +37,8 @@ info = "${guest("http-status-1xx")}"
 nobody = "${guest("http-no-body")}"
 endless = "${guest("sse-endless")}"
 hello = "${guest("http-hello")}"
+unfinished = "${guest("sse-unfinished")}"
+dropped = "${guest("sse-dropped-body")}"
 
 [serve.routes]
 "GET /headers" = "headers"
@@ -42,6 +47,8 @@ hello = "${guest("http-hello")}"
 "GET /nobody/:status" = "nobody"
 "GET /endless" = "endless"
 "GET /hello" = "hello"
+"GET /unfinished" = "unfinished"
+"GET /dropped" = "dropped"
 `,
   "workers = 1",
 );
@@ -271,6 +278,17 @@ for (const abi of ["lean", "jco"] as const) {
       await expectExits(rusm, before, { normal: 4 });
       await untilNoProcesses(rusm);
       expect(await cpuOver(rusm, 1000)).toBeLessThan(IDLE_CPU_MS_PER_S);
+    });
+
+    it("a body left unfinished at return ends cleanly; one dropped unfinished is truncated", async () => {
+      const before = await rusm.exits();
+      const unfinished = await getClosed(rusm, "/unfinished");
+      expect(sseData(unfinished.body().data)).toEqual(["tick 0", "tick 1", "tick 2"]);
+      expect(unfinished.body().complete, "the terminating chunk").toBe(true);
+      const dropped = await getClosed(rusm, "/dropped");
+      expect(sseData(dropped.body().data)).toEqual(["tick 0", "tick 1", "tick 2"]);
+      expect(dropped.body().complete, "no terminating chunk").toBe(false);
+      await expectExits(rusm, before, { normal: 2 });
     });
   });
 }
