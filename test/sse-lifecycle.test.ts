@@ -11,9 +11,11 @@
  * | crash (trap) mid-stream | sse-trap-midstream    | undici + raw socket         | trap           |
  * | memory crash (OOM)      | mem-oom (4 MiB cap)   | undici + raw socket         | oom            |
  *
- * plus the two other ways a body ends early: a handler that returns without finishing its body
- * (sse-unfinished: truncated, exit normal) and a trap before any response (http-trap-early: 500
- * naming the process, exit trap).
+ * plus the other ways a handler ends its body: one that returns without finishing it
+ * (sse-unfinished: the platform "closes the body when you return", a clean end, exit normal, as
+ * under `wasmtime serve`), one that drops it unfinished and goes on (sse-dropped-body: aborted,
+ * truncated, as wasmtime's `outgoing-body` drop; exit normal), and a trap before any response
+ * (http-trap-early: 500 naming the process, exit trap).
  *
  * Every test asserts its exits as deltas of `rusm_process_exits_total{reason}` (exactly one
  * reason per process, every other reason unchanged) and ends with no live process, so the
@@ -36,6 +38,7 @@ endless = { path = "${guest("sse-endless")}", body-buffer-kb = ${BODY_BUFFER_KB}
 trap = "${guest("sse-trap-midstream")}"
 oom = { path = "${guest("mem-oom")}", max-memory-mb = 4 }
 unfinished = "${guest("sse-unfinished")}"
+dropped = "${guest("sse-dropped-body")}"
 early = "${guest("http-trap-early")}"
 
 [serve.routes]
@@ -44,6 +47,7 @@ early = "${guest("http-trap-early")}"
 "GET /trap" = "trap"
 "GET /oom" = "oom"
 "GET /unfinished" = "unfinished"
+"GET /dropped" = "dropped"
 "GET /early" = "early"
 `);
 
@@ -218,15 +222,39 @@ describe("SSE lifecycle (one test per row of the seed's table)", () => {
     await untilNoProcesses(rusm);
   });
 
-  it("a handler that returns without finishing its body (sse-unfinished): truncated, exit normal", async () => {
+  // Issue 14: a process that returned without finishing its body got a truncated response,
+  // where the seed's Normal row says the platform "closes the body when you return" and
+  // wasmtime serve ends it cleanly.
+  it("a handler that returns without finishing its body (sse-unfinished): a clean end, exit normal", async () => {
     const before = await rusm.exits();
 
     const read = await readBody(`${rusm.url}/unfinished`);
     expect(read.status).toBe(200);
+    expect(read.error, "undici reads the body to its end").toBeNull();
+    expect(sseData(read.text)).toEqual(ticks(3));
+
+    const raw = await RawHttp.get(rusm.url, "/unfinished", { connection: "close" });
+    try {
+      await raw.until("the server closes the connection", (c) => c.closed);
+      expect(sseData(raw.body().data)).toEqual(ticks(3));
+      expect(raw.body().complete, "the terminating chunk").toBe(true);
+    } finally {
+      raw.destroy();
+    }
+
+    await expectExits(rusm, before, { normal: 2 });
+    await untilNoProcesses(rusm);
+  });
+
+  it("a handler that drops its body unfinished and goes on (sse-dropped-body): truncated, exit normal", async () => {
+    const before = await rusm.exits();
+
+    const read = await readBody(`${rusm.url}/dropped`);
+    expect(read.status).toBe(200);
     expect(sseData(read.text)).toEqual(ticks(3));
     expect(read.error?.code).toBe("UND_ERR_SOCKET");
 
-    const raw = await RawHttp.get(rusm.url, "/unfinished");
+    const raw = await RawHttp.get(rusm.url, "/dropped");
     try {
       await raw.until("the server closes the connection", (c) => c.closed);
       expect(sseData(raw.body().data)).toEqual(ticks(3));

@@ -6,7 +6,10 @@
  *   endless through an EventSource (>= 20 events in order, close, the process exits
  *   `disconnected` and the count is back to baseline).
  * - http-echo: the incoming request as a JS guest sees it (method, path + query, headers, a
- *   streamed 1 MiB request body echoed intact), and its outgoing headers (`x-rusm-guest`).
+ *   streamed 1 MiB request body echoed intact; never `host` or `proxy-authorization`, while
+ *   the URL keeps the authority), and its outgoing headers (`x-rusm-guest`).
+ * - sm-throws: a handler that throws gets StarlingMonkey's own 500, whole (issue 14: it
+ *   returns without finishing that body, and rusm truncated it).
  *
  * The first start transpiles both guests (~4 s each), later starts take them from the cache.
  */
@@ -18,7 +21,7 @@ import { describe, expect, it } from "vitest";
 import { request } from "undici";
 import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectReadThenLeave } from "./helpers/feeds.ts";
-import { ticks } from "./helpers/clients.ts";
+import { readBody, ticks } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 interface Echo {
@@ -30,7 +33,7 @@ interface Echo {
 
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
-describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied, sm-hello)", () => {
+describe("StarlingMonkey guests (sse-ts-feed, http-echo, http-fetch-denied, sm-hello, sm-throws)", () => {
   const rusm = rusmForSuite(
     routes(`
 [components]
@@ -41,12 +44,14 @@ feed = "${guest("sse-ts-feed")}"
 echo = { path = "${guest("http-echo")}", max-memory-mb = 256 }
 fetcher = "${guest("http-fetch-denied")}"
 hello = "${guest("sm-hello")}"
+throws = "${guest("sm-throws")}"
 
 [serve.routes]
 "GET /feed" = "feed"
 "/echo/*" = "echo"
 "GET /fetch" = "fetcher"
 "GET /sm" = "hello"
+"GET /throws" = "throws"
 `),
   );
 
@@ -112,6 +117,28 @@ hello = "${guest("sm-hello")}"
     expect(echo.headers["x-test-two"]).toBe("zwei");
     expect(echo.headers["content-type"]).toBe("text/plain");
     expect(echo.body).toBe("small body");
+  });
+
+  it("http-echo: no host or proxy-authorization among the headers; the URL keeps the authority", async () => {
+    const res = await request(`${rusm.url}/echo/who`, {
+      headers: { "proxy-authorization": "Basic c2VjcmV0", "x-kept": "yes" },
+    });
+    const echo = (await res.body.json()) as Echo;
+    expect(echo.headers["x-kept"]).toBe("yes");
+    expect(echo.headers.host).toBeUndefined();
+    expect(echo.headers["proxy-authorization"]).toBeUndefined();
+    expect(new URL(echo.url).host).toBe(new URL(rusm.url).host);
+  });
+
+  it("sm-throws: StarlingMonkey's own 500 for a handler that throws arrives whole, exit normal", async () => {
+    const before = await rusm.exits();
+    const read = await readBody(`${rusm.url}/throws`);
+    expect(read.status).toBe(500);
+    expect(read.error, "the 500 body ends cleanly").toBeNull();
+    await expectExits(rusm, before, { normal: 1 });
+    await rusm.until("the guest's error on its stderr", () =>
+      rusm.logs().some((l) => l.stream === "stderr" && /sm-throws: no answer/.test(String(l.msg))),
+    );
   });
 
   it("http-echo: a streamed (chunked) 1 MiB request body arrives intact", async () => {

@@ -14,7 +14,7 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     1,
     [
       "unknown key serve.foo",
-      "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, workers, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms, max-host-memory-mb, max-in-flight, max-pipelined, drain-ms, routes",
+      "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, workers, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms, max-host-memory-mb, max-in-flight, max-pipelined, drain-ms, first-byte-timeout-ms, headers-timeout-ms, keep-alive-timeout-ms, routes",
     ],
   ],
   [
@@ -501,6 +501,24 @@ describe("parseConfig: errors", () => {
     expect(configError(`[serve]\nmax-duration-ms = 0\n${TAIL}`).hint).toMatch(
       /body is then truncated/,
     );
+  });
+
+  it("reports a bad socket timeout at its line, with what it means", () => {
+    const negative = configError(
+      `[serve]\nlisten = "127.0.0.1:0"\nheaders-timeout-ms = -1\n${TAIL}`,
+    );
+    expect(negative.code).toBe("RUSM_CONFIG_INVALID");
+    expect(negative.where).toMatchObject({ line: 3, column: 22 });
+    expect(negative.message).toContain(
+      "serve.headers-timeout-ms must be an integer from 0 to 86400000",
+    );
+    expect(negative.hint).toMatch(/request's head .* 0 for no limit/);
+    const text = configError(`[serve]\nfirst-byte-timeout-ms = "10s"\n${TAIL}`);
+    expect(text.where).toMatchObject({ line: 2, column: 25 });
+    expect(text.hint).toMatch(/silent before its first byte/);
+    const fraction = configError(`[serve]\nkeep-alive-timeout-ms = 0.5\n${TAIL}`);
+    expect(fraction.message).toContain("serve.keep-alive-timeout-ms must be an integer");
+    expect(fraction.hint).toMatch(/idle between requests/);
   });
 
   it("formats as error[CODE] file:line:column: message", () => {

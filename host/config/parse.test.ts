@@ -43,6 +43,7 @@ describe("parseConfig: valid files", () => {
       maxInFlight: 25_000,
       maxPipelined: 16,
       drainMs: 10_000,
+      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
     });
     expect(config.admin).toEqual({
       listen: { host: "::1", port: 9464 },
@@ -154,6 +155,7 @@ describe("parseConfig: valid files", () => {
       maxInFlight: 25_000,
       maxPipelined: 16,
       drainMs: 10_000,
+      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });
@@ -187,6 +189,15 @@ describe("parseConfig: valid files", () => {
       timeToHeadMs: 2000,
       maxDurationMs: 9000,
       maxHostMemoryMb: 32,
+    });
+  });
+
+  it("reads the socket timeouts; 0 turns one off", () => {
+    const text = `[serve]\nfirst-byte-timeout-ms = 0\nheaders-timeout-ms = 2500\nkeep-alive-timeout-ms = 86400000\n${TAIL}`;
+    expect(parseConfig(text, FILE).serve.timeouts).toEqual({
+      firstByteMs: 0,
+      headersMs: 2500,
+      keepAliveMs: 86_400_000,
     });
   });
 

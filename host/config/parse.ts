@@ -41,6 +41,11 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     maxInFlight: data.serve["max-in-flight"],
     maxPipelined: data.serve["max-pipelined"],
     drainMs: data.serve["drain-ms"],
+    timeouts: {
+      firstByteMs: data.serve["first-byte-timeout-ms"],
+      headersMs: data.serve["headers-timeout-ms"],
+      keepAliveMs: data.serve["keep-alive-timeout-ms"],
+    },
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();

@@ -20,6 +20,9 @@
  * max-in-flight = 25000       # default, 1..1000000: requests queued or running per worker; then 503
  * max-pipelined = 16          # default, 1..1024: requests of one connection started at once; the rest wait
  * drain-ms = 10000            # default, 0..3600000: SIGTERM/SIGINT waits this long for finite requests
+ * first-byte-timeout-ms = 10000  # default, 0..86400000 (0: none): a new connection's idle time before its first byte
+ * headers-timeout-ms = 30000     # default, 0..86400000 (0: none): a request's whole head must arrive by then (408)
+ * keep-alive-timeout-ms = 5000   # default, 0..86400000 (0: none): a keep-alive connection's idle time between requests
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"   # a loopback address, unless allow-public = true
  * allow-public = false        # default; true: a non-loopback listen is allowed (and warned about)
@@ -66,6 +69,9 @@ export const DEFAULTS = {
   maxInFlight: 25_000,
   maxPipelined: 16,
   drainMs: 10_000,
+  firstByteTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -107,6 +113,12 @@ export const VALUE_HINTS: Record<string, string> = {
     "the requests of one connection run at once (later pipelined ones wait), e.g. max-pipelined = 16",
   "drain-ms":
     "how long a shutdown waits for finite requests to finish, in ms, e.g. drain-ms = 10000",
+  "first-byte-timeout-ms":
+    "how long a new connection may stay silent before its first byte, in ms; 0 for no limit, e.g. first-byte-timeout-ms = 10000",
+  "headers-timeout-ms":
+    "how long a request's head (request line and headers) may take to arrive, in ms; 0 for no limit, e.g. headers-timeout-ms = 30000",
+  "keep-alive-timeout-ms":
+    "how long a keep-alive connection may stay idle between requests, in ms; 0 for no limit, e.g. keep-alive-timeout-ms = 5000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -124,6 +136,8 @@ const maxMemoryMb = intIn(1, 65536);
 const DAY_MS = 86_400_000;
 const maxCpuMs = intIn(0, DAY_MS);
 const wallMs = intIn(1, DAY_MS);
+/** A socket timeout of the public listener; 0: none. */
+const socketMs = intIn(0, DAY_MS);
 const preempt = z.enum(PREEMPT_PLACEMENTS, {
   error: `"loops", "calls", "kill" or "none"`,
 });
@@ -199,6 +213,9 @@ const serveShape = {
   "max-in-flight": intIn(1, 1_000_000).default(DEFAULTS.maxInFlight),
   "max-pipelined": intIn(1, 1024).default(DEFAULTS.maxPipelined),
   "drain-ms": intIn(0, 3_600_000).default(DEFAULTS.drainMs),
+  "first-byte-timeout-ms": socketMs.default(DEFAULTS.firstByteTimeoutMs),
+  "headers-timeout-ms": socketMs.default(DEFAULTS.headersTimeoutMs),
+  "keep-alive-timeout-ms": socketMs.default(DEFAULTS.keepAliveTimeoutMs),
   routes: routes.optional(),
 };
 /** An admin token: what a Bearer token may hold in a header, long enough not to guess. */

@@ -32,6 +32,16 @@ export interface ProcessLimits {
   maxHostMemoryMb: number;
 }
 
+/** The public listener's socket timeouts, in ms (0: none). Responses are never cut by them. */
+export interface SocketTimeouts {
+  /** A new connection's idle time before its first request arrives. */
+  firstByteMs: number;
+  /** From a request's first byte (a connection's start, for its first) to its whole head. */
+  headersMs: number;
+  /** A keep-alive connection's idle time between a response's end and the next request. */
+  keepAliveMs: number;
+}
+
 /** One `[components]` entry. */
 export interface ComponentConfig {
   name: string;
@@ -96,6 +106,7 @@ export interface Config {
     maxPipelined: number;
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
+    timeouts: SocketTimeouts;
   };
   admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */

@@ -71,10 +71,13 @@ export interface ProcessExchange extends HttpExchange {
   /** True once the response head said `text/event-stream`: a live stream, ended first on a drain. */
   readonly eventStream: boolean;
   /**
-   * Ends the response body cleanly now, from the host's side (a drain): what is queued goes
-   * out, then the terminating chunk; the guest's next write finds the body closed.
+   * Ends the response body cleanly if it has not ended, from the host's side (a normal return,
+   * a drain): what is queued goes out, then the terminating chunk; the guest's next write finds
+   * the body closed. A body short of its declared content-length is truncated instead.
    */
   endBody(): void;
+  /** Calls `listener` when the response could not be sent as the guest set it (once at most). */
+  onFault(listener: (why: string) => void): void;
 }
 
 export class Process implements GuestContext {
@@ -320,6 +323,7 @@ export class Process implements GuestContext {
             () => this.#timeout(`still running at max-duration-ms ${maxDurationMs}`),
             maxDurationMs,
           );
+    this.exchange.onFault((why) => this.#log.warn({ why }, "response failed"));
     this.exchange.onClientGone(() => {
       // A client that leaves after the process ended (a truncated body) needs no timer.
       if (this.#ended) return;
@@ -426,8 +430,10 @@ export class Process implements GuestContext {
       this.exchange.respondError(500, `${why} (process ${this.pid})\n`);
       return;
     }
-    // A body the guest did not finish (trap, unfinished, killed) ends without its last chunk.
-    this.exchange.truncateBody();
+    // A process that returned normally without finishing its body ends it cleanly, as wasmtime
+    // serve does; a trap, oom, cpu, timeout or kill ends it without its last chunk.
+    if (exit.reason === "normal" || exit.reason === "disconnected") this.exchange.endBody();
+    else this.exchange.truncateBody();
   }
 
   #logExit(exit: Exit): void {

@@ -90,6 +90,7 @@ function recordingSink(): ChannelSink & { text: string; ended: boolean } {
       this.ended = true;
     },
     truncate: () => undefined,
+    fault: () => undefined,
     onDrain: () => undefined,
     pending: () => 0,
   };

@@ -3,27 +3,41 @@
  * One request/response pair of node:http, as a process sees it ({@link ProcessExchange}).
  *
  * The head goes out at the end of the event-loop turn in which the guest sets its response (with
- * the first body bytes when there are some: one socket write for a small response); the body is
- * chunked and flows from the process's bounded channel, paced by `res.write()` and `drain`.
+ * the first body bytes when there are some: one socket write for a small response); the body
+ * flows from the process's bounded channel, paced by `res.write()` and `drain`. It is chunked,
+ * unless the guest declared a `content-length`: then that goes out and the body is held to it
+ * (a body of another length is never ended as complete: the connection is cut instead).
  * A client that goes away (close before the response ended, or a socket error) closes the
  * channel, so the guest's next write returns `closed` and a parked write wakes at once.
+ *
+ * What Node cannot send as the guest set it is decided here, as hyper decides it under
+ * `wasmtime serve`: a 1xx status is not a final response (answered 500); HEAD, 204 and 304 have
+ * no body (the head goes out at once and the guest's writes are `closed`, since Node's
+ * `res.write` for them neither sends the head nor pushes back). Anything Node throws while
+ * answering ends this exchange only: 500 before a head, a cut connection after, one fault.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
 import type { ProcessExchange } from "../lifecycle/process.ts";
 import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
+import { declaredLength } from "../wasi/http/content-length.ts";
 import { FORBIDDEN_HEADERS } from "../wasi/http/fields.ts";
 import { NodeRequestBody } from "./request-body.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 
 /**
- * Request headers a guest does not see: the hop-by-hop ones, which describe the connection to
- * rusm, are the same a guest may not set (wasi/http/fields.ts).
+ * Request headers a guest does not see: the forbidden ones (wasmtime's list: the connection,
+ * its proxying, `host`), the same a guest may not set (wasi/http/fields.ts).
  */
-const HOP_BY_HOP = FORBIDDEN_HEADERS;
+const HIDDEN = FORBIDDEN_HEADERS;
 
-/** Response headers rusm sets itself: the body is always chunked. */
+/** Response headers rusm writes itself, from what the body is: `content-length` or chunked. */
 const FRAMING = new Set(["content-length", "transfer-encoding"]);
+
+/** The text of a thrown value, for the one log line of a fault. */
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
 
 /** How long a truncated response's socket may take to flush before it is destroyed. */
 const TRUNCATE_FLUSH_MS = 10_000;
@@ -60,7 +74,7 @@ class NodeRequestData implements IncomingRequestData {
       const raw = this.#req.rawHeaders;
       for (let i = 0; i + 1 < raw.length; i += 2) {
         const name = raw[i]!.toLowerCase();
-        if (!HOP_BY_HOP.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+        if (!HIDDEN.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
       }
       this.#headers = headers;
     }
@@ -78,6 +92,15 @@ export class NodeExchange implements ProcessExchange {
   #eventStream = false;
   #clientGone = false;
   #goneListeners: Array<() => void> = [];
+  #faultListeners: Array<(why: string) => void> = [];
+  /** Set once the response failed on rusm's side (a fault): it is over, answered or cut. */
+  #faulted = false;
+  /** Set once rusm cut the connection itself (a truncated body, a fault). */
+  #cutByHost = false;
+  /** The `content-length` the response went out with, or null (chunked, or no body). */
+  #declared: number | null = null;
+  /** Body bytes handed to Node. */
+  #sent = 0;
 
   constructor(req: IncomingMessage, res: ServerResponse, onBytes: (n: number) => void) {
     this.#req = req;
@@ -85,7 +108,8 @@ export class NodeExchange implements ProcessExchange {
     this.#onBytes = onBytes;
     this.request = new NodeRequestData(req);
     res.on("close", () => {
-      if (!res.writableFinished) this.#gone();
+      // A connection rusm cut itself (a truncated body, a fault) is not a client that left.
+      if (!res.writableFinished && !this.#cutByHost && !this.#faulted) this.#gone();
     });
     // A socket error after the head also ends in 'close'; this keeps it from being thrown.
     res.on("error", () => this.#gone());
@@ -101,11 +125,6 @@ export class NodeExchange implements ProcessExchange {
 
   get eventStream(): boolean {
     return this.#eventStream;
-  }
-
-  endBody(): void {
-    const body = this.#body;
-    if (body !== null && !body.ended) body.finish();
   }
 
   /** The response body channel, once the guest responded with one. */
@@ -124,7 +143,17 @@ export class NodeExchange implements ProcessExchange {
       body.close();
       return;
     }
-    const res = this.#res;
+    if (status < 200) {
+      // A 1xx is not a final response: sent as one, the client would read the next response
+      // on the connection as this one's. hyper (under wasmtime serve) answers 500 instead.
+      body.close();
+      this.#fault(
+        `the component answered with status ${status}, which is informational (1xx), not a final response: answered 500`,
+      );
+      return;
+    }
+    const bodyless = this.#req.method === "HEAD" || status === 204 || status === 304;
+    const declared = declaredLength(headers);
     const out: string[] = [];
     for (const [name, value] of headers) {
       if (FRAMING.has(name)) continue;
@@ -132,8 +161,25 @@ export class NodeExchange implements ProcessExchange {
       if (name === "content-type" && /^\s*text\/event-stream/i.test(text)) this.#eventStream = true;
       out.push(name, text);
     }
+    // A 204 has no content-length (RFC 9110 section 8.6); HEAD and 304 may say what GET would send.
+    if (typeof declared === "number" && status !== 204)
+      out.push("content-length", String(declared));
+    this.#declared = bodyless || declared === "invalid" ? null : declared;
+    const res = this.#res;
+    try {
+      res.writeHead(status, out);
+      if (bodyless) res.end(); // the head alone, now
+    } catch (err) {
+      body.close();
+      this.#fault(`the response head could not be sent: ${describe(err)}`);
+      return;
+    }
+    if (bodyless) {
+      // No body goes out: the guest's writes are `closed` at once, so no guest spins on them.
+      body.close();
+      return;
+    }
     // The channel sends the head at the end of this turn, with the first body bytes if any.
-    res.writeHead(status, out);
     body.attach(this.#sink());
   }
 
@@ -145,12 +191,24 @@ export class NodeExchange implements ProcessExchange {
     this.#responded = true;
     const res = this.#res;
     if (this.#clientGone || res.headersSent) return;
-    res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-    res.end(message);
+    try {
+      res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+      res.end(message);
+    } catch {
+      // Swallowed on purpose: a connection that cannot take an error answer is cut instead,
+      // which ends this exchange only.
+      res.destroy();
+    }
   }
 
   truncateBody(): void {
     this.#body?.truncate();
+  }
+
+  endBody(): void {
+    const body = this.#body;
+    // The sink checks the length against a declared content-length (see #sink's end).
+    if (body !== null && !body.ended) body.finish();
   }
 
   onBodyBytes(n: number): void {
@@ -160,6 +218,10 @@ export class NodeExchange implements ProcessExchange {
   onClientGone(listener: () => void): void {
     if (this.#clientGone) listener();
     else this.#goneListeners.push(listener);
+  }
+
+  onFault(listener: (why: string) => void): void {
+    this.#faultListeners.push(listener);
   }
 
   #gone(): void {
@@ -176,24 +238,81 @@ export class NodeExchange implements ProcessExchange {
     });
   }
 
+  /**
+   * The response cannot go on as the guest set it: 500 before a head, a cut connection after.
+   * Once per exchange; the listeners (the process, which logs it) are told why.
+   */
+  #fault(why: string): void {
+    if (this.#faulted) return;
+    this.#faulted = true;
+    this.#body?.close();
+    for (const listener of this.#faultListeners) listener(why);
+    const res = this.#res;
+    if (res.headersSent) {
+      try {
+        res.flushHeaders(); // a head set but not sent yet goes out: the client sees a truncated body
+      } catch {
+        // Swallowed on purpose: the cut below ends the exchange all the same.
+      }
+      this.#cut();
+      return;
+    }
+    try {
+      res.writeHead(500, [
+        "content-type",
+        "text/plain; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(why) + 1),
+      ]);
+      res.end(`${why}\n`);
+    } catch {
+      // Swallowed on purpose: the connection is destroyed instead, which ends this exchange only.
+      res.destroy();
+    }
+  }
+
+  /** Ends the connection without ending the response: the client sees a truncated body. */
+  #cut(): void {
+    // No res.end(): a chunked body stops without its terminating chunk, a body with a
+    // content-length short of it. end() on the socket still flushes what was written; a client
+    // that never reads gets destroyed.
+    const socket = this.#res.socket;
+    if (socket === null) return;
+    this.#cutByHost = true;
+    socket.end();
+    setTimeout(() => socket.destroy(), TRUNCATE_FLUSH_MS).unref();
+  }
+
   #sink(): ChannelSink {
     const res = this.#res;
     return {
-      write: (chunk) => res.write(chunk),
+      write: (chunk) => {
+        this.#sent += chunk.length;
+        // Invariant: the body's writer refuses bytes past its content-length (wasi/http/response).
+        if (this.#declared !== null && this.#sent > this.#declared) {
+          throw new RangeError(`${this.#sent} body bytes past content-length ${this.#declared}`);
+        }
+        return res.write(chunk);
+      },
       flushHead: () => res.flushHeaders(),
       end: (trailers, last) => {
+        const declared = this.#declared;
+        if (declared !== null && this.#sent + (last?.length ?? 0) !== declared) {
+          // Not as long as it said: the client must not see it complete.
+          if (last !== undefined && this.#sent + last.length < declared) {
+            this.#sent += last.length;
+            res.write(last);
+          }
+          this.#cut();
+          return;
+        }
+        if (last !== undefined) this.#sent += last.length;
         if (trailers !== undefined && trailers.length > 0) res.addTrailers(trailers);
         if (last === undefined) res.end();
         else res.end(last);
       },
-      truncate: () => {
-        // No res.end(): the chunked body stops without its terminating chunk. end() on the
-        // socket still flushes what was written; a client that never reads gets destroyed.
-        const socket = res.socket;
-        if (socket === null) return;
-        socket.end();
-        setTimeout(() => socket.destroy(), TRUNCATE_FLUSH_MS).unref();
-      },
+      truncate: () => this.#cut(),
+      fault: (err) => this.#fault(`writing the response failed: ${describe(err)}`),
       onDrain: (listener) => res.on("drain", listener),
       pending: () => res.writableLength,
     };

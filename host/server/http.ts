@@ -15,6 +15,7 @@ import type { RouteTarget } from "./targets.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { connectionGate } from "./connection-gate.ts";
+import type { SocketTimeouts } from "../config/types.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -32,6 +33,8 @@ export interface HttpDeps {
   readonly highWaterMark: number;
   /** Told the counts on each change (the watchdog's view of a worker, workers/). */
   readonly onLoad?: ((load: ServerLoad) => void) | undefined;
+  /** `[serve]`'s socket timeouts for this listener. */
+  readonly timeouts: SocketTimeouts;
   /** `[serve] max-in-flight`: processes this listener holds at once, queued or running. */
   readonly maxInFlight: number;
   /** `[serve] max-pipelined`: processes one connection runs at once. */
@@ -176,13 +179,51 @@ function startProcess(
   );
 }
 
-/** Creates the public server (not yet listening), and what its owner may change while it serves. */
+/** How often Node checks the headers deadline: a quarter of it, between 50 ms and 1 s. */
+function checkingIntervalMs(headersMs: number): number {
+  return headersMs === 0 ? 1000 : Math.min(1000, Math.max(50, Math.floor(headersMs / 4)));
+}
+
+/**
+ * Creates the public server (not yet listening), and what its owner may change while it serves.
+ *
+ * Socket timeouts (`[serve]`, per worker's listener; 0 turns one off), none of which can cut a
+ * response, however long it streams:
+ * - `first-byte-timeout-ms`: a new connection that stays silent that long is destroyed (an idle
+ *   timer: every byte restarts it; cleared when its first request arrives).
+ * - `headers-timeout-ms`: a request's whole head must arrive that long after its first byte (for
+ *   a connection's first request, after the connection); else 408 and the connection closes
+ *   (Node's `headersTimeout`, checked every quarter of it, at most every second).
+ * - `keep-alive-timeout-ms`: a kept-alive connection idle that long after a response ended is
+ *   closed (Node's `keepAliveTimeout`, advertised as `Keep-Alive: timeout=N`; Node waits 1 s
+ *   more before closing, so a client reusing it at the last moment is not reset).
+ * Node's `requestTimeout` stays 0: a request body may take as long as the guest reads it.
+ */
 export function createHttpServer(deps: HttpDeps): { server: Server; control: HttpControl } {
   const control: HttpControl = { draining: false };
   const withLoad = { ...deps, load: { connections: 0, processes: 0 }, control };
-  const server = createServer({ highWaterMark: deps.highWaterMark }, (req, res) =>
-    handle(withLoad, req, res),
+  const { firstByteMs, headersMs, keepAliveMs } = deps.timeouts;
+  const server = createServer(
+    {
+      highWaterMark: deps.highWaterMark,
+      // Streams may last as long as the connection: no deadline on a whole request.
+      requestTimeout: 0,
+      headersTimeout: headersMs,
+      keepAliveTimeout: keepAliveMs,
+      connectionsCheckingInterval: checkingIntervalMs(headersMs),
+    },
+    (req, res) => handle(withLoad, req, res),
   );
+  if (firstByteMs > 0) {
+    // Node destroys a socket whose timeout fires (no 'timeout' listener on the server).
+    server.on("connection", (socket: Socket) => socket.setTimeout(firstByteMs));
+    // Its first request arrived: from here the headers deadline and keep-alive timeout apply,
+    // and a response, streaming or not, is never cut for being idle. (For a later request,
+    // Node has already cleared its keep-alive timer by now: the timeout is 0.)
+    server.on("request", (req: IncomingMessage) => {
+      if (req.socket.timeout === firstByteMs) req.socket.setTimeout(0);
+    });
+  }
   const onLoad = deps.onLoad;
   if (onLoad !== undefined) {
     server.on("connection", (socket: Socket) => {
@@ -194,7 +235,5 @@ export function createHttpServer(deps: HttpDeps): { server: Server; control: Htt
       });
     });
   }
-  // Streams may last as long as the connection: no timeout on the response side.
-  server.requestTimeout = 0;
   return { server, control };
 }

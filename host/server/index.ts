@@ -174,6 +174,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     onLoad: options.onLoad,
     maxInFlight: config.serve.maxInFlight,
     maxPipelined: config.serve.maxPipelined,
+    timeouts: config.serve.timeouts,
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);

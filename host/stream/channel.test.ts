@@ -6,7 +6,13 @@ function sink(budget = Infinity) {
   const chunks: Uint8Array[] = [];
   let onDrain = (): void => {};
   let left = budget;
-  const state = { ended: false, truncated: false, head: false, trailers: undefined as unknown };
+  const state = {
+    ended: false,
+    truncated: false,
+    head: false,
+    trailers: undefined as unknown,
+    faults: [] as unknown[],
+  };
   const s: ChannelSink = {
     write(chunk) {
       chunks.push(chunk);
@@ -23,6 +29,9 @@ function sink(budget = Infinity) {
     },
     truncate() {
       state.truncated = true;
+    },
+    fault(err) {
+      state.faults.push(err);
     },
     onDrain(listener) {
       onDrain = listener;
@@ -200,5 +209,61 @@ describe("ByteChannel", () => {
     expect(counted).toBe(2);
     out.drain();
     expect(counted).toBe(4);
+  });
+
+  // Issue 15, point 4: a trailer value with byte 0x01 made Node's addTrailers throw
+  // ERR_INVALID_CHAR inside this pump, which runs from setImmediate: an uncaught exception that
+  // ended the worker thread and every connection on it.
+  describe("a sink that throws ends this channel only", () => {
+    const boom = (): never => {
+      throw new TypeError("Invalid character in trailer content");
+    };
+
+    it("from end (trailers): the sink is told once, the channel is closed, nothing escapes", async () => {
+      const ch = new ByteChannel(8);
+      const out = sink();
+      out.s.end = boom;
+      ch.attach(out.s);
+      ch.write(bytes("ab"));
+      ch.finish([["x-t", "a\u0001b"]]);
+      await turn();
+      expect(out.state.faults).toHaveLength(1);
+      expect(String(out.state.faults[0])).toContain("Invalid character");
+      expect(ch.closed).toBe(true);
+      expect(ch.buffered).toBe(0);
+    });
+
+    it("from write: parked writers wake, later writes are closed, the fault is told once", async () => {
+      const ch = new ByteChannel(4);
+      const out = sink();
+      out.s.write = boom;
+      ch.attach(out.s);
+      ch.write(bytes("abcd"));
+      const ready = ch.ready();
+      let closedListener = false;
+      ch.onClose(() => (closedListener = true));
+      await turn();
+      await ready;
+      expect(closedListener).toBe(true);
+      expect(() => ch.write(bytes("e"))).toThrow(ChannelClosed);
+      expect(() => ch.finish()).toThrow(ChannelClosed);
+      ch.truncate();
+      await turn();
+      expect(out.state.faults).toHaveLength(1);
+      expect(out.state.truncated).toBe(false);
+    });
+
+    it("from the drain callback, and from a fault that throws too", async () => {
+      const ch = new ByteChannel(8);
+      const out = sink(1);
+      ch.attach(out.s);
+      ch.write(bytes("ab"));
+      await turn(); // the sink is back-pressured now
+      ch.write(bytes("cd"));
+      out.s.write = boom;
+      out.s.fault = boom;
+      expect(() => out.drain()).not.toThrow();
+      expect(ch.closed).toBe(true);
+    });
   });
 });

@@ -13,6 +13,11 @@
  *
  * Shaped after wasmtime's `BodyWriteStream` (wasi-http `p2/body.rs`): the channel is the flush
  * target, so `flush` completes as soon as bytes are in the channel.
+ *
+ * Whatever the sink throws (Node's `res.write`, `addTrailers`, `end` ...) ends this channel only:
+ * the pump runs from `setImmediate` and from the sink's `drain`, where a throw would be an
+ * uncaught exception that ends the whole thread, so the pump catches it, closes the channel
+ * (writers get `closed`) and hands the error to {@link ChannelSink.fault}.
  */
 
 /**
@@ -43,6 +48,12 @@ export interface ChannelSink {
   onDrain(listener: () => void): void;
   /** Bytes the sink itself still buffers (for the buffered-bytes gauge). */
   pending(): number;
+  /**
+   * One of the calls above threw `err`: the response cannot go on. Called once; the channel is
+   * closed by then. The sink ends its response (an error status before the head, a cut
+   * connection after it); it must not throw.
+   */
+  fault(err: unknown): void;
 }
 
 /** Why a channel stopped accepting writes. */
@@ -179,7 +190,13 @@ export class ByteChannel {
   /** The reader went away: drop queued bytes and wake every parked writer. */
   close(): void {
     if (this.#end !== null) return;
+    this.#closeNow();
+  }
+
+  #closeNow(): void {
     this.#end = "closed";
+    this.#endPending = false;
+    this.#truncatePending = false;
     this.#queue = [];
     this.#queued = 0;
     this.#wake();
@@ -218,6 +235,22 @@ export class ByteChannel {
   #pump(): void {
     const sink = this.#sink;
     if (sink === null || this.#end === "closed") return;
+    try {
+      this.#move(sink);
+    } catch (err) {
+      // Invariant: nothing thrown here leaves the pump (see the module comment).
+      this.#closeNow();
+      try {
+        sink.fault(err);
+      } catch {
+        // Swallowed on purpose: fault must not throw, and if it does, this response is already
+        // over for its writer; rethrowing would end every other response of the thread.
+      }
+    }
+  }
+
+  /** Moves queued bytes (and the end) into the sink. */
+  #move(sink: ChannelSink): void {
     if (!this.#sinkBlocked && this.#queued > 0) {
       // One chunk per turn: one chunk header and one socket write for many small writes.
       const chunk = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue, this.#queued);

@@ -13,33 +13,56 @@ export type HeaderError = { tag: "invalid-syntax" } | { tag: "forbidden" } | { t
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * Hop-by-hop headers a guest may not set: they describe rusm's connection, not the message
- * (after wasmtime's `DEFAULT_FORBIDDEN_HEADERS`).
+ * Headers that describe rusm's connection or its proxying, not the message: a guest never sees
+ * them on a request (the authority stays available through `incoming-request.authority`) and
+ * may not set them (`header-error.forbidden`). The list is wasmtime's
+ * `DEFAULT_FORBIDDEN_HEADERS` (wasi-http `lib.rs`), name for name, so a component gets the same
+ * answers on rusm as under `wasmtime serve`.
  */
 export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
   "proxy-connection",
   "transfer-encoding",
-  "te",
   "upgrade",
+  "host",
   "http2-settings",
 ]);
+
+/**
+ * True when Node would write `value` as a header or trailer value: HTAB, visible ASCII and
+ * obs-text (0x80-0xff) only, the rule of Node's `checkInvalidHeaderChar`
+ * (`/[^\t\x20-\x7e\x80-\xff]/`) and of the http crate's `HeaderValue` under wasmtime. Any other
+ * control byte (0x01, DEL, not only NUL, CR and LF) makes Node's `writeHead` or `addTrailers`
+ * throw `ERR_INVALID_CHAR`, so it is refused here, where the guest can be told.
+ */
+export function isFieldValue(value: Uint8Array): boolean {
+  for (const byte of value) {
+    if (byte < 0x20 ? byte !== 0x09 : byte === 0x7f) return false;
+  }
+  return true;
+}
+
+/** RFC 9110 `token`, the rule Node's `checkIsHttpToken` applies to names. */
+export function isFieldName(name: string): boolean {
+  return TOKEN.test(name);
+}
 
 function fail(tag: HeaderError["tag"]): never {
   throw new WitError<HeaderError>({ tag }, `header error: ${tag}`);
 }
 
 function checkName(name: string): string {
-  if (!TOKEN.test(name)) fail("invalid-syntax");
+  if (!isFieldName(name)) fail("invalid-syntax");
   const lower = name.toLowerCase();
   if (FORBIDDEN_HEADERS.has(lower)) fail("forbidden");
   return lower;
 }
 
 function checkValue(value: Uint8Array): Uint8Array {
-  // Field values may hold any byte but NUL, CR and LF (RFC 9110 section 5.5).
-  for (const byte of value) if (byte === 0 || byte === 10 || byte === 13) fail("invalid-syntax");
+  if (!isFieldValue(value)) fail("invalid-syntax");
   return value;
 }
 
@@ -64,7 +87,7 @@ export class Fields {
 
   /**
    * WIT: `from-list: static func(entries: list<tuple<field-name,field-value>>) -> result<fields, header-error>;`
-   * Errors: `invalid-syntax` for a bad name or value, `forbidden` for a hop-by-hop name.
+   * Errors: `invalid-syntax` for a bad name or value, `forbidden` for a name in {@link FORBIDDEN_HEADERS}.
    */
   static fromList(entries: FieldEntry[]): Fields {
     return Fields.fromHost(

@@ -6,10 +6,16 @@
 /** WIT: `resource error { to-debug-string: func() -> string; }` */
 export class IoError {
   readonly #message: string;
+  /**
+   * What `wasi:http/types.http-error-code` answers for this error: the `error-code` of a failed
+   * body write (a WIT `error-code` value), or undefined for other errors.
+   */
+  readonly httpErrorCode: unknown;
 
   /** Host-only constructor (the WIT has none). */
-  constructor(message: string) {
+  constructor(message: string, httpErrorCode?: unknown) {
     this.#message = message;
+    this.httpErrorCode = httpErrorCode;
   }
 
   /** WIT: `to-debug-string: func() -> string;` */

@@ -25,9 +25,15 @@ export function streamClosed(): never {
   throw new WitError<StreamError>(CLOSED, "stream closed");
 }
 
-/** Throws the WIT `stream-error.last-operation-failed` with a message. */
-export function streamFailed(message: string): never {
-  throw new WitError<StreamError>({ tag: "last-operation-failed", val: new IoError(message) });
+/**
+ * Throws the WIT `stream-error.last-operation-failed` with a message (and, for an HTTP body, the
+ * `error-code` that `http-error-code` gives for it).
+ */
+export function streamFailed(message: string, httpErrorCode?: unknown): never {
+  throw new WitError<StreamError>(
+    { tag: "last-operation-failed", val: new IoError(message, httpErrorCode) },
+    message,
+  );
 }
 
 /**

@@ -131,6 +131,7 @@ class MemoryExchange implements ProcessExchange {
         this.#done.resolve();
       },
       truncate: () => this.#done.resolve(),
+      fault: () => this.#done.resolve(),
       onDrain: () => {},
       pending: () => 0,
     };
@@ -147,17 +148,19 @@ class MemoryExchange implements ProcessExchange {
     this.#done.resolve();
   }
 
-  endBody(): void {
-    if (this.#body !== null && !this.#body.ended) this.#body.finish();
-  }
-
   truncateBody(): void {
     this.#body?.truncate();
+  }
+
+  endBody(): void {
+    if (this.#body !== null && !this.#body.ended) this.#body.finish();
   }
 
   onBodyBytes(): void {}
 
   onClientGone(): void {}
+
+  onFault(): void {}
 }
 
 function timing(samples: number[]): Timing {
