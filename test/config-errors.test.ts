@@ -94,7 +94,7 @@ const CASES: Case[] = [
     toml: `${HEAD}[components]\nhandlers = { path = "${guest("ts-handlers")}", max-memory-mb = 128 }\n[serve.routes]\n"GET /x" = "api#nope"\n`,
     code: "RUSM_CONFIG_INVALID",
     line: 6,
-    mentions: ['"api#nope"', 'has no function "nope"', "it has: feed, deaf, user"],
+    mentions: ['"api#nope"', 'has no function "nope"', "it has: feed, every, deaf, user"],
   },
   {
     name: "a handler module exported by two components",
