@@ -27,6 +27,14 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  interface GlobalDescriptor {
+    value: "i32" | "i64" | "f32" | "f64";
+    mutable?: boolean;
+  }
+  class Global {
+    constructor(descriptor: GlobalDescriptor, value?: number | bigint);
+    value: number | bigint;
+  }
   class CompileError extends Error {}
   class LinkError extends Error {}
   class RuntimeError extends Error {}

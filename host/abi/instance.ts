@@ -14,7 +14,7 @@
  * Each instance gets its own handle table; the handles of a finished process are dropped with
  * it (the process disposes the host resources it owns, lifecycle/process.ts).
  */
-import { preemptCoreImports } from "../preempt/load.ts";
+import { preemptCoreImports, withSliceChecks } from "../preempt/load.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { HANDLE_CORE_EXPORT, promising } from "../wasi/jspi.ts";
 import { HandleTable } from "./handles.ts";
@@ -171,8 +171,17 @@ export function instantiateLean(
     if (memory === null) throw new Error("the lean module imports a memory but none was given");
     (imports[lean.memoryImport.module] ??= {})[lean.memoryImport.name] = memory;
   }
-  if (lean.preempt) imports[PREEMPT_MODULE] = preemptCoreImports(host);
-  const instance = new WebAssembly.Instance(lean.module, imports);
+  let instance: WebAssembly.Instance;
+  if (lean.preempt) {
+    const checked = withSliceChecks(imports);
+    instance = new WebAssembly.Instance(lean.module, {
+      ...checked.imports,
+      [PREEMPT_MODULE]: preemptCoreImports(host),
+    });
+    checked.attach(instance);
+  } else {
+    instance = new WebAssembly.Instance(lean.module, imports);
+  }
   const exports = instance.exports;
   if (lean.memoryImport === null) {
     cx.memory = exports.memory as WebAssembly.Memory;

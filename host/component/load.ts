@@ -13,6 +13,7 @@ import {
   instrumentCached,
   preemptCoreImports,
   UNINSTRUMENTED,
+  withSliceChecks,
   type PreemptPlan,
 } from "../preempt/load.ts";
 import { isJcoShim } from "../abi/instance.ts";
@@ -437,10 +438,17 @@ export async function loadComponent(
           [POOLED_MEMORY_IMPORT.module]: { [POOLED_MEMORY_IMPORT.name]: memory },
         };
       }
+      let instance: WebAssembly.Instance;
       if (instrumented.has(module)) {
-        coreImports = { ...coreImports, [PREEMPT_MODULE]: preemptCoreImports(imports) };
+        const checked = withSliceChecks(coreImports);
+        instance = new WebAssembly.Instance(module, {
+          ...checked.imports,
+          [PREEMPT_MODULE]: preemptCoreImports(imports),
+        });
+        checked.attach(instance);
+      } else {
+        instance = new WebAssembly.Instance(module, coreImports);
       }
-      const instance = new WebAssembly.Instance(module, coreImports);
       for (const value of Object.values(instance.exports)) {
         if (value instanceof WebAssembly.Memory) onMemory(value);
       }

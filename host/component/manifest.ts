@@ -7,6 +7,7 @@
  * The manifest is read from a throwaway instance that serves no request: its host calls see a
  * {@link LoadContext} (no request, nothing to park on) and its memory is not reused.
  */
+import { HostMemory } from "../wasi/host-memory.ts";
 import { FuelGauge, PREEMPT_MODULE, threadKillFlag } from "../preempt/runtime.ts";
 import { z } from "zod";
 import { addRusmGuestImports, type GuestContext } from "../rusm-guest/index.ts";
@@ -95,6 +96,7 @@ const LOAD_CPU_MS = 5_000;
 
 export class LoadContext implements GuestContext {
   readonly pid = 0;
+  readonly hostMemory = HostMemory.unlimited();
   readonly target = null;
   readonly bodyBufferBytes = 1;
   readonly exchange: HttpExchange = {

@@ -17,7 +17,8 @@
  * |                | finite request still running at `drain-ms`                            |
  * | `oom`          | it failed with its linear memory within {@link oomMarginBytes} of     |
  * |                | `max-memory-mb`, or it reported "out of memory" on stderr, or the     |
- * |                | host could not allocate its instance (it never ran; answered 503)     |
+ * |                | host could not allocate its instance (it never ran; answered 503),    |
+ * |                | or it asked the host to hold more than `max-host-memory-mb`           |
  * | `trap`         | any other failure: a wasm trap, a host invariant broken by the guest, |
  * |                | an exception out of the handler, `wasi:cli/exit` with an error status  |
  * | `disconnected` | it returned normally after its client went away, or its client went   |
@@ -106,6 +107,8 @@ export interface ExitFacts {
   readonly saidOutOfMemory: boolean;
   /** The host could not allocate the instance (a RangeError from V8 while instantiating). */
   readonly hostOutOfMemory?: boolean;
+  /** Why it went over `max-host-memory-mb` (wasi/host-memory.ts), or null. */
+  readonly hostMemoryExceeded?: string | null;
 }
 
 /**
@@ -137,6 +140,7 @@ export function classifyExit(facts: ExitFacts): Exit {
       detail: `the host could not allocate the instance (${describe(facts.error)}); ${HOST_MEMORY_HINT}`,
     };
   }
+  if (facts.hostMemoryExceeded != null) return { reason: "oom", detail: facts.hostMemoryExceeded };
   const nearCap = facts.memoryBytes >= facts.memoryCapBytes - oomMarginBytes(facts.memoryCapBytes);
   const failed =
     facts.error !== undefined && !(facts.error instanceof ProcessExit && facts.error.ok);

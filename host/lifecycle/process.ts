@@ -35,6 +35,7 @@ import {
 } from "../preempt/runtime.ts";
 import type { ProcessRegistry } from "./registry.ts";
 import { StdioCapture } from "./stdio.ts";
+import { HostMemory } from "../wasi/host-memory.ts";
 
 /**
  * How long a process may run on after its client went away before it is killed. A process that
@@ -87,6 +88,7 @@ export class Process implements GuestContext {
   readonly target: HandlerTarget | null;
   readonly bodyBufferBytes: number;
   readonly broker: Broker;
+  readonly hostMemory: HostMemory;
   #mailbox: Mailbox | undefined;
   readonly #registry: ProcessRegistry;
   readonly #parentLog: Logger;
@@ -124,6 +126,7 @@ export class Process implements GuestContext {
     this.target = target;
     this.exchange = exchange;
     this.bodyBufferBytes = component.bodyBufferBytes;
+    this.hostMemory = new HostMemory(component.limits.maxHostMemoryMb * 1_048_576);
     this.#parentLog = log;
     this.#stdout = new StdioCapture(() => this.#log, "stdout");
     this.#stderr = new StdioCapture(() => this.#log, "stderr");
@@ -389,6 +392,7 @@ export class Process implements GuestContext {
       memoryCapBytes: this.component.maxMemoryBytes,
       saidOutOfMemory: /out of memory/i.test(this.#stderr.tail),
       hostOutOfMemory,
+      hostMemoryExceeded: this.hostMemory.exceeded,
     });
     const exit: Exit =
       classified.detail === undefined

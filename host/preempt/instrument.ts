@@ -10,7 +10,8 @@
  *   by the host: may suspend); both return the new fuel. They are appended after the existing
  *   imports, so every defined function index moves up by two and is remapped everywhere
  *   (code, element segments, table and global initializers, exports, start, `name` section);
- * - two mutable i32 globals appended last, `$fuel` and `$may_yield`, both 0;
+ * - two mutable i32 globals appended last, `$fuel` and `$may_yield`, both 0; `$fuel` is
+ *   exported as {@link FUEL_EXPORT}, so the host can end a slice from a host call;
  * - for placements `calls` and `kill`, an imported shared memory `flag` (1 page) after the
  *   other imports: a watchdog thread writes nonzero at address 0 to kill the running process.
  *   Defined memories then move up by one index (memargs, memory instructions, data segments,
@@ -68,7 +69,7 @@ import { nameSection } from "./name-section.ts";
 import type { EntryWrapper, Placement, RewriteContext } from "./rewrite-context.ts";
 import * as s from "./sections.ts";
 
-export { PREEMPT_MODULE, type Placement } from "./rewrite-context.ts";
+export { FUEL_EXPORT, PREEMPT_MODULE, type Placement } from "./rewrite-context.ts";
 
 export interface InstrumentOptions {
   placement: Placement;
@@ -85,7 +86,12 @@ export interface Instrumented {
 }
 
 /** The sections the rewrite must emit even when the module has none. */
-const REQUIRED: ReadonlySet<number> = new Set([SECTION.type, SECTION.import, SECTION.global]);
+const REQUIRED: ReadonlySet<number> = new Set([
+  SECTION.type,
+  SECTION.import,
+  SECTION.global,
+  SECTION.export,
+]);
 
 /** Rewrites `bytes` (a core module) with preemption checks; see the module comment. */
 export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions): Instrumented {
@@ -221,7 +227,7 @@ function emit(ctx: RewriteContext, id: number, section: Section | null, out: Byt
       s.tableSection(ctx, section!, payload);
       break;
     case SECTION.export:
-      s.exportSection(ctx, section!, payload);
+      s.exportSection(ctx, section, payload);
       break;
     case SECTION.start:
       s.startSection(ctx, section!, payload);

@@ -12,8 +12,8 @@ import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PreemptPlacement } from "../config/types.ts";
-import { HANDLE_CORE_EXPORT, suspending } from "../wasi/jspi.ts";
-import { instrumentModule } from "./instrument.ts";
+import { HANDLE_CORE_EXPORT, sliceSpent, suspending } from "../wasi/jspi.ts";
+import { FUEL_EXPORT, instrumentModule } from "./instrument.ts";
 import { PREEMPT_MODULE } from "./runtime.ts";
 
 /** How a component's core modules were instrumented. */
@@ -84,6 +84,54 @@ export async function instrumentCached(
     await rename(temp, file);
   }
   return out;
+}
+
+/** An instrumented core instance's imports with host-call checks, and where its fuel lands. */
+export interface SliceChecked {
+  readonly imports: WebAssembly.Imports;
+  /** Call with the instance once made: the checks then reach its fuel global. */
+  attach(instance: WebAssembly.Instance): void;
+}
+
+/**
+ * Checks at host-call boundaries: wraps every function import of an instrumented core module
+ * (not `rusm:preempt`'s, nor JSPI `Suspending` ones, which park or yield by themselves) so that
+ * a host call returning when guests have run a full slice without the event loop turning sets
+ * the instance's fuel to 0. Its next check then calls the host, which counts the CPU time (host
+ * time included) against `max-cpu-ms` and yields. Without this, a loop of slow host calls (a
+ * `fields.has` over a huge fields) runs on the fuel its fast iterations earned, for seconds.
+ * Costs a closure per import per instance and a clock read per host call.
+ */
+export function withSliceChecks(imports: WebAssembly.Imports): SliceChecked {
+  let fuel: WebAssembly.Global | null = null;
+  const wrapped: WebAssembly.Imports = {};
+  for (const [module, ns] of Object.entries(imports)) {
+    if (module === PREEMPT_MODULE) {
+      wrapped[module] = ns;
+      continue;
+    }
+    const out: Record<string, WebAssembly.ImportValue> = {};
+    for (const [name, value] of Object.entries(ns)) {
+      if (typeof value !== "function") {
+        out[name] = value;
+        continue;
+      }
+      const call = value as (...args: unknown[]) => unknown;
+      out[name] = function (this: unknown, ...args: unknown[]): unknown {
+        const result = call.apply(this, args);
+        if (fuel !== null && sliceSpent()) fuel.value = 0;
+        return result;
+      } as unknown as WebAssembly.ImportValue;
+    }
+    wrapped[module] = out;
+  }
+  return {
+    imports: wrapped,
+    attach(instance) {
+      const global = instance.exports[FUEL_EXPORT];
+      if (global instanceof WebAssembly.Global) fuel = global;
+    },
+  };
 }
 
 /**

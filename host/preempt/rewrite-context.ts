@@ -16,6 +16,9 @@ export type Placement = "loops" | "calls" | "kill";
 /** Import module name of everything the rewrite adds: `tick`, `yield` and `flag`. */
 export const PREEMPT_MODULE = "rusm:preempt";
 
+/** The export under which the rewritten module exposes its `$fuel` global to the host. */
+export const FUEL_EXPORT = "rusm:preempt/fuel";
+
 /** An entry wrapper: a new function calling defined function `target` with `$may_yield` = 1. */
 export interface EntryWrapper {
   /** Index of the wrapped function in the rewritten module. */

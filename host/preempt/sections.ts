@@ -10,7 +10,7 @@
 import { ByteWriter, Reader, sleb } from "./bytes.ts";
 import { ExprRewriter, remapFunc } from "./expr-rewriter.ts";
 import { EXTERNAL, type ModuleLayout, type Section } from "./module-layout.ts";
-import { PREEMPT_MODULE, type RewriteContext } from "./rewrite-context.ts";
+import { FUEL_EXPORT, PREEMPT_MODULE, type RewriteContext } from "./rewrite-context.ts";
 
 /** Reads the section's leading count; `r` is left after it. Absent sections count zero. */
 function open(ctx: RewriteContext, section: Section | null): { r: Reader; count: number } {
@@ -168,10 +168,10 @@ export function globalSection(ctx: RewriteContext, section: Section | null, out:
  * An exported table, a re-exported import, an exported function taking references or an
  * exported reference global lets references to imported functions in from outside.
  */
-export function exportSection(ctx: RewriteContext, section: Section, out: ByteWriter): void {
+export function exportSection(ctx: RewriteContext, section: Section | null, out: ByteWriter): void {
   const { r, count } = open(ctx, section);
   const { layout, plan } = ctx;
-  out.u32(count);
+  out.u32(count + 1);
   for (let i = 0; i < count; i++) {
     const start = r.pos;
     r.name();
@@ -193,6 +193,11 @@ export function exportSection(ctx: RewriteContext, section: Section, out: ByteWr
     else if (kind === EXTERNAL.global && ctx.refGlobals.has(index)) ctx.mayHoldImports = true;
     out.u32(index);
   }
+  // The fuel global, so that the host can end a process's slice from a host call (a loop of
+  // slow host calls would otherwise run on the fuel its fast iterations earned).
+  out.name(FUEL_EXPORT);
+  out.byte(EXTERNAL.global);
+  out.u32(ctx.ix.fuelGlobal);
 }
 
 export function startSection(ctx: RewriteContext, section: Section, out: ByteWriter): void {

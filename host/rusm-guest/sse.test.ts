@@ -1,3 +1,4 @@
+import { HostMemory } from "../wasi/host-memory.ts";
 import { describe, expect, it } from "vitest";
 import { thrown } from "../errors.test-support.ts";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
@@ -47,6 +48,7 @@ function fakeContext() {
     mailbox: new Mailbox(4),
     broker,
     pid: 1,
+    hostMemory: HostMemory.unlimited(),
     bodyBufferBytes: CAPACITY,
     exchange,
     park: <T>(wait: Promise<T>) => {

@@ -5,6 +5,7 @@
  * layer only sees this interface, so it never imports the layers above it.
  */
 import type { HttpExchange } from "./http/exchange.ts";
+import type { HostMemory } from "./host-memory.ts";
 
 /** Something to release when the process ends (timers, readers). */
 export interface Disposable {
@@ -18,6 +19,8 @@ export interface WasiContext {
   readonly bodyBufferBytes: number;
   /** The request this process serves and where its response goes. */
   readonly exchange: HttpExchange;
+  /** What the process makes the host hold (fields, pollables), against `max-host-memory-mb`. */
+  readonly hostMemory: HostMemory;
 
   /**
    * Parks the process until `wait` settles: the guest is JSPI-suspended and uses no CPU.

@@ -53,6 +53,23 @@ export function fairResume(): Promise<void> | undefined {
   return nextTurn();
 }
 
+/**
+ * True when guests have run for a full slice without the event loop turning: what a host call
+ * checks on its return, so that a guest looping over slow host calls (which its fuel, earned on
+ * fast iterations, would let run for seconds) is made to yield at its next check. Starts a
+ * slice when none runs, as {@link fairResume} does.
+ */
+export function sliceSpent(): boolean {
+  const now = performance.now();
+  if (!turnMarkPending) {
+    turnMarkPending = true;
+    sliceStart = now;
+    setImmediate(markTurn);
+    return false;
+  }
+  return now - sliceStart >= SLICE_MS;
+}
+
 interface Jspi {
   Suspending: new (fn: (...args: never[]) => unknown) => object;
   promising: <F extends (...args: never[]) => unknown>(fn: F) => F;

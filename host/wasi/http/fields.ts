@@ -4,6 +4,7 @@
  * names to byte values. Request headers and a response's own headers are immutable views.
  */
 import { WitError } from "../errors.ts";
+import { FIELD_ENTRY_BYTES, RESOURCE_BYTES, type HostMemory } from "../host-memory.ts";
 import type { FieldEntry } from "./exchange.ts";
 
 /** WIT: `variant header-error { invalid-syntax, forbidden, immutable }` */
@@ -66,15 +67,40 @@ function checkValue(value: Uint8Array): Uint8Array {
   return value;
 }
 
-/** WIT: `resource fields` */
+/** What one entry makes the host hold. */
+function entryBytes(name: string, value: Uint8Array): number {
+  return name.length + value.length + FIELD_ENTRY_BYTES;
+}
+
+/**
+ * WIT: `resource fields`
+ *
+ * Fields a guest makes (its constructor, `from-list`, `clone`) are charged to its process's
+ * {@link HostMemory}, entry by entry; going over `max-host-memory-mb` traps (exit `oom`). The
+ * request's own headers and trailers are the host's, not charged.
+ */
 export class Fields {
   #entries: FieldEntry[];
   #immutable: boolean;
+  /** The account its entries are charged to, or null (the host's own fields). */
+  #account: HostMemory | null = null;
+  /** What it has charged so far. */
+  #charged = 0;
 
-  /** WIT: `constructor();` An empty, mutable fields. */
+  /** WIT: `constructor();` An empty, mutable fields (bound to a process: see {@link forProcess}). */
   constructor() {
     this.#entries = [];
     this.#immutable = false;
+  }
+
+  /**
+   * Host-only: an empty, mutable fields charged to `account` (the per-process constructor of
+   * wasi/http/types.ts). Traps: over the process's host memory cap.
+   */
+  static forProcess(account: HostMemory): Fields {
+    const fields = new Fields();
+    fields.#charge(account, RESOURCE_BYTES);
+    return fields;
   }
 
   /** Host-only: fields over `entries` (already validated, names lower-case). */
@@ -88,12 +114,20 @@ export class Fields {
   /**
    * WIT: `from-list: static func(entries: list<tuple<field-name,field-value>>) -> result<fields, header-error>;`
    * Errors: `invalid-syntax` for a bad name or value, `forbidden` for a name in {@link FORBIDDEN_HEADERS}.
+   * Traps: over the process's host memory cap (`account`).
    */
-  static fromList(entries: FieldEntry[]): Fields {
-    return Fields.fromHost(
-      entries.map(([name, value]) => [checkName(name), checkValue(value)]),
-      false,
-    );
+  static fromList(entries: FieldEntry[], account?: HostMemory): Fields {
+    const checked = entries.map(([name, value]): FieldEntry => [
+      checkName(name),
+      checkValue(value),
+    ]);
+    const fields = Fields.fromHost(checked, false);
+    if (account !== undefined) {
+      let bytes = RESOURCE_BYTES;
+      for (const [name, value] of checked) bytes += entryBytes(name, value);
+      fields.#charge(account, bytes);
+    }
+    return fields;
   }
 
   /** WIT: `get: func(name: field-name) -> list<field-value>;` */
@@ -113,6 +147,10 @@ export class Fields {
     this.#mutable();
     const lower = checkName(name);
     values.forEach(checkValue);
+    let adding = 0;
+    for (const value of values) adding += entryBytes(lower, value);
+    this.#chargeMore(adding, "fields.set");
+    this.#release(this.#removed(lower));
     this.#entries = this.#entries.filter(([n]) => n !== lower);
     for (const value of values) this.#entries.push([lower, value]);
   }
@@ -121,13 +159,19 @@ export class Fields {
   delete(name: string): void {
     this.#mutable();
     const lower = checkName(name);
+    this.#release(this.#removed(lower));
     this.#entries = this.#entries.filter(([n]) => n !== lower);
   }
 
-  /** WIT: `append: func(name: field-name, value: field-value) -> result<_, header-error>;` */
+  /**
+   * WIT: `append: func(name: field-name, value: field-value) -> result<_, header-error>;`
+   * Traps: over the process's host memory cap.
+   */
   append(name: string, value: Uint8Array): void {
     this.#mutable();
-    this.#entries.push([checkName(name), checkValue(value)]);
+    const lower = checkName(name);
+    this.#chargeMore(entryBytes(lower, checkValue(value)), "fields.append");
+    this.#entries.push([lower, value]);
   }
 
   /** WIT: `entries: func() -> list<tuple<field-name,field-value>>;` */
@@ -135,9 +179,20 @@ export class Fields {
     return this.#entries.map(([n, v]) => [n, v]);
   }
 
-  /** WIT: `clone: func() -> fields;` A mutable copy. */
+  /** WIT: `clone: func() -> fields;` A mutable copy, charged like the original. */
   clone(): Fields {
-    return Fields.fromHost(this.entries(), false);
+    const copy = Fields.fromHost(this.entries(), false);
+    if (this.#account !== null) {
+      let bytes = RESOURCE_BYTES;
+      for (const [name, value] of copy.#entries) bytes += entryBytes(name, value);
+      copy.#charge(this.#account, bytes);
+    }
+    return copy;
+  }
+
+  /** Dropped by the guest: its bytes go back to the process's account. */
+  [Symbol.dispose](): void {
+    this.#release(this.#charged);
   }
 
   /** Host-only: the entries, without copying (callers must not mutate). */
@@ -153,5 +208,31 @@ export class Fields {
 
   #mutable(): void {
     if (this.#immutable) fail("immutable");
+  }
+
+  #charge(account: HostMemory, bytes: number): void {
+    account.charge(bytes, "header fields");
+    this.#account = account;
+    this.#charged += bytes;
+  }
+
+  #chargeMore(bytes: number, what: string): void {
+    if (this.#account === null) return;
+    this.#account.charge(bytes, what);
+    this.#charged += bytes;
+  }
+
+  #release(bytes: number): void {
+    if (this.#account === null || bytes === 0) return;
+    const back = Math.min(bytes, this.#charged);
+    this.#account.release(back);
+    this.#charged -= back;
+  }
+
+  /** What the entries named `lower` cost. */
+  #removed(lower: string): number {
+    let bytes = 0;
+    for (const [n, v] of this.#entries) if (n === lower) bytes += entryBytes(n, v);
+    return bytes;
   }
 }

@@ -32,10 +32,26 @@ function bindConstructor<A extends unknown[], T>(
   return Bound;
 }
 
+/**
+ * `fields` for one process: what the guest constructs (`new`, `from-list`) is charged to the
+ * process's host memory. A shim like {@link bindConstructor}'s, with the static too.
+ */
+function processFields(ctx: WasiContext): typeof Fields {
+  const Bound = function (): Fields {
+    return Fields.forProcess(ctx.hostMemory);
+  } as unknown as typeof Fields;
+  Bound.prototype = Fields.prototype;
+  Object.assign(Bound, {
+    fromList: (entries: Parameters<typeof Fields.fromList>[0]) =>
+      Fields.fromList(entries, ctx.hostMemory),
+  });
+  return Bound;
+}
+
 /** The `wasi:http/types` import namespace for one process. */
 export function httpTypes(ctx: WasiContext) {
   return {
-    Fields,
+    Fields: processFields(ctx),
     IncomingRequest,
     IncomingBody,
     FutureTrailers,

@@ -10,6 +10,7 @@
 import type { WasiContext } from "../context.ts";
 import { blockingCall } from "../blocking.ts";
 import { trap } from "../errors.ts";
+import { RESOURCE_BYTES } from "../host-memory.ts";
 
 /** Something a pollable can wait for. */
 export interface Readiness {
@@ -33,8 +34,12 @@ export class Pollable {
   readonly ctx: WasiContext;
   readonly #source: Readiness;
 
-  /** Host-only constructor (the WIT has none). */
+  /**
+   * Host-only constructor (the WIT has none). Charged to the process's host memory until
+   * dropped. Traps: over its `max-host-memory-mb`.
+   */
   constructor(ctx: WasiContext, source: Readiness) {
+    ctx.hostMemory.charge(RESOURCE_BYTES, "a pollable");
     this.ctx = ctx;
     this.#source = source;
   }
@@ -58,6 +63,7 @@ export class Pollable {
   }
 
   [Symbol.dispose](): void {
+    this.ctx.hostMemory.release(RESOURCE_BYTES);
     this.#source.dispose?.();
   }
 }
