@@ -121,7 +121,7 @@ export function withSliceChecks(imports: WebAssembly.Imports): SliceChecked {
         const result = call.apply(this, args);
         if (fuel !== null && sliceSpent()) fuel.value = 0;
         return result;
-      } as unknown as WebAssembly.ImportValue;
+      };
     }
     wrapped[module] = out;
   }
