@@ -93,6 +93,11 @@ export interface SliceChecked {
   attach(instance: WebAssembly.Instance): void;
 }
 
+/** An exported wasm function: the JS API names it by its index ("12"). */
+function isWasmFunction(fn: object): boolean {
+  return /^\d+$/.test((fn as { name?: string }).name ?? "");
+}
+
 /**
  * Checks at host-call boundaries: wraps every function import of an instrumented core module
  * (not `rusm:preempt`'s, nor JSPI `Suspending` ones, which park or yield by themselves) so that
@@ -112,7 +117,10 @@ export function withSliceChecks(imports: WebAssembly.Imports): SliceChecked {
     }
     const out: Record<string, WebAssembly.ImportValue> = {};
     for (const [name, value] of Object.entries(ns)) {
-      if (typeof value !== "function") {
+      // Not a host function: a memory, table or global; a JSPI `Suspending`; or another core
+      // instance's export (jco links shim modules so). A JS frame around a wasm function would
+      // sit between the promising export and a suspension below it (a `SuspendError`).
+      if (typeof value !== "function" || isWasmFunction(value)) {
         out[name] = value;
         continue;
       }
