@@ -39,7 +39,7 @@ describe("wasm32-wasip1-shaped guests (preview1 adapter, several core modules)",
   const rusm = rusmForSuite(TOML, { env: { RUSM_LOG: "debug" } });
 
   it("each component has four core modules: the guest's, the adapter, the shim and the fixup", async () => {
-    for (const name of ["wasip1-hello", "wasip1-stream"]) {
+    for (const name of ["wasip1-hello", "wasip1-stream", "wasip1-drop-request"]) {
       const parts = await metadataShow(new Uint8Array(await readFile(guest(name))));
       const modules = parts.filter((p) => p.metaType.tag === "module");
       expect(modules.length, `${name}: core modules`).toBe(4);
