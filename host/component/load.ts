@@ -32,6 +32,7 @@ import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
 import { chooseAbi, instantiateLeanPooled } from "./lean.ts";
+import { compileModule } from "./compile.ts";
 import { prewarming } from "./prewarm.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
@@ -327,7 +328,7 @@ async function compileModules(
     problem ??= checked.problem;
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(checked.bytes);
+      module = await compileModule(checked.bytes);
     } catch (err) {
       throw invalid(
         spec,
