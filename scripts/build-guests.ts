@@ -7,6 +7,9 @@
  * A guest is a folder `guests/<name>/` holding one of:
  * - `guest.wat`: module fields joined after `guests/_wat/prelude.wat` into a WAT component of
  *   world `rusm:guest/http-guest`;
+ * - `preview1.wat`: the same, for a module that also imports `wasi_snapshot_preview1` (as a
+ *   wasm32-wasip1 toolchain's output does), made a component with jco's preview1 adapter, so
+ *   that it has several core modules, as cargo-component or componentize-dotnet build them;
  * - `guest.ts`: a TypeScript guest built as `rusm build` builds one (the SDK runtime, the
  *   `handlers` world; host/toolchain/guest-build.ts);
  * - `index.ts`: a raw StarlingMonkey fetch-event guest (esbuild + componentize-js, WASI 0.2.10
@@ -42,6 +45,8 @@ import {
   buildStarlingMonkeyGuest,
   buildWatComponent,
   deriveStarlingMonkeyWit,
+  preview1Adapter,
+  preview1AdapterPath,
   httpGuestWitInputs,
   listFiles,
   prepareWorldWit,
@@ -73,7 +78,8 @@ const SDK_FILES = [
   "host/component/source-map.ts",
 ].map((f) => join(ROOT, f));
 
-type GuestKind = "wat" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world" | "rust";
+type GuestKind =
+  "wat" | "preview1" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world" | "rust";
 
 interface Guest {
   name: string;
@@ -84,6 +90,7 @@ interface Guest {
 /** The file(s) that make a folder a guest of each kind, in the order they are looked for. */
 const MARKERS: readonly [GuestKind, readonly string[]][] = [
   ["wat", ["guest.wat"]],
+  ["preview1", ["preview1.wat"]],
   ["ts-guest", ["guest.ts"]],
   ["starlingmonkey", ["index.ts"]],
   ["core-module", ["module.wat"]],
@@ -93,6 +100,7 @@ const MARKERS: readonly [GuestKind, readonly string[]][] = [
 
 const LABELS: Record<GuestKind, string> = {
   wat: "WAT",
+  preview1: "WAT + wasi_snapshot_preview1 adapter",
   "ts-guest": "TypeScript, rusm build",
   starlingmonkey: "StarlingMonkey",
   "core-module": "core module",
@@ -122,7 +130,7 @@ async function discoverGuests(): Promise<Guest[]> {
     if (first === undefined || kinds.length > 1) {
       throw new RusmError(
         "RUSM_USAGE",
-        `${rel(dir)}: a guest folder needs exactly one of guest.wat, guest.ts, index.ts, module.wat, other.wat + world.wit, or Cargo.toml`,
+        `${rel(dir)}: a guest folder needs exactly one of guest.wat, preview1.wat, guest.ts, index.ts, module.wat, other.wat + world.wit, or Cargo.toml`,
       );
     }
     guests.push({ name: entry.name, dir, kind: first[0] });
@@ -136,6 +144,8 @@ async function inputsOf(guest: Guest): Promise<string[]> {
   switch (guest.kind) {
     case "wat":
       return [PRELUDE, ...own, ...(await httpGuestWitInputs())];
+    case "preview1":
+      return [PRELUDE, ...own, ...(await httpGuestWitInputs()), preview1AdapterPath()];
     case "ts-guest":
       return [...own, GUESTS_TSCONFIG, ...SDK_FILES, ...starlingMonkeyWitInputs()];
     case "starlingmonkey":
@@ -196,6 +206,10 @@ async function compile(guest: Guest): Promise<Uint8Array> {
       // `;; world: <pkg/world>` on the first line builds against another world of wit/.
       const world = /^;; world: (\S+)/.exec(own.text)?.[1];
       return buildWatComponent([await read(PRELUDE), own], world === undefined ? {} : { world });
+    }
+    case "preview1": {
+      const own = await read(join(guest.dir, "preview1.wat"));
+      return buildWatComponent([await read(PRELUDE), own], { adapters: [await preview1Adapter()] });
     }
     case "core-module":
       return buildCoreModule(await read(join(guest.dir, "module.wat")));

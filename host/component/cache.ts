@@ -11,8 +11,11 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Bumped when the layout of an entry or the glue post-processing changes. */
-const CACHE_FORMAT = 1;
+/**
+ * Bumped when the layout of an entry or the glue post-processing changes (2: drops jco left
+ * without a destructor, component/glue.ts).
+ */
+const CACHE_FORMAT = 2;
 
 /** The default cache root: `<rusm>/node_modules/.cache/rusm`. */
 export function defaultCacheDir(): string {

@@ -19,7 +19,8 @@ import {
 import { isJcoShim } from "../abi/instance.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RusmError, type SourceLocation } from "../errors.ts";
+import { RusmError, isRusmError, type SourceLocation } from "../errors.ts";
+import type { Logger } from "../log/index.ts";
 import { MANIFEST_EXPORT, RUSM_GUEST_INTERFACES } from "../rusm-guest/index.ts";
 import { RUSM_PUBSUB_INTERFACES } from "../rusm-pubsub/index.ts";
 
@@ -33,11 +34,14 @@ import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
 import { chooseAbi, instantiateLeanPooled } from "./lean.ts";
+import { compileModule } from "./compile.ts";
+import { collapse, errorChain, oneLine } from "./load-error.ts";
 import { prewarming } from "./prewarm.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { LoadContext, parseManifest, type HandlerModule } from "./manifest.ts";
 import { mapBundlePositions, readSourceMap } from "./source-map.ts";
 import {
+  MemoryCapError,
   POOLED_MEMORY_IMPORT,
   WASM_PAGE_BYTES,
   binaryKind,
@@ -78,6 +82,8 @@ export interface LoadOptions {
   progress?: ((line: string) => void) | undefined;
   /** The server's memory pools (one idle timer, metrics); absent: pools that never shrink. */
   pools?: MemoryPools | undefined;
+  /** Where a failed load's whole error chain goes (debug level); the operator sees one line. */
+  log?: Logger | undefined;
 }
 
 /** The `wasi:http/incoming-handler` export of an instance. */
@@ -142,10 +148,11 @@ type InstantiateFn = (
 
 const HTTP_HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 
+/** `RUSM_COMPONENT_INVALID` for `spec`; `message` is printed on one line (load-error.ts). */
 function invalid(spec: ComponentSpec, message: string, hint?: string, cause?: unknown): RusmError {
   return new RusmError(
     "RUSM_COMPONENT_INVALID",
-    `component "${spec.name}" (${spec.path}) ${message}`,
+    `component "${spec.name}" (${spec.path}) ${collapse(message)}`,
     {
       where: spec.where,
       hint,
@@ -203,12 +210,7 @@ async function transpileCached(
   }, 5000);
   try {
     const out = await transpileComponent(bytes, "component").catch((err: unknown) => {
-      throw invalid(
-        spec,
-        `could not be transpiled: ${err instanceof Error ? err.message : String(err)}`,
-        undefined,
-        err,
-      );
+      throw invalid(spec, `could not be transpiled: ${oneLine(err)}`, undefined, err);
     });
     const files: Record<string, Uint8Array> = {};
     for (const [file, content] of Object.entries(out.files)) {
@@ -316,24 +318,28 @@ async function compileModules(
         bytes = initial?.bytes ?? pooled.bytes;
       }
     } catch (err) {
-      throw new RusmError(
-        "RUSM_MEMORY_LIMIT",
-        `component "${spec.name}": ${(err as Error).message}`,
-        {
-          where: spec.where,
-          hint: `raise max-memory-mb for this component (now ${spec.maxMemoryMb})`,
-        },
-      );
+      if (!(err instanceof MemoryCapError)) {
+        throw invalid(
+          spec,
+          `has a core module rusm cannot read (${file}): ${oneLine(err)}`,
+          undefined,
+          err,
+        );
+      }
+      throw new RusmError("RUSM_MEMORY_LIMIT", `component "${spec.name}": ${err.message}`, {
+        where: spec.where,
+        hint: `raise max-memory-mb for this component (now ${spec.maxMemoryMb})`,
+      });
     }
     const checked = await withChecks(spec, file, bytes, limits, cacheDir);
     problem ??= checked.problem;
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(checked.bytes);
+      module = await compileModule(checked.bytes);
     } catch (err) {
       throw invalid(
         spec,
-        `has a core module V8 rejects (${file}): ${(err as Error).message}`,
+        `has a core module V8 rejects (${file}): ${oneLine(err)}`,
         undefined,
         err,
       );
@@ -354,11 +360,30 @@ async function compileModules(
   return { byName, pools, instrumented, preempt };
 }
 
-/** Loads one component. Throws a RusmError naming the component and its config line. */
+/**
+ * Loads one component. Throws a RusmError naming the component and its config line, whose
+ * message is one line whatever jco, wasm-tools or V8 threw (anything that is not a RusmError
+ * becomes `RUSM_COMPONENT_INVALID`); the whole chain goes to `options.log` at debug level.
+ */
 export async function loadComponent(
   spec: ComponentSpec,
   options: LoadOptions,
 ): Promise<LoadedComponent> {
+  try {
+    return await load(spec, options);
+  } catch (err) {
+    options.log?.debug(
+      { component: spec.name, path: spec.path, error: errorChain(err) },
+      "component failed to load",
+    );
+    if (!isRusmError(err))
+      throw invalid(spec, `could not be loaded: ${oneLine(err)}`, undefined, err);
+    const hint = err.hint === undefined ? undefined : collapse(err.hint);
+    throw new RusmError(err.code, collapse(err.message), { where: err.where, hint, cause: err });
+  }
+}
+
+async function load(spec: ComponentSpec, options: LoadOptions): Promise<LoadedComponent> {
   const bytes = await readComponent(spec);
   const entry = await transpileCached(spec, bytes, options);
   checkInterfaces(spec, entry);
@@ -496,7 +521,7 @@ async function readManifest(
     const printed = ctx.output.trim();
     throw invalid(
       spec,
-      `failed in its manifest export (${exportName}): ${(err as Error).message}${printed ? `; it printed: ${printed}` : ""}`,
+      `failed in its manifest export (${exportName}): ${oneLine(err)}${printed ? `; it printed: ${printed}` : ""}`,
       "the manifest must list the handler modules without doing I/O; rebuild with `rusm build`",
       err,
     );

@@ -9,12 +9,16 @@
  * (npm alias `jco-transpile-1.11`), whose glue is 53 KB and 5-7x cheaper per request than
  * jco 1.35's 268 KB (see scripts/bench/README.md). The rest of the toolchain (componentize,
  * wasm-tools) uses jco 1.35. The cache key includes the transpiler's version.
+ *
+ * The glue jco returns is fixed before it is cached: component/glue.ts (drops jco wrote as
+ * unreachable).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { RUSM_GUEST_BLOCKING_IMPORTS } from "../rusm-guest/index.ts";
 import { RUSM_PUBSUB_BLOCKING_IMPORTS } from "../rusm-pubsub/index.ts";
 import { BLOCKING_IMPORTS, HANDLER_EXPORT } from "../wasi/index.ts";
+import { fixUnreachableDrops } from "./glue.ts";
 
 // The package does not export its package.json; it sits two levels above its entry (src/api.js).
 const pkg = JSON.parse(
@@ -51,7 +55,10 @@ export interface Transpiled {
   exports: string[];
 }
 
-/** Transpiles component bytes. Throws jco's error for a component it cannot translate. */
+/**
+ * Transpiles component bytes, with rusm's fixes to the glue (component/glue.ts). Throws jco's
+ * error for a component it cannot translate.
+ */
 export async function transpileComponent(bytes: Uint8Array, name: string): Promise<Transpiled> {
   // Loaded on first use: a start whose components are all cached never pays for jco.
   const { transpile } = await import("jco-transpile-1.11");
@@ -61,8 +68,15 @@ export async function transpileComponent(bytes: Uint8Array, name: string): Promi
     asyncImports: [...TRANSPILE_OPTIONS.asyncImports],
     asyncExports: [...TRANSPILE_OPTIONS.asyncExports],
   });
+  const files = { ...out.files };
+  const glueFile = `${name}.js`;
+  const glue = files[glueFile];
+  if (glue !== undefined) {
+    const fixed = fixUnreachableDrops(new TextDecoder().decode(glue));
+    if (fixed.fixed.length > 0) files[glueFile] = new TextEncoder().encode(fixed.glue);
+  }
   return {
-    files: out.files,
+    files,
     imports: out.imports,
     exports: out.exports.map(([exportName]) => exportName),
   };

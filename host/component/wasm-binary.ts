@@ -21,6 +21,14 @@ const SECTION_DATA = 11;
 /** Where the host's pooled memory is imported from, in a module {@link importMemory} rewrote. */
 export const POOLED_MEMORY_IMPORT = { module: "rusm", name: "memory" } as const;
 
+/**
+ * A memory whose initial size is above the cap (the operator's `max-memory-mb`), as opposed to
+ * the RangeErrors of a binary these readers cannot read (a damaged module).
+ */
+export class MemoryCapError extends RangeError {
+  override readonly name = "MemoryCapError";
+}
+
 /** What an 8-byte wasm header says the binary is. */
 export type BinaryKind = "component" | "core-module" | "not-wasm";
 
@@ -130,8 +138,9 @@ function writeLimits(m: MemoryLimits): number[] {
 
 /**
  * Caps every memory a core module defines at `maxPages`: a `memory.grow` past it returns -1.
- * Memories already capped lower keep their cap. Throws a RangeError when a memory's initial size
- * is already above the cap (the module could never start).
+ * Memories already capped lower keep their cap. Throws a {@link MemoryCapError} when a memory's
+ * initial size is already above the cap (the module could never start), and a RangeError when
+ * the module cannot be read (truncated, a LEB128 too long).
  */
 export function capMemories(module: Uint8Array, maxPages: number): CappedModule {
   const r = new Reader(module, 8);
@@ -151,7 +160,7 @@ export function capMemories(module: Uint8Array, maxPages: number): CappedModule 
     for (let i = 0; i < count; i++) {
       const m = readLimits(r);
       if (m.initialPages > cap) {
-        throw new RangeError(
+        throw new MemoryCapError(
           `memory ${i} starts at ${m.initialPages} pages (${pagesToMiB(m.initialPages)} MiB), above the cap of ${maxPages} pages (${pagesToMiB(cap)} MiB)`,
         );
       }
@@ -242,7 +251,7 @@ export interface PooledMemoryModule {
  * the module imports no other memory), so code, data segments and exports are unchanged.
  *
  * Returns null when the module does not qualify: it defines no memory or several, already
- * imports one, or its memory is shared or 64-bit. Throws a RangeError like {@link capMemories}.
+ * imports one, or its memory is shared or 64-bit. Throws like {@link capMemories}.
  */
 export function importMemory(module: Uint8Array, maxPages: number): PooledMemoryModule | null {
   const sections = sectionsOf(module);

@@ -134,6 +134,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
         cacheDir: options.cacheDir,
         progress: options.progress,
         pools,
+        log: options.log,
       });
       loaded.set(spec.name, component);
       const abi = component.abi;

@@ -27,6 +27,7 @@ export {
   type WitTarget,
 } from "./wat.ts";
 export { composeWat, type ComposedWat } from "./wat-compose.ts";
+export { PREVIEW1_MODULE, preview1Adapter, preview1AdapterPath } from "./preview1.ts";
 export {
   buildStarlingMonkeyGuest,
   bundleGuest,

@@ -1,6 +1,8 @@
+import { metadataShow } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
 
 import { isRusmError } from "../errors.ts";
+import { preview1Adapter } from "./preview1.ts";
 import { buildCoreModule, buildWatComponent, isComponent, isCoreModule, parseWat } from "./wat.ts";
 
 const HELLO = `(module
@@ -14,6 +16,21 @@ describe("buildWatComponent", () => {
   it("builds a component of rusm:guest/http-guest", async () => {
     const bytes = await buildWatComponent({ file: "hello.wat", text: HELLO });
     expect(isComponent(bytes)).toBe(true);
+  });
+
+  it("with the preview1 adapter, a module importing wasi_snapshot_preview1 becomes several core modules", async () => {
+    const text = HELLO.replace(
+      "(module\n",
+      '(module\n  (import "wasi_snapshot_preview1" "random_get" (func (param i32 i32) (result i32)))\n',
+    );
+    const plain = await buildWatComponent({ file: "p1.wat", text }).catch((e: unknown) => e);
+    expect(isRusmError(plain, "RUSM_COMPONENT_INVALID"), "without the adapter").toBe(true);
+    const bytes = await buildWatComponent(
+      { file: "p1.wat", text },
+      { adapters: [await preview1Adapter()] },
+    );
+    const modules = (await metadataShow(bytes)).filter((m) => m.metaType.tag === "module");
+    expect(modules.length).toBe(4);
   });
 
   it("reports a module that does not fit the world with the file name", async () => {

@@ -24,6 +24,11 @@ export interface WitTarget {
   witPath?: string;
   /** `namespace:package/world`; may be left out when the root package has a single world. */
   world?: string;
+  /**
+   * Adapters for `componentNew`, `[core import module, adapter module]`: each import module the
+   * guest's module uses is served by the adapter's own core module (toolchain/preview1.ts).
+   */
+  adapters?: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 const MODULE_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -102,10 +107,11 @@ export async function parseWat(sources: WatSource | readonly WatSource[]): Promi
 }
 
 /**
- * Builds a component from WAT: parse, embed the world's WIT, wrap in a component.
+ * Builds a component from WAT: parse, embed the world's WIT, wrap in a component (with
+ * `target.adapters`, if any, as further core modules).
  *
  * @param sources one `(module ...)`, or module fields from several files ({@link parseWat}).
- * @param target default: rusm's `wit/` and {@link HTTP_GUEST_WORLD}.
+ * @param target default: rusm's `wit/` and {@link HTTP_GUEST_WORLD}, no adapter.
  *
  * Errors: `RUSM_COMPONENT_INVALID` when the text does not parse, or when the module does not
  * fit the world (an import the world lacks, a wrong signature), with wasm-tools' message.
@@ -123,7 +129,8 @@ export async function buildWatComponent(
   const world = target.world ?? (target.witPath === undefined ? HTTP_GUEST_WORLD : undefined);
   try {
     const embedded = await componentEmbed({ binary, witPath, ...(world ? { world } : {}) });
-    return await componentNew(embedded);
+    const adapters = target.adapters?.map(([name, bytes]): [string, Uint8Array] => [name, bytes]);
+    return await componentNew(embedded, adapters);
   } catch (err) {
     throw new RusmError(
       "RUSM_COMPONENT_INVALID",

@@ -4,7 +4,7 @@
  * rusm / baseline. See README.md beside this file.
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
- *                      [workers] [preempt] [rust-guest]
+ *                      [workers] [preempt] [rust-guest] [compile]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -13,6 +13,7 @@
  * valid results (right responses, no crash), but speed is never judged. The exit code is 1
  * only for an invalid run.
  */
+import { run as compile } from "./compile/bench.ts";
 import { run as fanout } from "./fanout/bench.ts";
 import { run as hello } from "./hello/bench.ts";
 import { run as jcoServe } from "./jco-serve/bench.ts";
@@ -37,6 +38,7 @@ const BENCHES: Record<string, Bench> = {
   workers,
   preempt,
   "rust-guest": rustGuest,
+  compile,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

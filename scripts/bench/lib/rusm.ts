@@ -23,6 +23,8 @@ export interface RusmConfig {
   broker?: { mailbox?: number; overflow?: "drop-oldest" | "drop-subscriber" };
   /** Node options before rusm's entry point (e.g. `--disable-wasm-trap-handler`). */
   nodeArgs?: readonly string[];
+  /** More environment for the server (e.g. `RUSM_COMPILE`). */
+  env?: Record<string, string>;
   /** `prewarm = N` per component (by name). */
   prewarm?: Record<string, number>;
   /** More keys per component (by name), e.g. `{ preempt: "kill", "max-cpu-ms": 0 }`. */
@@ -116,6 +118,7 @@ export async function startRusm(config: RusmConfig): Promise<RusmServer> {
       file,
     ],
     cwd: config.root ?? ROOT,
+    env: config.env,
     raiseFdLimit: config.raiseFdLimit,
     // The admin line is printed after the public one: once it is seen, both are known.
     readyPattern: /rusm admin listening on (http:\/\/\S+)/,
