@@ -61,6 +61,21 @@ async function exchange(
 const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
 describe("NodeExchange", () => {
+  it("a head sent alone (no body bytes yet) keeps a header value's obs-text byte as one latin1 byte", async () => {
+    next = (ex) => {
+      const body = new ByteChannel(64);
+      ex.respond(200, [entry("x-obs-text", "caf\xe9")], body);
+      // The head goes out at the end of this turn, alone; the body comes a while later.
+      setTimeout(() => {
+        body.write(bytes("late"));
+        body.finish();
+      }, 50);
+    };
+    const got = await exchange(GET);
+    expect(got.text).toContain("\r\nx-obs-text: caf\xe9\r\n");
+    expect(got.text).toContain("4\r\nlate\r\n0\r\n\r\n");
+  });
+
   it("a header Node refuses (0x01) in writeHead: 500, one fault, the next request served", async () => {
     let n = 0;
     next = (ex) => {

@@ -82,6 +82,19 @@ class NodeRequestData implements IncomingRequestData {
   }
 }
 
+/** An empty body write: nothing on the wire but what has not gone out yet. */
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Sends the response head now, alone. Not `res.flushHeaders()`: that sends the head as a string
+ * with no encoding, so UTF-8, and a header value's obs-text byte (0x80-0xff, latin1 here: é as
+ * 0xe9) would reach the client as two bytes. An empty write sends it as latin1, Node's rule for
+ * a head, and adds no chunk (an empty chunk is not a chunked body's end).
+ */
+function flushHead(res: ServerResponse): void {
+  res.write(NOTHING);
+}
+
 export class NodeExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
   readonly #req: IncomingMessage;
@@ -250,7 +263,7 @@ export class NodeExchange implements ProcessExchange {
     const res = this.#res;
     if (res.headersSent) {
       try {
-        res.flushHeaders(); // a head set but not sent yet goes out: the client sees a truncated body
+        flushHead(res); // a head set but not sent yet goes out: the client sees a truncated body
       } catch {
         // Swallowed on purpose: the cut below ends the exchange all the same.
       }
@@ -294,7 +307,7 @@ export class NodeExchange implements ProcessExchange {
         }
         return res.write(chunk);
       },
-      flushHead: () => res.flushHeaders(),
+      flushHead: () => flushHead(res),
       end: (trailers, last) => {
         const declared = this.#declared;
         if (declared !== null && this.#sent + (last?.length ?? 0) !== declared) {
