@@ -15,8 +15,9 @@
  * (both workers serve). Baseline (Liftoff) compiles are counted; TurboFan lines are V8's
  * background tier-up of hot functions and are not.
  *
- * - `RUSM_COMPILE=eager`: serving compiles nothing: both runs compile the same functions (over
- *   12,000, StarlingMonkey's engine), all at load.
+ * - `RUSM_COMPILE=eager`: load compiles every function (over 12,000, StarlingMonkey's engine);
+ *   serving adds at most a few baseline recompilations (V8's deopts of speculatively inlined
+ *   code, load-dependent), not the request path's first compiles.
  * - by default (lazy): the served run compiles more (StarlingMonkey's request path on its
  *   first request): what the check sees without eager compilation.
  *
@@ -113,21 +114,26 @@ async function run(env: Record<string, string>, serve: boolean): Promise<Run> {
 }
 
 describe("compiling at load", () => {
-  it("RUSM_COMPILE=eager: serving 90 requests on two workers compiles no function", async () => {
+  it("RUSM_COMPILE=eager: load compiles every function; serving 90 requests on two workers adds no first compiles", async () => {
     const idle = await run({ RUSM_COMPILE: "eager" }, false);
     const served = await run({ RUSM_COMPILE: "eager" }, true);
     expect(served.workers, "both workers served").toEqual(new Set([1, 2]));
     expect(idle.liftoff, "StarlingMonkey's engine alone has ~12,700 functions").toBeGreaterThan(
       12_000,
     );
-    expect(served.liftoff, "functions compiled over the served run's whole life").toBe(
-      idle.liftoff,
-    );
+    // What serving adds is at most a few recompilations (V8 falls back to baseline code when
+    // a speculatively optimized function deopts: seen up to 30 in a loaded full run), far
+    // below the lazy request path's ~145 first compiles (the next case).
+    expect(
+      served.liftoff - idle.liftoff,
+      "functions compiled while serving, beyond those compiled at load",
+    ).toBeLessThan(50);
   });
 
   it("by default (lazy), the same requests compile functions on the workers", async () => {
     const idle = await run({}, false);
     const served = await run({}, true);
+    expect(idle.liftoff, "lazily, load compiles a fraction of the engine").toBeLessThan(6_000);
     expect(served.liftoff - idle.liftoff).toBeGreaterThan(50);
   });
 });
