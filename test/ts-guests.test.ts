@@ -148,7 +148,9 @@ describe("TypeScript guests: handler modules (ts-handlers) and the plain shape (
       await expectExits(rusm, before, { trap: 1 });
       const logged = exitLogs(rusm, { component: "handlers", reason: "trap" });
       expect(logged.map((l) => l.detail)).toContainEqual(
-        expect.stringContaining("route one of its handlers instead: api#feed, api#every, api#deaf, api#user"),
+        expect.stringContaining(
+          "route one of its handlers instead: api#feed, api#every, api#deaf, api#user",
+        ),
       );
     });
   });
