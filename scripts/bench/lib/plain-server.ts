@@ -6,7 +6,8 @@
  * - `GET /`: what `http-hello` answers through rusm. rusm's exchange does `writeHead` with the
  *   guest's headers, `flushHeaders()`, one `write()` per guest write, `end()`: so does this.
  *   Same status, headers (`content-type: text/plain`, chunked) and body (`hello from wat\n`).
- * - `GET /sm`: what `sm-hello` (StarlingMonkey) answers through rusm, the same way: one write of
+ * - `GET /sm`: what `sm-hello` (StarlingMonkey) answers through rusm: StarlingMonkey declares
+ *   the body's length, which rusm honours (no chunking): `content-length: 26`, then
  *   `hello from starlingmonkey\n`.
  * - `GET /sse`: what `sse-endless` streams: `content-type: text/event-stream`, head flushed,
  *   then `data: tick N\n\n` for N = 0, 1, ... one `write()` per event, awaiting `drain` whenever
@@ -83,8 +84,10 @@ const server = createServer((req, res) => {
   const tailTopic = req.method === "GET" ? topicOf(path, "/tail/") : null;
   const publishTopic = req.method === "POST" ? topicOf(path, "/publish/") : null;
   if (req.method === "GET" && path === "/") hello(res, HELLO);
-  else if (req.method === "GET" && path === "/sm") hello(res, SM_HELLO);
-  else if (req.method === "GET" && path === "/sse") void sse(res);
+  else if (req.method === "GET" && path === "/sm") {
+    res.writeHead(200, ["content-type", "text/plain", "content-length", String(SM_HELLO.length)]);
+    res.end(SM_HELLO);
+  } else if (req.method === "GET" && path === "/sse") void sse(res);
   else if (tailTopic !== null) tail(req, res, tailTopic);
   else if (publishTopic !== null) publish(req, res, publishTopic);
   else {

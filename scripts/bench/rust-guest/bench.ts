@@ -39,12 +39,22 @@ function row(measure: string, rust: number, ts: number, digits = 0): SummaryRow 
 }
 
 /**
- * A raw response with its chunked framing undone: where the chunks break depends on when the
- * host flushed, not on what the guest wrote.
+ * A raw response with its framing undone: the chunks (where they break depends on when the host
+ * flushed, not on what the guest wrote) and the framing header itself, `transfer-encoding` or
+ * `content-length` (StarlingMonkey declares a known body's length, which rusm honours; the Rust
+ * SDK streams it chunked). Status, the other headers and the body bytes must be the same.
  */
 export function unchunked(raw: string): string {
   const split = raw.indexOf("\r\n\r\n");
-  if (split < 0 || !/^transfer-encoding: chunked$/im.test(raw.slice(0, split))) return raw;
+  if (split < 0) return raw;
+  const head = raw
+    .slice(0, split)
+    .split("\r\n")
+    .filter((line) => !/^(transfer-encoding|content-length):/i.test(line))
+    .join("\r\n");
+  if (!/^transfer-encoding: chunked$/im.test(raw.slice(0, split))) {
+    return `${head}\r\n\r\n${raw.slice(split + 4)}`;
+  }
   let rest = raw.slice(split + 4);
   let body = "";
   for (;;) {
@@ -54,7 +64,7 @@ export function unchunked(raw: string): string {
     body += rest.slice(eol + 2, eol + 2 + size);
     rest = rest.slice(eol + 2 + size + 2);
   }
-  return `${raw.slice(0, split)}\r\n\r\n${body}`;
+  return `${head}\r\n\r\n${body}`;
 }
 
 /** Same bytes from both guests (Date blanked, chunking undone), then alternating rounds. */
