@@ -26,6 +26,7 @@ import { connect } from "node:net";
 import { guest, routes, rusmForSuite, type Rusm } from "./helpers/rusm.ts";
 import { Swarm } from "./helpers/swarm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
+import { expectNoRestart } from "./helpers/watchdog.ts";
 
 const ONE_WORKER = "workers = 1";
 
@@ -40,19 +41,6 @@ hello = "${guest("http-hello")}"
 `,
   ONE_WORKER,
 );
-
-/**
- * No watchdog replaced the worker, and no step held its event loop for half the watchdog's CPU
- * limit (it logs such a step as a warning, with the CPU time the thread used: a measure of
- * its own work, which other processes on a busy machine do not inflate).
- */
-async function expectNoRestart(rusm: Rusm): Promise<void> {
-  expect(await rusm.metric("rusm_watchdog_restarts_total")).toBe(0);
-  const watchdog = rusm
-    .logs()
-    .filter((l) => String(l.msg).startsWith("watchdog") && Number(l.level) >= 40);
-  expect(watchdog).toEqual([]);
-}
 
 /**
  * The burst was paced: some starts or wake-ups waited for a later turn (the run queue's

@@ -87,9 +87,11 @@ export class RunQueue {
   }
 
   /**
-   * Runs `task` now, or in a later turn when this one has run its share. A task must not throw
-   * (it is called from a setImmediate callback, where a throw would end the thread): the
-   * callers' tasks resolve promises or call functions that never throw.
+   * Runs `task` now, or in a later turn when this one has run its share. A task should not
+   * throw (the callers' tasks resolve promises, or start and end processes, which settle every
+   * failure themselves); if one does, the throw is reported as a process warning and goes no
+   * further: it would otherwise escape into a socket's event or a setImmediate callback and end
+   * the whole worker thread.
    */
   run(task: () => void): void {
     if (!this.#turnOpen) this.#openTurn();
@@ -99,7 +101,7 @@ export class RunQueue {
       this.#now() - this.#turnStart < TURN_TARGET_MS
     ) {
       this.#ranThisTurn++;
-      task();
+      runGuarded(task);
       return;
     }
     this.#deferred++;
@@ -127,8 +129,19 @@ export class RunQueue {
       const task = this.#queue.shift();
       if (task === undefined) break;
       this.#ranThisTurn++;
-      task();
+      runGuarded(task);
     }
+  }
+}
+
+/** Runs `task`; a throw is reported, never rethrown (see {@link RunQueue.run}). */
+function runGuarded(task: () => void): void {
+  try {
+    task();
+  } catch (err) {
+    process.emitWarning(`rusm: a run-queue task threw (a host bug): ${String(err)}`, {
+      type: "RusmWarning",
+    });
   }
 }
 
