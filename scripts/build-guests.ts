@@ -11,7 +11,9 @@
  *   wasm32-wasip1 toolchain's output does), made a component with jco's preview1 adapter, so
  *   that it has several core modules, as cargo-component or componentize-dotnet build them;
  * - `guest.ts`: a TypeScript guest built as `rusm build` builds one (the SDK runtime, the
- *   `handlers` world; host/toolchain/guest-build.ts);
+ *   `handlers` world; host/toolchain/guest-build.ts); one whose source says
+ *   `@engines starlingmonkey quickjs` is also built with `--engine quickjs`, into
+ *   `<name>.qjs.wasm` (the QuickJS backend; its tests run on both engines);
  * - `index.ts`: a raw StarlingMonkey fetch-event guest (esbuild + componentize-js, WASI 0.2.10
  *   world), without the SDK;
  * - `module.wat`: a plain core module (a "not a component" fixture);
@@ -42,6 +44,7 @@ import {
   WIT_DEPS_DIR,
   buildCoreModule,
   buildGuest as buildTsGuest,
+  QUICKJS_INPUTS,
   buildStarlingMonkeyGuest,
   buildWatComponent,
   deriveStarlingMonkeyWit,
@@ -79,7 +82,14 @@ const SDK_FILES = [
 ].map((f) => join(ROOT, f));
 
 type GuestKind =
-  "wat" | "preview1" | "ts-guest" | "starlingmonkey" | "core-module" | "other-world" | "rust";
+  | "wat"
+  | "preview1"
+  | "ts-guest"
+  | "ts-quickjs"
+  | "starlingmonkey"
+  | "core-module"
+  | "other-world"
+  | "rust";
 
 interface Guest {
   name: string;
@@ -102,6 +112,7 @@ const LABELS: Record<GuestKind, string> = {
   wat: "WAT",
   preview1: "WAT + wasi_snapshot_preview1 adapter",
   "ts-guest": "TypeScript, rusm build",
+  "ts-quickjs": "TypeScript, rusm build --engine quickjs",
   starlingmonkey: "StarlingMonkey",
   "core-module": "core module",
   "other-world": "WAT, own world",
@@ -116,6 +127,12 @@ function size(bytes: number): string {
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} KB`;
   return `${bytes} B`;
+}
+
+/** The engines a `guest.ts` asks for (`@engines starlingmonkey quickjs`); StarlingMonkey alone by default. */
+async function readsEngines(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, "guest.ts"), "utf8");
+  return /@engines\s+([a-z ]+)/.exec(text)?.[1]?.trim().split(/\s+/) ?? ["starlingmonkey"];
 }
 
 /** Every guest folder in `guests/` (folders starting with `_` or `.` are shared, not guests). */
@@ -134,6 +151,9 @@ async function discoverGuests(): Promise<Guest[]> {
       );
     }
     guests.push({ name: entry.name, dir, kind: first[0] });
+    if (first[0] === "ts-guest" && (await readsEngines(dir)).includes("quickjs")) {
+      guests.push({ name: `${entry.name}.qjs`, dir, kind: "ts-quickjs" });
+    }
   }
   return guests.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -148,6 +168,15 @@ async function inputsOf(guest: Guest): Promise<string[]> {
       return [PRELUDE, ...own, ...(await httpGuestWitInputs()), preview1AdapterPath()];
     case "ts-guest":
       return [...own, GUESTS_TSCONFIG, ...SDK_FILES, ...starlingMonkeyWitInputs()];
+    case "ts-quickjs":
+      return [
+        ...own,
+        GUESTS_TSCONFIG,
+        ...SDK_FILES,
+        ...QUICKJS_INPUTS,
+        join(ROOT, "host/toolchain/snapshot.ts"),
+        ...starlingMonkeyWitInputs(),
+      ];
     case "starlingmonkey":
       // esbuild reads some tsconfig options (verbatimModuleSyntax, useDefineForClassFields...).
       return [...own, GUESTS_TSCONFIG, ...starlingMonkeyWitInputs()];
@@ -220,10 +249,16 @@ async function compile(guest: Guest): Promise<Uint8Array> {
       );
       return buildWatComponent(await read(join(guest.dir, "other.wat")), { witPath });
     }
-    case "ts-guest": {
+    case "ts-guest":
+    case "ts-quickjs": {
       const out = join(OUT_DIR, `${guest.name}.${process.pid}.build.wasm`);
       try {
-        await buildTsGuest({ entry: join(guest.dir, "guest.ts"), out, cacheDir: null });
+        await buildTsGuest({
+          entry: join(guest.dir, "guest.ts"),
+          out,
+          cacheDir: null,
+          engine: guest.kind === "ts-quickjs" ? "quickjs" : "starlingmonkey",
+        });
         return new Uint8Array(await readFile(out));
       } finally {
         await rm(out, { force: true });
@@ -288,7 +323,11 @@ async function main(args: string[]): Promise<number> {
       hint: `usage: node scripts/build-guests.ts [--force] [name...]; guests: ${all.map((g) => g.name).join(", ")}`,
     });
   }
-  const chosen = names.length > 0 ? all.filter((g) => names.includes(g.name)) : all;
+  // A folder's name selects its QuickJS build too (`ts-live` builds ts-live and ts-live.qjs).
+  const chosen =
+    names.length > 0
+      ? all.filter((g) => names.includes(g.name) || names.includes(g.name.replace(/\.qjs$/, "")))
+      : all;
   const tools = await toolVersions();
   await mkdir(OUT_DIR, { recursive: true });
 

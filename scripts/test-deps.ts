@@ -4,8 +4,10 @@
  * guests and runs vitest: `redis-server` (Debian package `redis-server`), which the broker's
  * two-node tests start on 127.0.0.1 (test/helpers/redis.ts), and Debian's Rust toolchain
  * (`rustc-web`, `cargo-web`, `rust-web-src`, `rust-web-llvm`, `lld-22`), which builds the Rust
- * guests (guests/rs-*, host/toolchain/rust-toolchain.ts). The Rust check looks under /usr
- * only, never on PATH: a rustup toolchain does not count.
+ * guests (guests/rs-*, host/toolchain/rust-toolchain.ts), and Debian's clang-19, lld-19,
+ * wasi-libc and wasm32 compiler-rt, which build the QuickJS engine of `rusm build --engine
+ * quickjs` (the `.qjs` guests, host/toolchain/quickjs.ts). Both checks look under /usr only,
+ * never on PATH: a rustup toolchain or another clang does not count.
  *
  * Present: nothing to do. Missing, as root on a Debian/Ubuntu machine (CI): installs it with
  * apt-get. Missing otherwise: exits 1 saying what to install. `RUSM_SKIP_TEST_DEPS=1` skips the
@@ -14,6 +16,7 @@
  *     node scripts/test-deps.ts
  */
 import { spawnSync } from "node:child_process";
+import { QUICKJS_APT_PACKAGES, quickjsToolchainPresent } from "../host/toolchain/quickjs.ts";
 import { RUST_DEBIAN_PACKAGES, findRustToolchain } from "../host/toolchain/rust-toolchain.ts";
 
 interface Program {
@@ -42,6 +45,12 @@ const PROGRAMS: Program[] = [
         () => true,
         () => false,
       ),
+  },
+  {
+    command: "/usr/lib/llvm-19/bin/clang with wasm-ld, wasi-libc and the wasm32 builtins",
+    debian: QUICKJS_APT_PACKAGES,
+    why: "the QuickJS engine of the .qjs guests (npm run build:guests; test/ts-guests.test.ts)",
+    present: () => Promise.resolve(quickjsToolchainPresent()),
   },
 ];
 

@@ -35,7 +35,7 @@ async function guestUses(): Promise<Map<string, string[]>> {
   const uses = new Map<string, string[]>();
   for (const file of await testFiles(join(ROOT, "test"))) {
     const text = await readFile(file, "utf8");
-    for (const m of text.matchAll(/\bguest\("([a-z0-9-]+)"\)/g)) {
+    for (const m of text.matchAll(/\bguest\("([a-z0-9-]+)"[,)]/g)) {
       const list = uses.get(m[1]!) ?? [];
       list.push(relative(ROOT, file));
       uses.set(m[1]!, list);

@@ -7,10 +7,15 @@
  * marker comes from the pool's initial image, restored on release. The same holds with
  * `pool = 0` (a new memory each time) and with a pool of 2 under 50 concurrent requests.
  * (Checked to fail when the pool hands memories back without restoring the image.)
+ *
+ * The TypeScript probe (ts-probe) checks the same from inside a JavaScript engine, on each
+ * engine `rusm build` has: a module-level counter, a global object's marker and an array's
+ * length must be as built on every request, in sequence, 50 at once and after a request grew
+ * the memory.
  */
 import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { guest, routes, rusmForSuite, type Rusm } from "./helpers/rusm.ts";
+import { ENGINES, guest, routes, rusmForSuite, type Rusm } from "./helpers/rusm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 
 const FRESH = "count=0 marker=fresh pages=3\n";
@@ -112,6 +117,31 @@ describe("memory isolation with pool = 2 (mem-probe)", () => {
     expect(reused + fresh).toBe(50);
     // Each of the 50 ended clean: its memory was discarded as full, or kept (then reused or idle).
     expect(full + reused + 2).toBe(50);
+  });
+});
+
+describe.each(ENGINES)("memory isolation of a TypeScript guest on %s (ts-probe)", (engine) => {
+  const TS_FRESH = "count=0 marker=fresh hog=0\n";
+  const rusm = rusmForSuite(
+    routes(
+      `[components]\nprobe = { path = "${guest("ts-probe", engine)}", max-memory-mb = 128 }\n\n` +
+        `[serve.routes]\n"GET /probe" = "probe"\n`,
+      "workers = 1",
+    ),
+  );
+  const probe = prober(rusm);
+
+  it("in sequence, 50 at once, and after a request grew its memory: always as built", async () => {
+    const before = await rusm.exits();
+    for (let i = 0; i < 20; i++) expect(await probe()).toBe(TS_FRESH);
+    const bodies = await Promise.all(Array.from({ length: 50 }, () => probe()));
+    expect(bodies).toEqual(Array.from({ length: 50 }, () => TS_FRESH));
+    for (let i = 0; i < 5; i++) {
+      expect(await probe("/probe?grow")).toBe(TS_FRESH);
+      expect(await probe()).toBe(TS_FRESH);
+    }
+    await expectExits(rusm, before, { normal: 80 });
+    expect(await acquired(rusm, "pool")).toBeGreaterThan(0);
   });
 });
 

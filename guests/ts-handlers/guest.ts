@@ -1,6 +1,9 @@
 /**
  * ts-handlers: the seed's handler-module shape, `fn(Request, Params, Sse)`, in TypeScript.
  * Routed as `module#function`; see README.md for what each handler is for.
+ *
+ * Built with both engines (scripts/build-guests.ts: `<name>.qjs.wasm` for QuickJS):
+ * @engines starlingmonkey quickjs
  */
 import type { Params, Sse } from "rusm/guest";
 

@@ -1,6 +1,9 @@
 /**
  * ts-live: the issue's live fan-out shape with the TypeScript SDK: `broker.subscribe` then
  * `sse.run(heartbeatMs, map)`, and a publisher. Routed as `module#function`; see README.md.
+ *
+ * Built with both engines (scripts/build-guests.ts: `<name>.qjs.wasm` for QuickJS):
+ * @engines starlingmonkey quickjs
  */
 import { broker, type Params, type Sse } from "rusm/guest";
 

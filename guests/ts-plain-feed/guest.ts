@@ -4,6 +4,9 @@
  * `?n=K`: the controller closes after K events (a clean end). `?fail=K`: `pull` throws at
  * event K; `?error=K`: `pull` calls `controller.error` at event K (both crashes: truncated
  * body, exit `trap`). None of them: endless, paced by back-pressure.
+ *
+ * Built with both engines (scripts/build-guests.ts: `<name>.qjs.wasm` for QuickJS):
+ * @engines starlingmonkey quickjs
  */
 export default function handle(request: Request): Response {
   const query = new URL(request.url).searchParams;

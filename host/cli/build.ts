@@ -9,12 +9,14 @@ import { existsSync, statSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
-import { buildGuest } from "../toolchain/guest-build.ts";
+import { buildGuest, type Engine } from "../toolchain/guest-build.ts";
 import { buildRustGuest } from "../toolchain/rust-build.ts";
 
 export interface BuildFlags {
   out: string;
   cacheDir?: string | undefined;
+  /** The JavaScript engine of a TypeScript guest (default StarlingMonkey). */
+  engine?: Engine | undefined;
 }
 
 function shown(file: string): string {
@@ -60,6 +62,7 @@ export async function buildCommand(entry: string, flags: BuildFlags): Promise<nu
     entry: resolve(entry),
     out,
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
+    engine: flags.engine,
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
   });
   const mb = (result.bytes / 1_048_576).toFixed(1);
@@ -71,7 +74,7 @@ export async function buildCommand(entry: string, flags: BuildFlags): Promise<nu
       : []),
   ];
   process.stdout.write(
-    `rusm: built ${shown(out)} (${mb} MB) in ${secs} s${result.cached ? " (cached)" : ""}: ${serves.join("; ")}\n`,
+    `rusm: built ${shown(out)} (${mb} MB) in ${secs} s${result.cached ? " (cached)" : ""}${flags.engine === "quickjs" ? " with QuickJS" : ""}: ${serves.join("; ")}\n`,
   );
   return 0;
 }

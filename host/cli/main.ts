@@ -15,8 +15,10 @@ Usage:
                                                serve the components and routes in routes.toml
                                                (--workers: threads sharing the port, 1..256;
                                                default [serve] workers, else one per core)
-  rusm build <entry.ts|.js|Cargo project> -o <out.wasm>
+  rusm build <entry.ts|.js|Cargo project> -o <out.wasm> [--engine starlingmonkey|quickjs]
                                                build a TypeScript/JavaScript or Rust guest into a component
+                                               (--engine: the JavaScript engine, default starlingmonkey;
+                                               quickjs is a prototype: docs/fast-path.md)
   rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
   rusm --version                               the version
@@ -52,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: "string", short: "o" },
         listen: { type: "string" },
         workers: { type: "string" },
+        engine: { type: "string" },
       },
     });
     if (values.version === true) {
@@ -80,8 +83,15 @@ export async function main(argv: string[]): Promise<number> {
           throw usage("build takes exactly one argument: the guest's entry module");
         if (values.out === undefined)
           throw usage("build needs -o <out.wasm>: where to write the component");
+        const engine = values.engine ?? "starlingmonkey";
+        if (engine !== "starlingmonkey" && engine !== "quickjs")
+          throw usage(`--engine must be starlingmonkey or quickjs, not "${engine}"`);
         const { buildCommand } = await import("./build.ts");
-        return await buildCommand(rest[0]!, { out: values.out, cacheDir: values["cache-dir"] });
+        return await buildCommand(rest[0]!, {
+          out: values.out,
+          cacheDir: values["cache-dir"],
+          engine,
+        });
       }
       case "new": {
         if (rest.length !== 1)

@@ -18,8 +18,9 @@ export const SOURCE_MAP_SECTION = "rusm:source-map";
 export const BUNDLE_NAME = "guest.js";
 
 // `guest.js:L:C` as a whole file name: at the start, after a space, `@` or `(`, or after a
-// directory (`/tmp/x/guest.js:L:C`); never the tail of another name (`myguest.js`).
-const POSITION = /(?<=^|[\s@(])(?:[\w./-]*\/)?guest\.js:(\d+):(\d+)/g;
+// directory (`/tmp/x/guest.js:L:C`); never the tail of another name (`myguest.js`). QuickJS
+// gives no column (`guest.js:L`).
+const POSITION = /(?<=^|[\s@(])(?:[\w./-]*\/)?guest\.js:(\d+)(?::(\d+))?/g;
 
 /** A path relative to the working directory when it is inside it, else absolute. */
 export function shownPath(file: string): string {
@@ -27,15 +28,19 @@ export function shownPath(file: string): string {
   return rel === "" || rel.startsWith("..") ? file : rel;
 }
 
-/** Rewrites every `guest.js:LINE:COL` in `text` to the original `file:line:col`. */
+/**
+ * Rewrites every `guest.js:LINE:COL` in `text` to the original `file:line:col`, and every
+ * `guest.js:LINE` to `file:line` (the line of the last mapping on that bundle line).
+ */
 export function mapBundlePositions(text: string, map: SourceMap): string {
-  return text.replace(POSITION, (whole, line: string, col: string) => {
-    const origin = map.findOrigin(Number(line), Number(col));
+  return text.replace(POSITION, (whole, line: string, col: string | undefined) => {
+    const origin = map.findOrigin(Number(line), col === undefined ? 1e9 : Number(col));
     if (!("fileName" in origin)) return whole;
     const file = origin.fileName.startsWith("file://")
       ? fileURLToPath(origin.fileName)
       : origin.fileName;
-    return `${shownPath(file)}:${origin.lineNumber}:${origin.columnNumber}`;
+    const where = `${shownPath(file)}:${origin.lineNumber}`;
+    return col === undefined ? where : `${where}:${origin.columnNumber}`;
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module toolchain
  * Building guests into components: WAT with jco's wasm-tools, TypeScript/JavaScript with
- * StarlingMonkey (componentize-js). Used by `scripts/build-guests.ts`. Only assembles.
+ * StarlingMonkey (componentize-js) or QuickJS (the prototype backend). Used by `scripts/build-guests.ts`. Only assembles.
  */
 
 export { ensureToolPreopens } from "./preopens.ts";
@@ -34,8 +34,11 @@ export {
   type StarlingMonkeyBuild,
   type StarlingMonkeyOptions,
 } from "./starlingmonkey.ts";
+export { QUICKJS_APT_PACKAGES, QUICKJS_INPUTS } from "./quickjs.ts";
 export {
   buildGuest,
+  ENGINES,
+  type Engine,
   type GuestBuildOptions,
   type GuestBuildResult,
   type GuestShape,

@@ -16,9 +16,17 @@ import { listeningAddresses, parseLogLines, stopServer } from "../../host/testin
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "rusm.mjs");
 
-/** Absolute path of a guest built by `npm run build:guests`. */
-export function guest(name: string): string {
-  return join(ROOT, "build", "guests", `${name}.wasm`);
+/** The engines a TypeScript guest is built with (`rusm build --engine`). */
+export const ENGINES = ["starlingmonkey", "quickjs"] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/**
+ * Absolute path of a guest built by `npm run build:guests`; with `engine` quickjs, its QuickJS
+ * build (`<name>.qjs.wasm`, for a `guest.ts` that says `@engines starlingmonkey quickjs`).
+ */
+export function guest(name: string, engine: Engine = "starlingmonkey"): string {
+  const suffix = engine === "quickjs" ? ".qjs" : "";
+  return join(ROOT, "build", "guests", `${name}${suffix}.wasm`);
 }
 
 /**

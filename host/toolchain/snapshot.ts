@@ -1,0 +1,189 @@
+/**
+ * @module toolchain/snapshot
+ * Pre-initialises a core module in Node, as wizer does in wasmtime: instantiate it with every
+ * import trapping, call an init export, then write a module whose memory starts as the init
+ * left it (its non-zero runs as active data segments, its size as the initial pages) and that
+ * no longer exports the init function. For the QuickJS backend (toolchain/quickjs.ts): the
+ * engine evaluates the guest's bundle at build time and each request starts from the result.
+ *
+ * Holds only for modules whose state after init is all in memory 0: mutable globals must be
+ * back at their initial values (the stack pointer is, when init returns) and tables unchanged
+ * (QuickJS writes neither). The dead part of the C stack is written as zeros.
+ */
+
+const SECTION_MEMORY = 5;
+const SECTION_EXPORT = 7;
+const SECTION_DATA = 11;
+const SECTION_DATA_COUNT = 12;
+const PAGE = 65_536;
+/** Zero runs shorter than this stay inside a segment (each segment costs ~8 bytes). */
+const GAP = 32;
+
+function leb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value !== 0) b |= 0x80;
+    out.push(b);
+  } while (value !== 0);
+  return out;
+}
+
+interface Section {
+  id: number;
+  start: number;
+  body: number;
+  end: number;
+}
+
+function readLeb(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 1;
+  for (;;) {
+    const b = bytes[at++]!;
+    value += (b & 0x7f) * shift;
+    if ((b & 0x80) === 0) return [value, at];
+    shift *= 128;
+  }
+}
+
+function sections(module: Uint8Array): Section[] {
+  const out: Section[] = [];
+  let at = 8;
+  while (at < module.length) {
+    const start = at;
+    const id = module[at++]!;
+    const [size, body] = readLeb(module, at);
+    out.push({ id, start, body, end: body + size });
+    at = body + size;
+  }
+  return out;
+}
+
+function section(id: number, body: number[] | Uint8Array): Uint8Array {
+  return Uint8Array.from([id, ...leb(body.length), ...body]);
+}
+
+/** The export section without the names in `drop`. */
+function exportsWithout(module: Uint8Array, s: Section, drop: Set<string>): Uint8Array {
+  const [count, first] = readLeb(module, s.body);
+  const kept: number[] = [];
+  let n = 0;
+  let at = first;
+  for (let i = 0; i < count; i++) {
+    const start = at;
+    const [len, nameAt] = readLeb(module, at);
+    const name = Buffer.from(module.subarray(nameAt, nameAt + len)).toString("utf8");
+    at = readLeb(module, nameAt + len + 1)[1];
+    if (drop.has(name)) continue;
+    kept.push(...module.subarray(start, at));
+    n++;
+  }
+  return section(SECTION_EXPORT, [...leb(n), ...kept]);
+}
+
+/** Active segments for the non-zero runs of `image`. */
+function dataSegments(image: Uint8Array): { body: Uint8Array; count: number } {
+  const parts: number[][] = [];
+  let i = 0;
+  while (i < image.length) {
+    while (i < image.length && image[i] === 0) i++;
+    if (i >= image.length) break;
+    const start = i;
+    let zeros = 0;
+    while (i < image.length && zeros < GAP) {
+      zeros = image[i] === 0 ? zeros + 1 : 0;
+      i++;
+    }
+    const end = i - zeros;
+    // flag 0 (active, memory 0), i32.const offset, end; then the bytes.
+    parts.push([0, 0x41, ...sleb32(start), 0x0b, ...leb(end - start)]);
+    parts.push([...image.subarray(start, end)]);
+  }
+  const count = parts.length / 2;
+  const chunks = [Uint8Array.from(leb(count)), ...parts.map((p) => Uint8Array.from(p))];
+  return { body: new Uint8Array(Buffer.concat(chunks)), count };
+}
+
+function sleb32(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (b & 0x40) === 0) || (value === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export interface SnapshotResult {
+  module: Uint8Array;
+  /** What the init export returned. */
+  result: unknown;
+  /** Memory pages at the snapshot, and the bytes its data segments hold. */
+  pages: number;
+  dataBytes: number;
+}
+
+/**
+ * Runs `init(memory)` on an instance of `module` (every import throws if called) and writes
+ * the snapshot. `init` receives the instance's exports; `drop` names the exports to remove.
+ * `stack` names the exports holding the C stack's bounds (zeroed in the image); `allowed`
+ * gives the imports init may call (clocks read at engine start, for instance).
+ */
+export async function snapshot(
+  module: Uint8Array,
+  init: (exports: WebAssembly.Exports, memory: WebAssembly.Memory) => unknown,
+  drop: string[],
+  stack?: { low: string; high: string },
+  allowed: Record<string, Record<string, (...args: never[]) => unknown>> = {},
+): Promise<SnapshotResult> {
+  const compiled = await WebAssembly.compile(module);
+  const imports: Record<string, Record<string, () => never>> = {};
+  for (const i of WebAssembly.Module.imports(compiled)) {
+    imports[i.module] ??= {};
+    const given = allowed[i.module]?.[i.name] as (() => never) | undefined;
+    imports[i.module]![i.name] =
+      given ??
+      (() => {
+        throw new Error(
+          `${i.module}#${i.name} was called at build time: the top level may not do I/O`,
+        );
+      });
+  }
+  const instance = await WebAssembly.instantiate(compiled, imports);
+  const memory = instance.exports["memory"] as WebAssembly.Memory;
+  const result = init(instance.exports, memory);
+  const image = new Uint8Array(memory.buffer).slice();
+  if (stack !== undefined) {
+    const low = (instance.exports[stack.low] as WebAssembly.Global).value as number;
+    const high = (instance.exports[stack.high] as WebAssembly.Global).value as number;
+    image.fill(0, low, high);
+  }
+  const pages = image.length / PAGE;
+  const data = dataSegments(image);
+  const out: Uint8Array[] = [module.subarray(0, 8)];
+  for (const s of sections(module)) {
+    if (s.id === SECTION_MEMORY) {
+      // One memory: flags 0 (no maximum) or 1, min, [max]. The maximum is the host's to set.
+      out.push(section(SECTION_MEMORY, [1, 0, ...leb(pages)]));
+    } else if (s.id === SECTION_EXPORT) {
+      out.push(exportsWithout(module, s, new Set(drop)));
+    } else if (s.id === SECTION_DATA_COUNT) {
+      out.push(section(SECTION_DATA_COUNT, leb(data.count)));
+    } else if (s.id === SECTION_DATA) {
+      out.push(section(SECTION_DATA, data.body));
+    } else {
+      out.push(module.subarray(s.start, s.end));
+    }
+  }
+  return {
+    module: new Uint8Array(Buffer.concat(out)),
+    result,
+    pages,
+    dataBytes: data.body.length,
+  };
+}
