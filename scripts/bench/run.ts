@@ -4,7 +4,7 @@
  * rusm / baseline. See README.md beside this file.
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
- *                      [workers] [preempt] [rust-guest] [compile]
+ *                      [workers] [preempt] [rust-guest] [compile] [ts-engines]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -25,6 +25,7 @@ import { run as processCost } from "./process-cost/bench.ts";
 import { run as rustGuest } from "./rust-guest/bench.ts";
 import { run as smHello } from "./sm-hello/bench.ts";
 import { run as sse } from "./sse/bench.ts";
+import { run as tsEngines } from "./ts-engines/bench.ts";
 import { run as workers } from "./workers/bench.ts";
 
 const BENCHES: Record<string, Bench> = {
@@ -39,6 +40,7 @@ const BENCHES: Record<string, Bench> = {
   preempt,
   "rust-guest": rustGuest,
   compile,
+  "ts-engines": tsEngines,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));
