@@ -4,10 +4,16 @@
  * source is a copy), and errors that point at the author's file:line:column (a syntax error,
  * an exception in the module's top level, which runs at build time, an entry with no handler).
  * The built component is then served: the CLI's output is a working guest.
+ *
+ * The same with `--engine quickjs` (the QuickJS backend): its component is one of rusm's worlds
+ * (`rusm:guest/handlers`: it imports nothing else, so it runs on any host of that world), it
+ * serves, and its build errors point at the author's file:line (QuickJS gives no column for an
+ * exception: the column is 1).
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { componentWit } from "@bytecodealliance/jco";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routes, runRusm, startRusm } from "./helpers/rusm.ts";
 
@@ -109,5 +115,82 @@ hi = { path = "${join(dir, "out", "guest.wasm")}", max-memory-mb = 128 }
     const run = await runRusm(["build", "hi.ts"], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error[RUSM_USAGE] build needs -o <out.wasm>");
+  });
+});
+
+/** What `rusm:guest/handlers` lets a guest import (wit/worlds.wit: http-guest, which is
+ * wasi:http/proxy plus cli environment/exit and insecure random, and rusm's own). */
+const HANDLERS_IMPORTS =
+  /^(wasi:(io\/(poll|error|streams)|clocks\/(monotonic-clock|wall-clock)|random\/(random|insecure|insecure-seed)|cli\/(stdout|stderr|stdin|environment|exit)|http\/(types|outgoing-handler))@0\.2\.\d+|rusm:(guest\/(context|sse|process)|pubsub\/(broker|mailbox))@0\.1\.0)$/;
+
+describe("rusm build --engine quickjs", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rusm-build-qjs-test-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // The default cache: QuickJS's engine is compiled there once per machine.
+  const build = (entry: string, out = "out/guest.wasm") =>
+    runRusm(["build", entry, "-o", out, "--engine", "quickjs"], { cwd: dir, timeoutMs: 120_000 });
+
+  it("builds a component of rusm:guest/handlers that serves", async () => {
+    await writeFile(join(dir, "hi.ts"), GUEST);
+    const run = await build("hi.ts");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^rusm: built out\/guest\.wasm \(\d+\.\d MB\) in \d+\.\d s( \(cached\))? with QuickJS: exports hi/,
+    );
+    const wit = await componentWit(await readFile(join(dir, "out", "guest.wasm")));
+    const imports = [...wit.matchAll(/^\s*import (\S+);$/gm)].map((m) => m[1]!);
+    const exports = [...wit.matchAll(/^\s*export (\S+);$/gm)].map((m) => m[1]!);
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((i) => !HANDLERS_IMPORTS.test(i))).toEqual([]);
+    expect(exports.sort()).toEqual([
+      "rusm:guest/manifest@0.1.0",
+      "wasi:http/incoming-handler@0.2.12",
+    ]);
+
+    const rusm = await startRusm(
+      routes(`
+[components]
+hi = { path = "${join(dir, "out", "guest.wasm")}", max-memory-mb = 32 }
+[serve.routes]
+"GET /hi/:who" = "hi#there"
+`),
+    );
+    try {
+      const res = await fetch(`${rusm.url}/hi/quickjs`);
+      expect(await res.text()).toBe("hi quickjs\n");
+    } finally {
+      expect(await rusm.stop()).toBe(0);
+    }
+  });
+
+  it("an exception in the top level points at the author's line", async () => {
+    await writeFile(
+      join(dir, "top.ts"),
+      `export const api = { ok: (_r: Request) => new Response("ok") };\n\nconst config: { port?: { value: number } } = {};\nexport const port = config.port!.value;\n`,
+    );
+    const run = await build("top.ts");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "error[RUSM_GUEST_BUILD] top.ts:4:1: the guest threw while its top level ran at build time: TypeError",
+    );
+  });
+
+  it("what QuickJS (ES2020) cannot run is refused at its file:line:column: top-level await", async () => {
+    await writeFile(
+      join(dir, "tla.ts"),
+      `const n = await Promise.resolve(1);\nexport default (_r: Request) => new Response(String(n));\n`,
+    );
+    const run = await build("tla.ts");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "error[RUSM_GUEST_BUILD] tla.ts:1:11: cannot bundle the guest: Top-level await is not available",
+    );
+    expect(run.stderr).toContain("hint: QuickJS runs ES2020");
   });
 });

@@ -89,11 +89,16 @@ function invalid(message: string, where?: SourceLocation, hint?: string, cause?:
   return new RusmError("RUSM_GUEST_BUILD", message, { where, hint, cause });
 }
 
-function fromEsbuild(entry: string, err: unknown): RusmError {
+function fromEsbuild(entry: string, err: unknown, engine?: Engine): RusmError {
   const failure = describeBundleFailure(err);
   if (failure === null) return invalid(`${entry}: cannot bundle: ${String(err)}`);
   const more = failure.others > 0 ? ` (and ${failure.others} more)` : "";
-  return invalid(`cannot bundle the guest: ${failure.text}${more}`, failure.where, undefined, err);
+  // Syntax QuickJS cannot run (it has ES2020) is refused by esbuild's target.
+  const hint =
+    engine === "quickjs" && failure.text.includes("configured target environment")
+      ? "QuickJS runs ES2020: rewrite this, or build with the default engine (StarlingMonkey)"
+      : undefined;
+  return invalid(`cannot bundle the guest: ${failure.text}${more}`, failure.where, hint, err);
 }
 
 /** Pass 1: the author's entry alone, for its errors and its export names. */
@@ -149,7 +154,7 @@ async function bundleWithRuntime(entry: string, outDir: string, engine: Engine):
     payload.sources = payload.sources.map((s) => join(outDir, s));
     return { code, map: new SourceMap(payload), mapJson: JSON.stringify(payload) };
   } catch (err) {
-    throw fromEsbuild(entry, err);
+    throw fromEsbuild(entry, err, engine);
   }
 }
 
