@@ -8,12 +8,13 @@
  * - hello: `GET /users/7` (`api#user`, a JSON answer), autocannon c=10: req/s and server CPU
  *   µs per request;
  * - parked live tails: N subscribers of `live#news` (`broker.subscribe` + `sse.run`), each a
- *   process parked in its mailbox: server RSS per subscriber (RSS after - before, / N), then
- *   one publish → all delivered;
+ *   process parked in its mailbox: server RSS per subscriber (RSS after - before, / N) at each
+ *   N (QuickJS: `--parked`, 1,000 then 5,000; StarlingMonkey: 200), then one publish → all
+ *   delivered;
  * - build: `rusm build` of guests/ts-live in a process of its own, no build cache: wall time
  *   and peak RSS with its children (QuickJS's engine, compiled once per machine, is cached).
  *
- *     node scripts/bench/ts-engines/bench.ts [--short] [--seconds N]
+ *     node scripts/bench/ts-engines/bench.ts [--short] [--seconds N] [--parked 1000,5000]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -43,15 +44,16 @@ function built(name: string, engine: Engine): string {
 
 interface EngineResult {
   hello: LoadResult & { cpuUsPerRequest: number };
-  parked: number;
-  perParkedKiB: number;
+  /** RSS per parked tail at each count, in order. */
+  perTail: Array<{ n: number; kib: number }>;
+  /** One publish → every parked tail (the largest count) read it. */
   deliveredMs: number;
   build: { ms: number; maxRssKiB: number; bytes: number };
 }
 
 async function measureServer(
   engine: Engine,
-  parked: number,
+  parked: readonly number[],
   options: BenchOptions,
   errors: string[],
 ) {
@@ -63,6 +65,7 @@ async function measureServer(
       "GET /news": "live#news",
       "POST /publish/:topic": "live#publish",
     },
+    raiseFdLimit: true,
   });
   try {
     const pid = rusm.child.pid;
@@ -82,10 +85,15 @@ async function measureServer(
     const before = rssKiB(pid);
     const subs = await startSubscribers(rusm.url, "/news?hb=600000");
     try {
-      const opened = await subs.open(parked);
-      await sleep(2000);
-      const perParkedKiB = (rssKiB(pid) - before) / opened;
-      log(`  ${engine}: ${opened} parked, ${num(perParkedKiB)} KiB RSS each`);
+      // Step by step up to the largest count: RSS per tail at each.
+      const perTail: Array<{ n: number; kib: number }> = [];
+      let opened = 0;
+      for (const n of parked) {
+        opened = await subs.open(n - opened);
+        await sleep(2000);
+        perTail.push({ n: opened, kib: (rssKiB(pid) - before) / opened });
+        log(`  ${engine}: ${opened} parked, ${num(perTail.at(-1)!.kib)} KiB RSS each`);
+      }
       const publisher = startPublisher(rusm.url);
       const sent = nowNs();
       const delivered = await publisher.publish("news", messageText(0, sent));
@@ -96,8 +104,7 @@ async function measureServer(
       }
       return {
         hello: { ...hello, cpuUsPerRequest },
-        parked: opened,
-        perParkedKiB,
+        perTail,
         deliveredMs: (got.lastNs - sent) / 1e6,
       };
     } finally {
@@ -161,15 +168,20 @@ function rows(q: EngineResult, s: EngineResult): SummaryRow[] {
     ),
     row("hello server CPU µs/request (lower is better)", (r) => r.hello.cpuUsPerRequest, 0),
     row("hello p50 ms (lower is better)", (r) => r.hello.p50, 2),
-    row("live tails parked", (r) => r.parked, 0),
-    row(
-      "RSS KiB per parked live tail (lower is better)",
-      (r) => r.perParkedKiB,
-      0,
-      `<= ${TARGET.parkedKiB}`,
-      q.perParkedKiB <= TARGET.parkedKiB,
+    ...q.perTail.map((at) =>
+      row(
+        `RSS KiB per parked live tail, quickjs at ${num(at.n)} vs starlingmonkey at ${num(s.perTail.at(-1)!.n)} (lower is better)`,
+        (r) => (r === q ? at.kib : r.perTail.at(-1)!.kib),
+        0,
+        `<= ${TARGET.parkedKiB}`,
+        at.kib <= TARGET.parkedKiB,
+      ),
     ),
-    row("one publish → all delivered ms (lower is better)", (r) => r.deliveredMs, 1),
+    row(
+      `one publish → all delivered ms, ${num(q.perTail.at(-1)!.n)} vs ${num(s.perTail.at(-1)!.n)} tails (lower is better)`,
+      (r) => r.deliveredMs,
+      1,
+    ),
     row(
       "build ts-live s (lower is better)",
       (r) => r.build.ms / 1000,
@@ -184,8 +196,12 @@ function rows(q: EngineResult, s: EngineResult): SummaryRow[] {
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const errors: string[] = [];
-  // StarlingMonkey's ~10 MiB per parked process bounds its N on a shared 2-core machine.
-  const parked = { quickjs: options.short ? 50 : 1000, starlingmonkey: options.short ? 20 : 200 };
+  // QuickJS at each `--parked` count (1,000 and 5,000; 100 with --short); StarlingMonkey's
+  // ~10 MiB per parked process bounds its N on a shared 2-core machine.
+  const parked = {
+    quickjs: [...options.parkedCounts].sort((a, b) => a - b),
+    starlingmonkey: [options.short ? 20 : 200],
+  };
   const dir = await mkdtemp(join(tmpdir(), "rusm-ts-engines-"));
   const results: Partial<Record<Engine, EngineResult>> = {};
   try {
