@@ -1,5 +1,5 @@
 /*
- * rusm's QuickJS engine core module (the `quickjs` backend of `rusm build`, a prototype).
+ * rusm's QuickJS engine core module (the `quickjs` backend of `rusm build`).
  *
  * QuickJS (2021-03-27, C sources from the npm package `qjsc`) plus this file, compiled by
  * Debian's clang for wasm32-wasi and linked with Debian's wasi-libc into ONE core module whose

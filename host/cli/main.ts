@@ -18,7 +18,8 @@ Usage:
   rusm build <entry.ts|.js|Cargo project> -o <out.wasm> [--engine starlingmonkey|quickjs]
                                                build a TypeScript/JavaScript or Rust guest into a component
                                                (--engine: the JavaScript engine, default starlingmonkey;
-                                               quickjs is a prototype: docs/fast-path.md)
+                                               quickjs: smaller and faster, ES2020 and fewer
+                                               Web APIs: docs/guest-guide.md)
   rusm new <dir>                               start a guest project in <dir> (source, routes, test)
   rusm --help                                  this text
   rusm --version                               the version

@@ -1,6 +1,6 @@
 /**
  * @module toolchain/quickjs
- * The QuickJS backend of `rusm build` (a prototype, `--engine quickjs`): a TypeScript guest
+ * The QuickJS backend of `rusm build` (`--engine quickjs`): a TypeScript guest
  * becomes a component of `rusm:guest/handlers` whose one core module is QuickJS with the
  * guest's bundle already evaluated in its memory.
  *
@@ -18,7 +18,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,11 @@ import { WIT_DIR } from "./wit.ts";
 const GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
 const ENGINE_C = join(GUEST_DIR, "quickjs", "engine.c");
 const PLATFORM = join(GUEST_DIR, "quickjs", "platform.ts");
+/** The platform layer's parts (guest/quickjs/platform/*.ts), which PLATFORM imports. */
+const PLATFORM_PARTS = readdirSync(join(GUEST_DIR, "quickjs", "platform"))
+  .filter((f) => f.endsWith(".ts"))
+  .sort()
+  .map((f) => join(GUEST_DIR, "quickjs", "platform", f));
 const WIT_SHIMS = join(GUEST_DIR, "quickjs", "wit.ts");
 const HANDLERS_WORLD = "rusm:guest/handlers";
 
@@ -204,7 +209,13 @@ export const QUICKJS_BUNDLE_OPTIONS = {
 } as const satisfies BuildOptions;
 
 /** The files a QuickJS guest's bytes depend on besides its own code and the SDK runtime. */
-export const QUICKJS_INPUTS = [ENGINE_C, PLATFORM, WIT_SHIMS, fileURLToPath(import.meta.url)];
+export const QUICKJS_INPUTS = [
+  ENGINE_C,
+  PLATFORM,
+  ...PLATFORM_PARTS,
+  WIT_SHIMS,
+  fileURLToPath(import.meta.url),
+];
 
 export interface QuickJsBuild {
   component: Uint8Array;
