@@ -4,8 +4,9 @@
  * QuickJS (2021-03-27, C sources from the npm package `qjsc`) plus this file, compiled by
  * Debian's clang for wasm32-wasi and linked with Debian's wasi-libc into ONE core module whose
  * imports are only canonical-ABI functions of `rusm:guest/handlers` (wit/): the few
- * wasi_snapshot_preview1 functions wasi-libc calls are defined below over WASI 0.2, so no
- * preview1 adapter is needed and rusm serves the component on its lean ABI.
+ * wasi_snapshot_preview1 functions wasi-libc calls are defined in preview1.c over WASI 0.2, so
+ * no preview1 adapter is needed and rusm serves the component on its lean ABI. The imports
+ * are declared in imports.h.
  *
  * Exports:
  * - `rusm_init(src, len)`: build time only. Creates the runtime and context, registers the
@@ -21,134 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "imports.h"
 #include "quickjs.h"
-
-#define IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
-
-/* ---- canonical-ABI imports (WASI 0.2.12, rusm:guest@0.1.0, rusm:pubsub@0.1.0) ---- */
-
-#define HTTP "wasi:http/types@0.2.12"
-IMPORT(HTTP, "[method]incoming-request.method") void req_method(int32_t, void *);
-IMPORT(HTTP, "[method]incoming-request.path-with-query") void req_path(int32_t, void *);
-IMPORT(HTTP, "[method]incoming-request.authority") void req_authority(int32_t, void *);
-IMPORT(HTTP, "[method]incoming-request.headers") int32_t req_headers(int32_t);
-IMPORT(HTTP, "[method]incoming-request.consume") void req_consume(int32_t, void *);
-IMPORT(HTTP, "[method]incoming-body.stream") void in_body_stream(int32_t, void *);
-IMPORT(HTTP, "[resource-drop]incoming-body") void in_body_drop(int32_t);
-IMPORT(HTTP, "[resource-drop]incoming-request") void req_drop(int32_t);
-IMPORT(HTTP, "[constructor]fields") int32_t fields_new(void);
-IMPORT(HTTP, "[method]fields.entries") void fields_entries(int32_t, void *);
-IMPORT(HTTP, "[method]fields.append")
-void fields_append(int32_t, const char *, size_t, const char *, size_t, void *);
-IMPORT(HTTP, "[resource-drop]fields") void fields_drop(int32_t);
-IMPORT(HTTP, "[constructor]outgoing-response") int32_t resp_new(int32_t);
-IMPORT(HTTP, "[method]outgoing-response.set-status-code") int32_t resp_status(int32_t, int32_t);
-IMPORT(HTTP, "[method]outgoing-response.body") void resp_body(int32_t, void *);
-IMPORT(HTTP, "[method]outgoing-body.write") void out_body_write(int32_t, void *);
-IMPORT(HTTP, "[static]outgoing-body.finish") void out_body_finish(int32_t, int32_t, int32_t, void *);
-IMPORT(HTTP, "[static]response-outparam.set")
-void outparam_set(int32_t, int32_t, int32_t, int32_t, int64_t, int32_t, int32_t, int32_t, int32_t);
-
-#define STREAMS "wasi:io/streams@0.2.12"
-IMPORT(STREAMS, "[method]input-stream.blocking-read") void in_read(int32_t, int64_t, void *);
-IMPORT(STREAMS, "[resource-drop]input-stream") void in_drop(int32_t);
-IMPORT(STREAMS, "[method]output-stream.blocking-write-and-flush")
-void out_write(int32_t, const void *, size_t, void *);
-IMPORT(STREAMS, "[resource-drop]output-stream") void out_drop(int32_t);
-IMPORT("wasi:io/error@0.2.12", "[resource-drop]error") void error_drop(int32_t);
-IMPORT("wasi:io/poll@0.2.12", "[method]pollable.block") void pollable_block(int32_t);
-IMPORT("wasi:io/poll@0.2.12", "[resource-drop]pollable") void pollable_drop(int32_t);
-IMPORT("wasi:clocks/monotonic-clock@0.2.12", "now") int64_t mono_now(void);
-IMPORT("wasi:clocks/monotonic-clock@0.2.12", "subscribe-duration") int32_t mono_sub(int64_t);
-IMPORT("wasi:clocks/wall-clock@0.2.12", "now") void wall_now(void *);
-IMPORT("wasi:random/random@0.2.12", "get-random-u64") int64_t random_u64(void);
-IMPORT("wasi:cli/stdout@0.2.12", "get-stdout") int32_t get_stdout(void);
-IMPORT("wasi:cli/stderr@0.2.12", "get-stderr") int32_t get_stderr(void);
-
-IMPORT("rusm:guest/context@0.1.0", "target") void ctx_target(void *);
-IMPORT("rusm:guest/process@0.1.0", "abort") void proc_abort(const char *, size_t);
-#define SSE "rusm:guest/sse@0.1.0"
-IMPORT(SSE, "open") int32_t sse_open(void);
-IMPORT(SSE, "[method]event-stream.data") int32_t sse_data(int32_t, const char *, size_t);
-IMPORT(SSE, "[method]event-stream.event")
-int32_t sse_event(int32_t, const char *, size_t, const char *, size_t);
-IMPORT(SSE, "[method]event-stream.send")
-int32_t sse_send(int32_t, int32_t, const char *, size_t, const char *, size_t, int32_t,
-                 const char *, size_t, int32_t, int32_t);
-IMPORT(SSE, "[method]event-stream.comment") int32_t sse_comment(int32_t, const char *, size_t);
-IMPORT(SSE, "[method]event-stream.next") void sse_next(int32_t, int32_t, void *);
-IMPORT(SSE, "[method]event-stream.run") void sse_run(int32_t, int32_t);
-IMPORT(SSE, "[method]event-stream.finish") void sse_finish(int32_t);
-IMPORT("rusm:pubsub/broker@0.1.0", "subscribe") void broker_subscribe(const char *, size_t);
-IMPORT("rusm:pubsub/broker@0.1.0", "unsubscribe") void broker_unsubscribe(const char *, size_t);
-IMPORT("rusm:pubsub/broker@0.1.0", "publish")
-int32_t broker_publish(const char *, size_t, const char *, size_t);
-IMPORT("rusm:pubsub/mailbox@0.1.0", "receive") void mailbox_receive(int32_t, void *);
-
-/* ---- wasi_snapshot_preview1 as wasi-libc calls it, over WASI 0.2 (no adapter) ---- */
-
-typedef struct { const uint8_t *buf; size_t len; } ciovec;
-
-static void write_all(int32_t stream, const uint8_t *p, size_t n) {
-  uint8_t ret[16] __attribute__((aligned(8)));
-  while (n > 0) {
-    size_t chunk = n > 4096 ? 4096 : n;
-    out_write(stream, p, chunk, ret);
-    if (ret[0] != 0) return; /* closed or failed: the log is best effort */
-    p += chunk;
-    n -= chunk;
-  }
-}
-
-int32_t __imported_wasi_snapshot_preview1_fd_write(int32_t fd, const ciovec *iov, int32_t n,
-                                                   uint32_t *written) {
-  int32_t stream = fd == 1 ? get_stdout() : get_stderr();
-  uint32_t total = 0;
-  for (int32_t i = 0; i < n; i++) {
-    write_all(stream, iov[i].buf, iov[i].len);
-    total += iov[i].len;
-  }
-  out_drop(stream);
-  *written = total;
-  return 0;
-}
-
-int32_t __imported_wasi_snapshot_preview1_clock_time_get(int32_t id, int64_t precision,
-                                                         uint64_t *out) {
-  (void)precision;
-  if (id == 0) { /* realtime */
-    struct { uint64_t s; uint32_t ns; } __attribute__((aligned(8))) now;
-    wall_now(&now);
-    *out = now.s * 1000000000ull + now.ns;
-  } else {
-    *out = (uint64_t)mono_now();
-  }
-  return 0;
-}
-
-int32_t __imported_wasi_snapshot_preview1_random_get(uint8_t *buf, int32_t len) {
-  for (int32_t i = 0; i < len; i += 8) {
-    uint64_t r = (uint64_t)random_u64();
-    memcpy(buf + i, &r, len - i < 8 ? (size_t)(len - i) : 8);
-  }
-  return 0;
-}
-
-_Noreturn void __imported_wasi_snapshot_preview1_proc_exit(int32_t code) {
-  (void)code;
-  __builtin_trap();
-}
-
-int32_t __imported_wasi_snapshot_preview1_fd_close(int32_t fd) { (void)fd; return 8; }
-int32_t __imported_wasi_snapshot_preview1_fd_seek(int32_t a, int64_t b, int32_t c, void *d) {
-  (void)a; (void)b; (void)c; (void)d;
-  return 8;
-}
-int32_t __imported_wasi_snapshot_preview1_fd_fdstat_get(int32_t fd, void *out) {
-  (void)fd; (void)out;
-  return 8;
-}
 
 /* ---- the engine ---- */
 

@@ -31,6 +31,9 @@ import { WIT_DIR } from "./wit.ts";
 
 const GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
 const ENGINE_C = join(GUEST_DIR, "quickjs", "engine.c");
+/** engine.c's preview-1 definitions, and the imports header both include. */
+const ENGINE_SOURCES = [ENGINE_C, join(GUEST_DIR, "quickjs", "preview1.c")];
+const ENGINE_HEADER = join(GUEST_DIR, "quickjs", "imports.h");
 const PLATFORM = join(GUEST_DIR, "quickjs", "platform.ts");
 /** The platform layer's parts (guest/quickjs/platform/*.ts), which PLATFORM imports. */
 const PLATFORM_PARTS = readdirSync(join(GUEST_DIR, "quickjs", "platform"))
@@ -148,7 +151,8 @@ export async function quickjsEngine(
   const src = await quickjsSources(cacheDir, progress);
   const hash = createHash("sha256").update(CFLAGS.join(" "));
   for (const f of QJS_FILES) hash.update(await readFile(join(src, f)));
-  hash.update(await readFile(ENGINE_C)).update(LINK_FLAGS.join(" "));
+  for (const f of [...ENGINE_SOURCES, ENGINE_HEADER]) hash.update(await readFile(f));
+  hash.update(LINK_FLAGS.join(" "));
   const key = hash.digest("hex").slice(0, 24);
   const cached = join(cacheDir, "quickjs", `engine-${key}.wasm`);
   if (existsSync(cached)) return new Uint8Array(await readFile(cached));
@@ -164,7 +168,7 @@ export async function quickjsEngine(
     "/usr/include/wasm32-wasi",
   ];
   const objects: string[] = [];
-  for (const file of [...QJS_FILES.map((f) => join(src, f)), ENGINE_C]) {
+  for (const file of [...QJS_FILES.map((f) => join(src, f)), ...ENGINE_SOURCES]) {
     const obj = join(dir, `${basename(file, ".c")}.o`);
     await run(CLANG, [...CFLAGS, ...include, "-I", src, "-c", file, "-o", obj]);
     objects.push(obj);
@@ -210,7 +214,8 @@ export const QUICKJS_BUNDLE_OPTIONS = {
 
 /** The files a QuickJS guest's bytes depend on besides its own code and the SDK runtime. */
 export const QUICKJS_INPUTS = [
-  ENGINE_C,
+  ...ENGINE_SOURCES,
+  ENGINE_HEADER,
   PLATFORM,
   ...PLATFORM_PARTS,
   WIT_SHIMS,
