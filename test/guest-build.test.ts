@@ -8,7 +8,7 @@
  * The same with `--engine quickjs` (the QuickJS backend): its component is one of rusm's worlds
  * (`rusm:guest/handlers`: it imports nothing else, so it runs on any host of that world), it
  * serves, and its build errors point at the author's file:line (QuickJS gives no column for an
- * exception: the column is 1).
+ * exception: the column is 1); a Web API QuickJS lacks is a warning at its file:line:column.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -179,6 +179,20 @@ hi = { path = "${join(dir, "out", "guest.wasm")}", max-memory-mb = 32 }
     expect(run.stderr).toContain(
       "error[RUSM_GUEST_BUILD] top.ts:4:1: the guest threw while its top level ran at build time: TypeError",
     );
+  });
+
+  it("a Web API QuickJS lacks, used in a handler: built, with a warning at its file:line:column", async () => {
+    await writeFile(
+      join(dir, "digest.ts"),
+      `export default async function handle(_r: Request): Promise<Response> {\n  const d = await crypto.subtle.digest("SHA-256", new Uint8Array(1));\n  return new Response(String(d.byteLength), { headers: { "x-fetch": "fetch" } });\n}\n`,
+    );
+    const run = await build("digest.ts", "out/digest.wasm");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      "rusm: warning: digest.ts:2:19: `crypto` does not exist on QuickJS: code that reaches it throws ReferenceError",
+    );
+    // Only that one: rusm's own runtime and platform layer, and strings, are not reported.
+    expect(run.stderr.match(/warning:/g)).toHaveLength(1);
   });
 
   it("what QuickJS (ES2020) cannot run is refused at its file:line:column: top-level await", async () => {

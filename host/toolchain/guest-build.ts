@@ -42,6 +42,7 @@ import {
   QUICKJS_ENTRY,
   QUICKJS_INPUTS,
 } from "./quickjs.ts";
+import { findMissingGlobals } from "./quickjs-missing.ts";
 import { RECIPE_VERSION, toolVersions } from "./versions.ts";
 import {
   deriveStarlingMonkeyWit,
@@ -264,6 +265,13 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
   const work = await mkdtemp(join(tmpdir(), "rusm-build-"));
   try {
     const bundle = await bundleWithRuntime(entry, work, engine);
+    if (engine === "quickjs") {
+      for (const m of findMissingGlobals(bundle.code, bundle.map)) {
+        progress(
+          `warning: ${m.file}:${m.line}:${m.column}: \`${m.name}\` does not exist on QuickJS: code that reaches it throws ReferenceError (docs/guest-guide.md, "Two engines")`,
+        );
+      }
+    }
     const key = await cacheKey(bundle.code, starlingMonkeyWitInputs(), engine);
     const cached = cacheDir === null ? null : join(cacheDir, "builds", `${key}.wasm`);
     if (
