@@ -3,12 +3,15 @@
  * What one parked TypeScript live tail holds, measured in-process (run by bench.ts as its own
  * process, or alone):
  *
- *     node --expose-gc scripts/bench/ts-live/anatomy.ts [N] [pool]
+ *     node --expose-gc scripts/bench/ts-live/anatomy.ts [N] [--reused]
  *
  * Loads `ts-live` with rusm's own loader (host/component/load.ts), serves one warm-up request
  * (V8 compiles the guest's first functions), then parks N real rusm processes on `live#news`
  * (`broker.subscribe` + `sse.run`) over an in-memory exchange, one after another, each until it
- * waits on its mailbox. With the N parked it reads:
+ * waits on its mailbox. Each gets a new memory; with `--reused`, N processes are parked and
+ * their clients leave first (each ends `disconnected`, its memory restored into a pool of N),
+ * so that the N measured get used memories, as they do on a server that served before. With
+ * the N parked it reads:
  *
  * - the process's RSS and V8's heap before and after, per parked process;
  * - every 4 KiB page of every parked process's linear memory: whether the OS holds it
@@ -22,8 +25,8 @@
  *   dispatch table and placeholders, the per-function arrays), per parked process.
  *
  * A linear memory is found by its mapping: V8 maps a memory's accessible part as one VMA of
- * exactly its byte length; with `pool = 0` (the default here) the N parked memories are the
- * only ones of that size. Prints one JSON object ({@link Anatomy}) on stdout.
+ * exactly its byte length; the N parked memories are then the only ones of that size (the pool
+ * is empty). Prints one JSON object ({@link Anatomy}) on stdout.
  */
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,7 +65,8 @@ export interface PageClasses {
 
 export interface Anatomy {
   n: number;
-  pool: number;
+  /** Whether the N got memories used (and restored) before, or new ones. */
+  reused: boolean;
   /** VmRSS growth per parked process, KiB. */
   rssKiB: number;
   /** V8 heap (used, after a full GC) per parked process, KiB. */
@@ -304,7 +308,8 @@ async function collect(): Promise<void> {
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20);
-  const pool = Number(process.argv[3] ?? 0);
+  const reused = process.argv.includes("--reused");
+  const pool = reused ? n : 0;
   const wasm = guestPath("ts-live");
   const { image, stackTop } = initialImage(wasm);
   const loaded = await loadComponent(
@@ -316,16 +321,18 @@ async function main(): Promise<void> {
   const registry = new ProcessRegistry(metrics);
   const broker = new Broker({ registry, metrics, log, mailboxSize: 256, overflow: "drop-oldest" });
   const target = { module: "live", function: "news", params: [], route: "GET /news" };
-  const park = async (component: LoadedComponent): Promise<Process> => {
+  const park = async (component: LoadedComponent): Promise<ParkedExchange> => {
     const parked = registry.parkedCount;
-    const process = new Process(registry, component, new ParkedExchange(), log, target, broker);
-    void process.run();
+    const exchange = new ParkedExchange();
+    void new Process(registry, component, exchange, log, target, broker).run();
     while (registry.parkedCount <= parked) await sleep(1);
-    return process;
+    return exchange;
   };
-  // The first request compiles the guest's functions it calls (V8 compiles lazily).
-  const warm = await park(loaded);
-  warm.kill("warm-up done");
+  // The first request compiles the guest's functions it calls (V8 compiles lazily); with
+  // --reused, N processes leave their memories, restored, in the pool.
+  const before: ParkedExchange[] = [];
+  for (let i = 0; i < (reused ? n : 1); i++) before.push(await park(loaded));
+  for (const exchange of before) exchange.leave();
   while (registry.size > 0) await sleep(5);
   await collect();
 
@@ -345,7 +352,7 @@ async function main(): Promise<void> {
   for (const b of image) if (b !== 0) nonZeroBytes++;
   const result: Anatomy = {
     n,
-    pool,
+    reused,
     rssKiB: Math.round((rss1 - rss0) / n),
     heapKiB: Math.round((heap1 - heap0) / n / 1024),
     instanceKiB: instanceObjects(n),

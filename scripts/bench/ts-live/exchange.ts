@@ -2,7 +2,8 @@
  * @module scripts/bench/ts-live/exchange
  * An in-memory exchange for a request that stays open (a live tail): a `GET` with an empty,
  * ended body, whose response body is taken as fast as it is written and never ends on the
- * client's side. Used by anatomy.ts to park real rusm processes without sockets.
+ * client's side until {@link ParkedExchange.leave}. Used by anatomy.ts to park real rusm
+ * processes without sockets.
  */
 import type { ProcessExchange } from "../../../host/lifecycle/process.ts";
 import type { ByteChannel, ChannelSink } from "../../../host/stream/channel.ts";
@@ -35,7 +36,8 @@ class EmptyBody implements RequestBodySource {
 export class ParkedExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
   responded = false;
-  readonly clientGone = false;
+  clientGone = false;
+  #goneListeners: Array<() => void> = [];
   eventStream = false;
   /** Response body bytes taken so far. */
   bodyBytes = 0;
@@ -92,7 +94,18 @@ export class ParkedExchange implements ProcessExchange {
 
   onBodyBytes(): void {}
 
-  onClientGone(): void {}
+  onClientGone(listener: () => void): void {
+    if (this.clientGone) listener();
+    else this.#goneListeners.push(listener);
+  }
+
+  /** The client leaves: the body closes (a parked `sse.run` wakes) and the listeners hear it. */
+  leave(): void {
+    if (this.clientGone) return;
+    this.clientGone = true;
+    this.#body?.close();
+    for (const listener of this.#goneListeners.splice(0)) listener();
+  }
 
   onFault(): void {}
 }
