@@ -292,3 +292,52 @@ for (const abi of ["lean", "jco"] as const) {
     });
   });
 }
+
+/**
+ * The same rules for a component built the way wasm32-wasip1 toolchains build them (cargo
+ * component, componentize-dotnet): several core modules (the guest's, the preview1 adapter,
+ * jco's shims), so jco's glue serves it whatever RUSM_ABI says.
+ */
+describe("wasi:http like wasmtime serve (several core modules, wasip1-conformance)", () => {
+  const rusm = rusmForSuite(
+    routes(
+      `[components]
+wasip1 = "${guest("wasip1-conformance")}"
+hello = "${guest("http-hello")}"
+
+[serve.routes]
+"GET /case/:c" = "wasip1"
+"GET /hello" = "hello"
+`,
+      "workers = 1",
+    ),
+  );
+
+  it("content-length honoured and the body ended cleanly though it returned unfinished; host refused; 1xx answered 500", async () => {
+    const before = await rusm.exits();
+    const from = rusm.logs().length;
+    const declared = await getClosed(rusm, "/case/l");
+    const [head, body] = declared.text().split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\ncontent-length: 8\r\n/i);
+    expect(head).not.toMatch(/transfer-encoding/i);
+    expect(body).toBe("12345678");
+    const host = await getClosed(rusm, "/case/h");
+    expect(host.text()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(host.text()).toContain("host: forbidden");
+    const got = await rawExchange(
+      rusm,
+      `GET /case/i HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    const answers = got.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => a.slice(9, 12))).toEqual(["500", "200"]);
+    expect(answers[1]).toContain("hello from wat\n");
+    await rusm.until("the three cases' stdout lines", () => stdoutLines(rusm, from).length >= 3);
+    expect(stdoutLines(rusm, from)).toEqual([
+      "wasip1-conformance: case l",
+      "wasip1-conformance: case h",
+      "wasip1-conformance: case i",
+    ]);
+    await expectExits(rusm, before, { normal: 4 });
+  });
+});

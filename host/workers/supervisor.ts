@@ -331,7 +331,13 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
   const url = urlOf(check);
   const port = new URL(url).port;
   await closeServer(check);
-  const probe: Server = createServer();
+  // It shares the port's accept queue with the workers (SO_REUSEPORT): a client that connects
+  // before they listen can land here. Nothing here answers, so it is reset at once (its client
+  // retries), not held: a held connection would keep closeServer below waiting, and rusm would
+  // never finish starting.
+  const probe: Server = createServer({ pauseOnConnect: true }, (socket) =>
+    socket.resetAndDestroy(),
+  );
   await listen(probe, { ...config.serve.listen, port: Number(port) }, "serve.listen", true);
   const workerConfig: Config = {
     ...config,
