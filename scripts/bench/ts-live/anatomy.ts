@@ -3,7 +3,7 @@
  * What one parked TypeScript live tail holds, measured in-process (run by bench.ts as its own
  * process, or alone):
  *
- *     node --expose-gc scripts/bench/ts-live/anatomy.ts [N] [--reused]
+ *     node --expose-gc scripts/bench/ts-live/anatomy.ts [N] [--reused | --cow]
  *
  * Loads `ts-live` with rusm's own loader (host/component/load.ts), serves one warm-up request
  * (V8 compiles the guest's first functions), then parks N real rusm processes on `live#news`
@@ -24,11 +24,19 @@
  * - a heap snapshot: V8's objects of the main core module's instance (its function table's
  *   dispatch table and placeholders, the per-function arrays), per parked process.
  *
+ * `--cow` is a probe of what rusm cannot do in Node today: each new memory gets the image mapped
+ * copy-on-write from one in-memory file (cow/cow.c, a Node-API addon built here with `cc`), as
+ * wasmtime does, instead of written; the image pages a process only reads are then shared by
+ * all. VmRSS counts a shared page once per mapping, so the Pss figures (smaps: a page's size
+ * divided among its mappings) are the ones that say what the processes cost together.
+ *
  * A linear memory is found by its mapping: V8 maps a memory's accessible part as one VMA of
  * exactly its byte length; the N parked memories are then the only ones of that size (the pool
  * is empty). Prints one JSON object ({@link Anatomy}) on stdout.
  */
+import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import v8 from "node:v8";
@@ -36,6 +44,8 @@ import { cacheKey, defaultCacheDir } from "../../../host/component/cache.ts";
 import { loadComponent, type LoadedComponent } from "../../../host/component/load.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER } from "../../../host/component/transpile.ts";
 import { importMemory, passiveDataSegments } from "../../../host/component/wasm-binary.ts";
+import { MemoryImage } from "../../../host/component/memory-image.ts";
+import { locateMemory } from "../../../host/component/resident-pages.ts";
 import { Process } from "../../../host/lifecycle/process.ts";
 import { ProcessRegistry } from "../../../host/lifecycle/registry.ts";
 import { createLogger } from "../../../host/log/index.ts";
@@ -67,15 +77,24 @@ export interface Anatomy {
   n: number;
   /** Whether the N got memories used (and restored) before, or new ones. */
   reused: boolean;
+  /** Whether each memory got the image mapped copy-on-write (the `--cow` probe). */
+  cow: boolean;
   /** VmRSS growth per parked process, KiB. */
   rssKiB: number;
+  /** Pss growth per parked process (smaps_rollup), KiB: shared pages divided among mappings. */
+  pssKiB: number;
   /** V8 heap (used, after a full GC) per parked process, KiB. */
   heapKiB: number;
+  /** Wall time from starting a process to its parking (instantiate, restore, run), median ms. */
+  parkMs: number;
+  /** The main thread's CPU time per parked process (user + system), µs. */
+  cpuUsPerPark: number;
   /** Of it, the main core module's instance (its V8 objects), KiB. */
   instanceKiB: Record<string, number>;
   /** The linear memory: bytes, RSS of its mappings per process (smaps), page classes. */
   memoryBytes: number;
   memoryRssKiB: number;
+  memoryPssKiB: number;
   pages: PageClasses;
   /** The image: non-zero bytes, and where the wasm stack ends. */
   imageNonZeroBytes: number;
@@ -85,6 +104,44 @@ export interface Anatomy {
 function vmRssKiB(): number {
   const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"));
   return Number(m?.[1] ?? NaN);
+}
+
+function pssKiB(): number {
+  const m = /^Pss:\s+(\d+)/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+  return Number(m?.[1] ?? NaN);
+}
+
+interface CowAddon {
+  image(bytes: Uint8Array): number;
+  map(address: number, length: number, fd: number): void;
+}
+
+/**
+ * The `--cow` probe: builds cow/cow.c and makes every new memory of `image`'s size get the
+ * image mapped copy-on-write (MemoryImage's fill replaced) instead of written.
+ */
+function mapImagesCopyOnWrite(image: Uint8Array): void {
+  const out = join(tmpdir(), `rusm-cow-${process.pid}.node`);
+  const source = new URL("cow/cow.c", import.meta.url).pathname;
+  const include = join(process.execPath, "..", "..", "include", "node");
+  execFileSync("cc", [
+    "-O2",
+    "-shared",
+    "-fPIC",
+    `-I${include}`,
+    "-I/usr/include/node",
+    source,
+    "-o",
+    out,
+  ]);
+  const addon = createRequire(import.meta.url)(out) as CowAddon;
+  rmSync(out, { force: true });
+  const fd = addon.image(image);
+  MemoryImage.prototype.fill = function (memory: WebAssembly.Memory): void {
+    const at = locateMemory(memory);
+    if (at === null) throw new Error("--cow: the new memory's mapping was not found");
+    addon.map(at, image.length, fd);
+  };
 }
 
 /** The main core module's initial image, as load.ts computes it. */
@@ -134,9 +191,10 @@ function firstGlobalI32(module: Uint8Array): number {
 }
 
 /** Start addresses of the mappings of exactly `bytes` bytes, and their summed Rss (KiB). */
-function mappingsOfSize(bytes: number): { starts: number[]; rssKiB: number } {
+function mappingsOfSize(bytes: number): { starts: number[]; rssKiB: number; pssKiB: number } {
   const starts: number[] = [];
   let rssKiB = 0;
+  let pssKiB = 0;
   for (const block of readFileSync("/proc/self/smaps", "utf8").split(/\n(?=[0-9a-f]+-)/)) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(block);
     if (m === null) continue;
@@ -144,8 +202,9 @@ function mappingsOfSize(bytes: number): { starts: number[]; rssKiB: number } {
     if (to - from !== bytes) continue;
     starts.push(from);
     rssKiB += Number(/^Rss:\s+(\d+)/m.exec(block)?.[1] ?? 0);
+    pssKiB += Number(/^Pss:\s+(\d+)/m.exec(block)?.[1] ?? 0);
   }
-  return { starts, rssKiB };
+  return { starts, rssKiB, pssKiB };
 }
 
 /**
@@ -309,9 +368,12 @@ async function collect(): Promise<void> {
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20);
   const reused = process.argv.includes("--reused");
+  const cow = process.argv.includes("--cow");
+  if (reused && cow) throw new Error("--cow probes new memories only, not --reused ones");
   const pool = reused ? n : 0;
   const wasm = guestPath("ts-live");
   const { image, stackTop } = initialImage(wasm);
+  if (cow) mapImagesCopyOnWrite(image);
   const loaded = await loadComponent(
     { name: "live", path: wasm, maxMemoryMb: 64, bodyBufferKb: 64, pool },
     { cacheDir: defaultCacheDir() },
@@ -337,10 +399,19 @@ async function main(): Promise<void> {
   await collect();
 
   const rss0 = vmRssKiB();
+  const pss0 = pssKiB();
   const heap0 = v8.getHeapStatistics().used_heap_size;
-  for (let i = 0; i < n; i++) await park(loaded);
+  const parkMs: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await park(loaded);
+    parkMs.push(performance.now() - started);
+  }
+  const cpu = process.cpuUsage(cpu0);
   await collect();
   const rss1 = vmRssKiB();
+  const pss1 = pssKiB();
   const heap1 = v8.getHeapStatistics().used_heap_size;
 
   const maps = mappingsOfSize(image.length);
@@ -353,11 +424,16 @@ async function main(): Promise<void> {
   const result: Anatomy = {
     n,
     reused,
+    cow,
     rssKiB: Math.round((rss1 - rss0) / n),
+    pssKiB: Math.round((pss1 - pss0) / n),
     heapKiB: Math.round((heap1 - heap0) / n / 1024),
+    parkMs: Math.round(parkMs.sort((a, b) => a - b)[Math.floor(n / 2)]! * 100) / 100,
+    cpuUsPerPark: Math.round((cpu.user + cpu.system) / n),
     instanceKiB: instanceObjects(n),
     memoryBytes: image.length,
     memoryRssKiB: Math.round(maps.rssKiB / n),
+    memoryPssKiB: Math.round(maps.pssKiB / n),
     pages,
     imageNonZeroBytes: nonZeroBytes,
     stackTop,
