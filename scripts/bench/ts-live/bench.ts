@@ -133,7 +133,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     let rusm: Side = "skipped";
     let note = "";
     if (needKiB > roomKiB) {
-      note = `rusm not run: ~${num(needKiB / 1024 ** 2, 1)} GiB needed, ${num(roomKiB / 1024 ** 2, 1)} GiB allowed (--rss-limit-mb, 80% of MemAvailable)`;
+      note = `rusm not run: ~${num(needKiB / 1024 ** 2, 1)} GiB needed, ${num(roomKiB / 1024 ** 2, 1)} GiB allowed`;
       log(`ts-live: N=${num(n)}: ${note}`);
     } else {
       rusm = await side(startRusm, n, fd.limit, options, errors);
