@@ -9,6 +9,7 @@
  *     node scripts/bench/ts-build/bench.ts [--short] [--rounds N] [--engine starlingmonkey|quickjs]
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,9 +33,11 @@ interface Build {
 
 /**
  * Runs `command` under GNU time (`%e %U %S %M`: wall, user, system seconds, peak RSS KiB of the
- * largest process of the tree); rejects when it fails.
+ * largest process of the tree); rejects when it fails. Without GNU time, only the wall time is
+ * measured (CPU and peak RSS are NaN: "n/a").
  */
 function timed(command: string, args: string[]): Promise<Build> {
+  if (!existsSync(TIME)) return wallOnly(command, args);
   return new Promise((done, fail) => {
     const child = spawn(TIME, ["-f", "rusm-bench-time %e %U %S %M", command, ...args], {
       cwd: ROOT,
@@ -51,6 +54,20 @@ function timed(command: string, args: string[]): Promise<Build> {
       }
       const [wall, user, sys, kib] = m.slice(1).map(Number) as [number, number, number, number];
       done({ wallS: wall, cpuS: user + sys, peakMiB: kib / 1024 });
+    });
+  });
+}
+
+function wallOnly(command: string, args: string[]): Promise<Build> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => {
+      if (code !== 0) fail(new Error(`${command} failed (${code}):\n${err.slice(-2000)}`));
+      else done({ wallS: (performance.now() - started) / 1000, cpuS: NaN, peakMiB: NaN });
     });
   });
 }
