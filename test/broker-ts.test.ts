@@ -19,6 +19,7 @@ live = { path = "${guest("ts-live", engine)}", max-memory-mb = 96 }
 [serve.routes]
 "GET /news" = "live#news"
 "GET /live/:topic" = "live#tail"
+"GET /tail/:topic" = "live#follow"
 "POST /publish/:topic" = "live#publish"
 `);
 
@@ -49,6 +50,17 @@ describe.each(ENGINES)(
       const client = await RawHttp.get(rusm.url, "/news?hb=100");
       await client.until("five heartbeats", (c) => c.body().data.split(":\n").length > 5, 10_000);
       expect(client.body().data).toMatch(/^(:\n)+$/);
+      client.destroy();
+      await expectExits(rusm, before, { disconnected: 1 });
+    });
+
+    it("follow: the route's topic, each message's data as it is (what the WAT live-tail sends)", async () => {
+      const before = await rusm.exits();
+      const client = await RawHttp.get(rusm.url, "/tail/f?hb=60000");
+      await untilSubscriptions(rusm, "f", 1);
+      expect(await publish(rusm, "f", "one\ntwo")).toEqual({ delivered: 1 });
+      await client.until("one event", (c) => c.body().data.endsWith("\n\n"));
+      expect(client.body().data).toBe("data: one\ndata: two\n\n");
       client.destroy();
       await expectExits(rusm, before, { disconnected: 1 });
     });

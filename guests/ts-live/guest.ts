@@ -19,6 +19,15 @@ export const live = {
   },
 
   /**
+   * `GET /tail/:topic`: what the WAT `live-tail` does, in TypeScript: each message's data as it
+   * is on the route's topic (scripts/bench/ts-live compares it with `live-tail`'s bytes).
+   */
+  follow(request: Request, params: Params, sse: Sse): void {
+    broker.subscribe(params.get("topic") ?? "news");
+    sse.run(heartbeat(request), (msg) => msg);
+  },
+
+  /**
    * `GET /live/:topic`: each message as `event: <topic>` (so patterns show where it came
    * from). A message `skip` is not sent (map returns undefined); `boom` crashes the process;
    * `oom` allocates until the memory cap stops it.

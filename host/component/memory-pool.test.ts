@@ -109,13 +109,18 @@ describe("MemoryPool", () => {
     expect(observer.discarded_).toEqual(["full"]);
   });
 
-  it("sizes itself by default to fit 64 MiB of initial memory, 1 to 64 memories", () => {
+  it("sizes itself by default to fit 64 MiB of what idle memories hold, 1 to 64 memories", () => {
     expect(defaultPoolSize(3 * PAGE)).toBe(64); // a small WAT guest
-    expect(defaultPoolSize(168 * PAGE)).toBe(6); // StarlingMonkey's ~10.5 MB
+    expect(defaultPoolSize(1_403 * 4096)).toBe(11); // StarlingMonkey's image: 1,403 non-zero pages
     expect(defaultPoolSize(POOL_BYTES * 2)).toBe(1);
     expect(defaultPoolSize(0)).toBe(64);
+    // No image: the whole initial memory counts.
     const big = { ...limits, initialPages: BigInt(POOL_BYTES / PAGE / 2), maximumPages: undefined };
     expect(new MemoryPool(big).size).toBe(2);
+    // An image: its non-zero pages count (here one 4 KiB page of a 32 MiB memory).
+    const sparse = new Uint8Array(POOL_BYTES / 2);
+    sparse[5] = 1;
+    expect(new MemoryPool(big, { image: sparse }).size).toBe(64);
   });
 
   it("halves its idle memories for each idle period without an acquire, down to none", () => {

@@ -260,6 +260,33 @@ describe("passiveDataSegments", () => {
     expect(result?.image.every((b) => b === 0)).toBe(true);
   });
 
+  it("offers the module without any segment when all were active, and none when one was passive", async () => {
+    expect(passiveDataSegments(await parse(WAT), 2)!.withoutSegments).toBeNull();
+    const active = `(module
+      (memory (export "memory") 1)
+      (data (i32.const 16) "hello") (data (i32.const 40) "world")
+      (func (export "read") (result i32) (i32.load8_u (i32.const 40))))`;
+    const pooled = importMemory(await parse(active), 2)!;
+    const initial = passiveDataSegments(pooled.bytes, 1)!;
+    const bare = initial.withoutSegments!();
+    expect(sectionsOf(bare).map((s) => s.id)).not.toContain(11);
+    expect(WebAssembly.validate(bare)).toBe(true);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    bytesOf(memory).set(initial.image);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bare), { rusm: { memory } });
+    expect((instance.exports.read as () => number)()).toBe("w".charCodeAt(0));
+    expect(Buffer.from(bytesOf(memory).subarray(16, 21)).toString()).toBe("hello");
+  });
+
+  it("without its segments, a module that names one by index no longer validates", async () => {
+    // data.drop of an active segment is valid (and a no-op); with no segments it is not.
+    const names = await parse(`(module
+      (memory 1) (data $a (i32.const 0) "x") (func (data.drop $a)))`);
+    const bare = passiveDataSegments(names, 1)!.withoutSegments!();
+    expect(WebAssembly.validate(names)).toBe(true);
+    expect(WebAssembly.validate(bare)).toBe(false);
+  });
+
   it("copies every other section byte for byte", async () => {
     const module = await parse(WAT);
     const before = sectionsOf(module);

@@ -17,6 +17,7 @@ const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const SECTION_IMPORT = 2;
 const SECTION_MEMORY = 5;
 const SECTION_DATA = 11;
+const SECTION_DATA_COUNT = 12;
 
 /** Where the host's pooled memory is imported from, in a module {@link importMemory} rewrote. */
 export const POOLED_MEMORY_IMPORT = { module: "rusm", name: "memory" } as const;
@@ -361,6 +362,15 @@ export interface InitialImageModule {
    * except where an active data segment was written.
    */
   image: Uint8Array;
+  /**
+   * The module with no data segments at all (no data section, a data count of 0), when every
+   * segment was active: their bytes are all in `image`, and instantiation would drop them.
+   * V8 keeps two arrays per instance with an entry for every segment, passive or not (wizer
+   * leaves StarlingMonkey 10,000 segments: ~117 KiB per instance). Only a module that never
+   * names a segment (`memory.init`, `data.drop`) may run without them: validate it before use.
+   * Null when a segment was passive. (A function: the copy is made only when asked for.)
+   */
+  withoutSegments: (() => Uint8Array) | null;
 }
 
 /**
@@ -388,7 +398,7 @@ export function passiveDataSegments(
   const sections = sectionsOf(module);
   const image = new Uint8Array(initialPages * WASM_PAGE_BYTES);
   const data = sections.find((s) => s.id === SECTION_DATA);
-  if (data === undefined) return { bytes: module, image };
+  if (data === undefined) return { bytes: module, image, withoutSegments: null };
   let segments: DataSegment[] | null;
   try {
     segments = readDataSegments(new Reader(module, data.bodyStart), data.end);
@@ -406,7 +416,12 @@ export function passiveDataSegments(
     // In segment order: where two overlap, the later one wins, as at instantiation.
     image.set(module.subarray(s.bytes, s.end), Number(s.offset));
   }
-  if (segments.every((s) => s.offset === null)) return { bytes: module, image };
+  if (segments.every((s) => s.offset === null)) {
+    return { bytes: module, image, withoutSegments: null };
+  }
+  const withoutSegments = segments.every((s) => s.offset !== null)
+    ? () => withoutDataSegments(module, sections)
+    : null;
 
   // The new data section: same count, each active segment as flag 0x01 + its byte vector.
   const countBytes = Uint8Array.from(leb(BigInt(segments.length)));
@@ -425,7 +440,18 @@ export function passiveDataSegments(
   const parts: Uint8Array[] = [module.subarray(0, data.start)];
   parts.push(Uint8Array.from([SECTION_DATA, ...leb(BigInt(bodyLength))]), ...body);
   parts.push(module.subarray(data.end));
-  return { bytes: new Uint8Array(Buffer.concat(parts)), image };
+  return { bytes: new Uint8Array(Buffer.concat(parts)), image, withoutSegments };
+}
+
+/** `module` without its data section, its data count section (if any) saying 0. */
+function withoutDataSegments(module: Uint8Array, sections: Section[]): Uint8Array {
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  for (const s of sections) {
+    if (s.id === SECTION_DATA) continue;
+    if (s.id === SECTION_DATA_COUNT) parts.push(Uint8Array.of(SECTION_DATA_COUNT, 1, 0));
+    else parts.push(module.subarray(s.start, s.end));
+  }
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 function pagesToMiB(pages: bigint): string {

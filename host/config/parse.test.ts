@@ -6,6 +6,24 @@ import { createRouter } from "../router/index.ts";
 import { parseConfig } from "./parse.ts";
 import { configError, FILE, TAIL } from "./test-support.ts";
 
+/** What `[serve]` gets for every key a file leaves out (both tests below leave them out). */
+const SERVE_DEFAULTS = {
+  bodyBufferKb: 64,
+  poolIdleSeconds: 30,
+  workers: null,
+  limits: {
+    maxCpuMs: 60_000,
+    preempt: "loops",
+    timeToHeadMs: null,
+    maxDurationMs: null,
+    maxHostMemoryMb: 16,
+  },
+  maxInFlight: 25_000,
+  maxPipelined: 16,
+  drainMs: 10_000,
+  timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
+};
+
 describe("parseConfig: valid files", () => {
   const text = [
     `[serve]`, // 1
@@ -30,20 +48,7 @@ describe("parseConfig: valid files", () => {
     expect(config.serve).toEqual({
       listen: { host: "0.0.0.0", port: 0 },
       maxMemoryMb: 128,
-      bodyBufferKb: 64,
-      poolIdleSeconds: 30,
-      workers: null,
-      limits: {
-        maxCpuMs: 60_000,
-        preempt: "loops",
-        timeToHeadMs: null,
-        maxDurationMs: null,
-        maxHostMemoryMb: 16,
-      },
-      maxInFlight: 25_000,
-      maxPipelined: 16,
-      drainMs: 10_000,
-      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
+      ...SERVE_DEFAULTS,
     });
     expect(config.admin).toEqual({
       listen: { host: "::1", port: 9464 },
@@ -142,20 +147,7 @@ describe("parseConfig: valid files", () => {
     expect(minimal.serve).toEqual({
       listen: { host: "127.0.0.1", port: 8080 },
       maxMemoryMb: 64,
-      bodyBufferKb: 64,
-      poolIdleSeconds: 30,
-      workers: null,
-      limits: {
-        maxCpuMs: 60_000,
-        preempt: "loops",
-        timeToHeadMs: null,
-        maxDurationMs: null,
-        maxHostMemoryMb: 16,
-      },
-      maxInFlight: 25_000,
-      maxPipelined: 16,
-      drainMs: 10_000,
-      timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
+      ...SERVE_DEFAULTS,
     });
     expect(minimal.admin).toBeNull();
     expect(minimal.broker).toEqual({ backend: "memory", mailbox: 256, overflow: "drop-oldest" });

@@ -4,10 +4,12 @@
  * rusm / baseline. See README.md beside this file.
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
- *                      [workers] [preempt] [rust-guest] [compile] [ts-engines]
+ *                      [workers] [preempt] [rust-guest] [compile] [ts-live] [ts-build]
+ *                      [ts-engines]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
+ *                      [--engine starlingmonkey|quickjs]
  *
  * `--short` is a smoke run (well under 2 minutes): every bench runs briefly and must produce
  * valid results (right responses, no crash), but speed is never judged. The exit code is 1
@@ -25,7 +27,9 @@ import { run as processCost } from "./process-cost/bench.ts";
 import { run as rustGuest } from "./rust-guest/bench.ts";
 import { run as smHello } from "./sm-hello/bench.ts";
 import { run as sse } from "./sse/bench.ts";
+import { run as tsBuild } from "./ts-build/bench.ts";
 import { run as tsEngines } from "./ts-engines/bench.ts";
+import { run as tsLive } from "./ts-live/bench.ts";
 import { run as workers } from "./workers/bench.ts";
 
 const BENCHES: Record<string, Bench> = {
@@ -40,6 +44,8 @@ const BENCHES: Record<string, Bench> = {
   preempt,
   "rust-guest": rustGuest,
   compile,
+  "ts-live": tsLive,
+  "ts-build": tsBuild,
   "ts-engines": tsEngines,
 };
 

@@ -50,6 +50,11 @@ export interface ServerOptions {
   fdLimit?: true | number;
   /** Node options for rusm (parked: `--disable-wasm-trap-handler` past ~16,000 processes). */
   nodeArgs?: readonly string[];
+  /**
+   * The guest serving `GET /tail/:topic` (rusm): a component's path and the route's target
+   * (`tail`, or `tail#<module>.<function>`-style for a handler module); `live-tail` by default.
+   */
+  tail?: { path: string; target: string; maxMemoryMb?: number };
 }
 
 export async function startPlainFanout(options: ServerOptions = {}): Promise<FanoutServer> {
@@ -70,12 +75,16 @@ export async function startPlainFanout(options: ServerOptions = {}): Promise<Fan
 
 export async function startRusmFanout(options: ServerOptions = {}): Promise<FanoutServer> {
   const hello = options.hello === true;
+  const tail = options.tail ?? { path: guestPath("live-tail"), target: "tail" };
   const rusm = await startRusm({
     components: {
-      tail: guestPath("live-tail"),
+      tail: tail.path,
       ...(hello ? { hello: guestPath("http-hello") } : {}),
     },
-    routes: { "GET /tail/:topic": "tail", ...(hello ? { "GET /": "hello" } : {}) },
+    routes: { "GET /tail/:topic": tail.target, ...(hello ? { "GET /": "hello" } : {}) },
+    ...(tail.maxMemoryMb === undefined
+      ? {}
+      : { componentKeys: { tail: { "max-memory-mb": tail.maxMemoryMb } } }),
     // rusm's defaults, written out: the baseline queues as many per subscriber.
     broker: { mailbox: MAILBOX, overflow: "drop-oldest" },
     raiseFdLimit: options.fdLimit ?? true,

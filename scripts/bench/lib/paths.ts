@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TsEngine } from "./report.ts";
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -22,4 +23,12 @@ export function guestPath(name: string): string {
     throw new Error(`guest ${name} is not built (${path}): run \`npm run build:guests\` first`);
   }
   return path;
+}
+
+/**
+ * A TypeScript guest built for `engine`: `<name>.wasm` (StarlingMonkey, `rusm build`'s
+ * default) or `<name>.qjs.wasm` (QuickJS); throws when it is missing.
+ */
+export function tsGuestPath(name: string, engine: TsEngine): string {
+  return guestPath(engine === "quickjs" ? `${name}.qjs` : name);
 }

@@ -7,6 +7,10 @@ import { execFileSync } from "node:child_process";
 import { ROOT } from "./paths.ts";
 import { machineLoad } from "./proc.ts";
 
+/** The engines a TypeScript guest may be built with. */
+export const TS_ENGINES = ["starlingmonkey", "quickjs"] as const;
+export type TsEngine = (typeof TS_ENGINES)[number];
+
 export interface BenchOptions {
   /** A smoke run: a couple of seconds a side, small N; speed is reported, never judged. */
   short: boolean;
@@ -26,6 +30,11 @@ export interface BenchOptions {
   subscriberCounts: number[];
   /** Parked `live-tail` streams for the parked bench (capped by the fd limit). */
   parkedStreams: number;
+  /**
+   * The engine of the TypeScript guests (sm-hello, ts-live, ts-build): StarlingMonkey
+   * (`<name>.wasm`, the default) or QuickJS (`<name>.qjs.wasm`); paths.ts {@link tsGuestPath}.
+   */
+  engine: TsEngine;
   /** Print progress lines. */
   log: (line: string) => void;
 }
@@ -63,6 +72,7 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         rssLimitMb: 8192,
         subscriberCounts: [500],
         parkedStreams: 2000,
+        engine: "starlingmonkey",
         log,
       }
     : {
@@ -75,6 +85,7 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
         rssLimitMb: 8192,
         subscriberCounts: [1000, 5000],
         parkedStreams: 20_000,
+        engine: "starlingmonkey",
         log,
       };
 }
@@ -82,7 +93,7 @@ export function defaultOptions(short: boolean, log: (line: string) => void): Ben
 /**
  * Reads `--short`, `--seconds N`, `--rounds N`, `--warmup N`, `--parked N,M`,
  * `--park-timeout S`, `--rss-limit-mb M`, `--subscribers N,M`, `--parked-streams N`,
- * `--json FILE` and names.
+ * `--engine starlingmonkey|quickjs`, `--json FILE` and names.
  * Returns the options and the remaining (positional) arguments.
  */
 export function parseArgs(argv: string[]): {
@@ -110,7 +121,13 @@ export function parseArgs(argv: string[]): {
     else if (arg === "--rss-limit-mb") options.rssLimitMb = Number(value());
     else if (arg === "--subscribers") options.subscriberCounts = value().split(",").map(Number);
     else if (arg === "--parked-streams") options.parkedStreams = Number(value());
-    else if (arg === "--json") json = value();
+    else if (arg === "--engine") {
+      const engine = value();
+      if (!TS_ENGINES.includes(engine as TsEngine)) {
+        throw new Error(`--engine takes ${TS_ENGINES.join(" or ")}, not ${engine}`);
+      }
+      options.engine = engine as TsEngine;
+    } else if (arg === "--json") json = value();
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else names.push(arg);
   }

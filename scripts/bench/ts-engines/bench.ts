@@ -26,7 +26,7 @@ import { startPublisher } from "../fanout/publisher.ts";
 import { startSubscribers } from "../fanout/subscribers.ts";
 import { load, type LoadResult } from "../lib/load.ts";
 import { runMain } from "../lib/main.ts";
-import { guestPath, NODE, ROOT } from "../lib/paths.ts";
+import { NODE, ROOT, tsGuestPath } from "../lib/paths.ts";
 import { cpuMs, rssKiB, sleep } from "../lib/proc.ts";
 import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
 import { startRusm } from "../lib/rusm.ts";
@@ -36,11 +36,6 @@ type Engine = (typeof ENGINES)[number];
 
 /** The issue's targets for a TypeScript guest. */
 const TARGET = { parkedKiB: 1024, rps: 1000, buildSeconds: 5 };
-
-/** `<name>.qjs.wasm` for QuickJS (scripts/build-guests.ts), `<name>.wasm` otherwise. */
-function built(name: string, engine: Engine): string {
-  return guestPath(engine === "quickjs" ? `${name}.qjs` : name);
-}
 
 interface EngineResult {
   hello: LoadResult & { cpuUsPerRequest: number };
@@ -59,7 +54,7 @@ async function measureServer(
 ) {
   const log = options.log;
   const rusm = await startRusm({
-    components: { api: built("ts-handlers", engine), live: built("ts-live", engine) },
+    components: { api: tsGuestPath("ts-handlers", engine), live: tsGuestPath("ts-live", engine) },
     routes: {
       "GET /users/:id": "api#user",
       "GET /news": "live#news",
