@@ -32,6 +32,7 @@ const toml = (engine: Engine) =>
 # StarlingMonkey's engine needs ~10 MB at rest and grows in large steps.
 handlers = { path = "${guest("ts-handlers", engine)}", max-memory-mb = 128, body-buffer-kb = ${BODY_BUFFER_KB} }
 plain = { path = "${guest("ts-plain-feed", engine)}", max-memory-mb = 128 }
+hello = "${guest("ts-hello", engine)}"
 
 [serve.routes]
 "GET /feed" = "api#feed"
@@ -43,6 +44,7 @@ plain = { path = "${guest("ts-plain-feed", engine)}", max-memory-mb = 128 }
 "GET /fails" = "api#fails"
 "GET /by-name" = "handlers"
 "GET /ticks" = "plain"
+"GET /hello" = "hello"
 `);
 
 /**
@@ -213,6 +215,16 @@ describe.each(ENGINES)(
           ),
         );
         await untilNoProcesses(rusm);
+      });
+
+      it("a declared content-length goes out as declared, not chunked (ts-hello, the hello bench's guest)", async () => {
+        const before = await rusm.exits();
+        const res = await request(`${rusm.url}/hello`);
+        expect(res.statusCode).toBe(200);
+        expect(res.headers["content-length"]).toBe("22");
+        expect(res.headers["transfer-encoding"]).toBeUndefined();
+        expect(await res.body.text()).toBe("hello from typescript\n");
+        await expectExits(rusm, before, { normal: 1 });
       });
     });
   },

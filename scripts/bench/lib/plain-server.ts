@@ -9,6 +9,8 @@
  * - `GET /sm`: what `sm-hello` (StarlingMonkey) answers through rusm: StarlingMonkey declares
  *   the body's length, which rusm honours (no chunking): `content-length: 26`, then
  *   `hello from starlingmonkey\n`.
+ * - `GET /ts`: what `ts-hello` answers through rusm on either engine: `content-length: 22`, then
+ *   `hello from typescript\n`.
  * - `GET /sse`: what `sse-endless` streams: `content-type: text/event-stream`, head flushed,
  *   then `data: tick N\n\n` for N = 0, 1, ... one `write()` per event, awaiting `drain` whenever
  *   `write()` returns false (back-pressure), until the client goes away.
@@ -29,6 +31,7 @@ import { fanoutStats, publish, tail } from "./plain-fanout.ts";
 
 const HELLO = Buffer.from("hello from wat\n");
 const SM_HELLO = Buffer.from("hello from starlingmonkey\n");
+const TS_HELLO = Buffer.from("hello from typescript\n");
 const open = new Set<ServerResponse>();
 let waiting = 0;
 let bytes = 0;
@@ -84,9 +87,10 @@ const server = createServer((req, res) => {
   const tailTopic = req.method === "GET" ? topicOf(path, "/tail/") : null;
   const publishTopic = req.method === "POST" ? topicOf(path, "/publish/") : null;
   if (req.method === "GET" && path === "/") hello(res, HELLO);
-  else if (req.method === "GET" && path === "/sm") {
-    res.writeHead(200, ["content-type", "text/plain", "content-length", String(SM_HELLO.length)]);
-    res.end(SM_HELLO);
+  else if (req.method === "GET" && (path === "/sm" || path === "/ts")) {
+    const body = path === "/sm" ? SM_HELLO : TS_HELLO;
+    res.writeHead(200, ["content-type", "text/plain", "content-length", String(body.length)]);
+    res.end(body);
   } else if (req.method === "GET" && path === "/sse") void sse(res);
   else if (tailTopic !== null) tail(req, res, tailTopic);
   else if (publishTopic !== null) publish(req, res, publishTopic);

@@ -1,8 +1,10 @@
 /**
  * @module scripts/bench/sm-hello
- * StarlingMonkey hello requests/s: `rusm serve` with `sm-hello` (a StarlingMonkey JS guest, a
- * fresh instance per request) against a plain node:http server sending the same bytes, side by
- * side in one run; plus both servers' resident memory. See README.md beside this file.
+ * TypeScript hello requests/s: `rusm serve` with a hello guest (a fresh instance per request)
+ * against a plain node:http server sending the same bytes, side by side in one run; plus both
+ * servers' resident memory. The guest is the engine's: `sm-hello` (StarlingMonkey's own
+ * fetch-event shape, at `/sm`) by default, `ts-hello.qjs` (the SDK's `handle`, at `/ts`) with
+ * `--engine quickjs`. See README.md beside this file.
  *
  *     node scripts/bench/sm-hello/bench.ts [--short] [--seconds N] [--rounds N] [--warmup N]
  *                                          [--engine starlingmonkey|quickjs]
@@ -11,11 +13,17 @@ import { startPair } from "../lib/child.ts";
 import { load } from "../lib/load.ts";
 import { runMain } from "../lib/main.ts";
 import { alternate } from "../lib/sides.ts";
-import { tsGuestPath } from "../lib/paths.ts";
+import { guestPath, tsGuestPath } from "../lib/paths.ts";
 import { startPlain } from "../lib/plain.ts";
 import { peakRssKiB, rssKiB } from "../lib/proc.ts";
 import { beforeRows, compareRate, describeLoad, fold, rateRows, type Folded } from "../lib/rate.ts";
-import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
+import {
+  num,
+  type BenchOptions,
+  type BenchReport,
+  type SummaryRow,
+  type TsEngine,
+} from "../lib/report.ts";
 import { BEFORE_ROOT, startRusm } from "../lib/rusm.ts";
 
 /**
@@ -24,7 +32,11 @@ import { BEFORE_ROOT, startRusm } from "../lib/rusm.ts";
  */
 export const SM_HELLO_TARGET_RPS = 1000;
 
-const PATH = "/sm";
+/** The hello guest measured for each engine, and the path both servers answer it at. */
+const HELLO: Record<TsEngine, { guest: string; path: string }> = {
+  starlingmonkey: { guest: guestPath("sm-hello"), path: "/sm" },
+  quickjs: { guest: tsGuestPath("ts-hello", "quickjs"), path: "/ts" },
+};
 
 /** Server CPU time / wall time during the rounds: 1 = one core busy. */
 function cores(side: Folded): number {
@@ -39,12 +51,9 @@ const PREWARM = 2;
  * Latency at a paced, light load: rusm with `prewarm = 2` against rusm without, alternating
  * rounds. Prewarming only pays off when there is idle time to make instances in.
  */
-async function prewarmRows(
-  guest: string,
-  options: BenchOptions,
-  errors: string[],
-): Promise<SummaryRow[]> {
-  const config = { components: { sm: guest }, routes: { [`GET ${PATH}`]: "sm" } };
+async function prewarmRows(options: BenchOptions, errors: string[]): Promise<SummaryRow[]> {
+  const { guest, path } = HELLO[options.engine];
+  const config = { components: { sm: guest }, routes: { [`GET ${path}`]: "sm" } };
   const [cold, warm] = await startPair(
     () => startRusm(config),
     () => startRusm({ ...config, prewarm: { sm: PREWARM } }),
@@ -58,12 +67,12 @@ async function prewarmRows(
         {
           name: "rusm",
           pid: cold.child.pid,
-          measure: () => load(`${cold.url}${PATH}`, 1, options.seconds, PACED_RATE),
+          measure: () => load(`${cold.url}${path}`, 1, options.seconds, PACED_RATE),
         },
         {
           name: `rusm prewarm=${PREWARM}`,
           pid: warm.child.pid,
-          measure: () => load(`${warm.url}${PATH}`, 1, options.seconds, PACED_RATE),
+          measure: () => load(`${warm.url}${path}`, 1, options.seconds, PACED_RATE),
         },
       ],
       options.rounds,
@@ -90,7 +99,7 @@ async function prewarmRows(
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const report = await rate(options);
-  const paced = await prewarmRows(tsGuestPath("sm-hello", options.engine), options, report.errors);
+  const paced = await prewarmRows(options, report.errors);
   return { ...report, rows: [...report.rows, ...paced] };
 }
 
@@ -98,10 +107,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
 async function rate(options: BenchOptions): Promise<BenchReport> {
   const log = options.log;
   const errors: string[] = [];
-  const guest = tsGuestPath("sm-hello", options.engine);
-  log(`sm-hello: engine ${options.engine} (${guest})`);
+  const { guest, path } = HELLO[options.engine];
+  log(`sm-hello: engine ${options.engine} (${guest} at ${path})`);
   const [plain, rusm] = await startPair(startPlain, () =>
-    startRusm({ components: { sm: guest }, routes: { [`GET ${PATH}`]: "sm" } }),
+    startRusm({ components: { sm: guest }, routes: { [`GET ${path}`]: "sm" } }),
   );
   let stopBefore: () => Promise<void> | undefined = () => undefined;
   try {
@@ -114,7 +123,7 @@ async function rate(options: BenchOptions): Promise<BenchReport> {
         ? null
         : await startRusm({
             components: { sm: guest },
-            routes: { [`GET ${PATH}`]: "sm" },
+            routes: { [`GET ${path}`]: "sm" },
             root: BEFORE_ROOT,
           });
     stopBefore = () => before?.stop();
@@ -123,7 +132,7 @@ async function rate(options: BenchOptions): Promise<BenchReport> {
       plain: p,
       rusm: r,
       before: b,
-    } = await compareRate("sm-hello", sides, PATH, options, errors);
+    } = await compareRate("sm-hello", sides, path, options, errors);
     const [plainRss, rusmRss] = [rssKiB(plain.child.pid), rssKiB(rusm.child.pid)];
     const [plainPeak, rusmPeak] = [peakRssKiB(plain.child.pid), peakRssKiB(rusm.child.pid)];
     const target = {
