@@ -6,6 +6,11 @@
  *   5,486 processes were counted `killed` instead of `disconnected` and the exits counted before
  *   were lost. Root cause: every socket's close woke its process in the same turn, and each
  *   woken process ran to its end (unwind, release, count) in that turn's microtasks.
+ * - **A mass disconnect of TypeScript live tails** (5,000 on QuickJS). Symptom: 4,824 of them
+ *   were counted `killed`. Root cause: tearing them down takes longer than the 5 s disconnect
+ *   grace (each woken process runs its guest to its end, ~1.6 ms), and the grace counted from
+ *   the client's departure, so processes still queued for their wake-up were killed for time
+ *   they never ran. Now the grace counts from the process's first run after its client left.
  * - **A publish burst.** 200 publishes at once to 5,000 live tails. Symptom: the worker stalled
  *   ~1.1 s and was replaced before a single message arrived. Root cause: each delivery woke
  *   5,000 processes in one turn, 200 times over.
@@ -93,6 +98,36 @@ describe("a mass disconnect: 10,000 parked live tails whose client process dies"
       await expectNoRestart(rusm);
       // The worker serves on.
       expect((await fetch(`${rusm.url}/hello`)).status).toBe(200);
+    } finally {
+      await swarm.kill();
+    }
+  }, 300_000);
+});
+
+describe("a mass disconnect whose teardown outlasts the grace: 5,000 TypeScript live tails (QuickJS)", () => {
+  const rusm = rusmForSuite(
+    routes(
+      `
+[components]
+live = { path = "${guest("ts-live", "quickjs")}", max-memory-mb = 96 }
+[serve.routes]
+"GET /tail/:topic" = "live#follow"
+`,
+      ONE_WORKER,
+    ),
+  );
+
+  it("all end disconnected, none killed, each counted once", async () => {
+    const swarm = await Swarm.start(rusm.url, "/tail/ts-mass?hb=600000");
+    try {
+      await swarm.open(5_000);
+      await untilParked(rusm, 5_000);
+      const before = await rusm.exits();
+      await swarm.kill();
+      await untilNoProcesses(rusm, 120_000);
+      await expectExits(rusm, before, { disconnected: 5_000 });
+      expect(await rusm.metric("rusm_broker_subscriptions", { topic: "ts-mass" })).toBe(0);
+      await expectNoRestart(rusm);
     } finally {
       await swarm.kill();
     }

@@ -41,7 +41,9 @@ import { HostMemory } from "../wasi/host-memory.ts";
  * How long a process may run on after its client went away before it is killed. A process that
  * writes to its body learns of the disconnect at its next write, and one waiting on something
  * else is ended at once (`disconnected`); this catches a guest that keeps running without ever
- * waiting, ignoring its failed writes.
+ * waiting, ignoring its failed writes. It counts from the first time the process runs after
+ * its client left, not from the departure: after a mass disconnect the wake-ups queue (the run
+ * queue paces them), and time a process spends queued is not time it ran on.
  */
 export const DISCONNECT_GRACE_MS = 5_000;
 
@@ -109,6 +111,8 @@ export class Process implements GuestContext {
   /** The thread's kill flag, for a component with kill-only checks; else null. */
   readonly #killFlag: KillFlagWriter | null;
   #interrupt: ((reason: ProcessKilled) => void) | null = null;
+  /** Armed when the process first runs after its client left ({@link DISCONNECT_GRACE_MS}). */
+  #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
 
   constructor(
@@ -136,6 +140,12 @@ export class Process implements GuestContext {
 
   /** The process runs (its entry, or what it waited on settled): its CPU time counts. */
   #running(): void {
+    if (this.#graceTimer === undefined && this.exchange.clientGone) {
+      this.#graceTimer = setTimeout(
+        () => this.kill("client gone and the process did not exit"),
+        DISCONNECT_GRACE_MS,
+      );
+    }
     const now = performance.now();
     this.#cpu.enter(now);
     this.#killFlag?.running(this.pid, sharedNow() + this.#cpu.remaining(now));
@@ -309,7 +319,6 @@ export class Process implements GuestContext {
   /** Runs the process to its exit. Never rejects. */
   async run(): Promise<Exit> {
     this.#registry.started(this);
-    let graceTimer: NodeJS.Timeout | undefined;
     const { timeToHeadMs, maxDurationMs } = this.component.limits;
     const headTimer =
       timeToHeadMs === null
@@ -328,13 +337,9 @@ export class Process implements GuestContext {
           );
     this.exchange.onFault((why) => this.#log.warn({ why }, "response failed"));
     this.exchange.onClientGone(() => {
-      // A client that leaves after the process ended (a truncated body) needs no timer.
-      if (this.#ended) return;
-      if (this.#parking !== null) this.#endWaitIfClientGone(this.#parking);
-      graceTimer = setTimeout(
-        () => this.kill("client gone and the process did not exit"),
-        DISCONNECT_GRACE_MS,
-      );
+      // A process that ended already (a truncated body) has nothing to end; one that runs on
+      // gets its grace when it next runs (#running).
+      if (!this.#ended && this.#parking !== null) this.#endWaitIfClientGone(this.#parking);
     });
     let error: unknown = undefined;
     let instance: ComponentInstance | undefined;
@@ -369,7 +374,7 @@ export class Process implements GuestContext {
     }
     this.#stopped();
     this.#ended = true;
-    clearTimeout(graceTimer);
+    clearTimeout(this.#graceTimer);
     clearTimeout(headTimer);
     clearTimeout(durationTimer);
     // Ends a wait the process was killed in (and its timer); the broker prunes on the exit below.
