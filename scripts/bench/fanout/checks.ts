@@ -111,5 +111,10 @@ export async function checkReleased(
     errors.push(`${where}: ${(err as Error).message}`);
   }
   const abnormal = await server.abnormalExits();
-  if (abnormal > 0) errors.push(`${where}: ${abnormal} processes exited other than "disconnected"`);
+  const count = Object.values(abnormal).reduce((a, b) => a + b, 0);
+  if (count > 0) {
+    errors.push(
+      `${where}: ${count} processes exited other than "disconnected" (${JSON.stringify(abnormal)})`,
+    );
+  }
 }

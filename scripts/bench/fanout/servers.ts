@@ -11,6 +11,7 @@
  * {@link ServerOptions} (the parked bench): a hello route on `GET /` beside the tails (rusm:
  * `http-hello`; plain-server.ts always has it), and the fd limit to start with.
  */
+import { EXIT_REASONS, type ExitReason } from "../../../host/lifecycle/exit.ts";
 import type { Child } from "../lib/child.ts";
 import { guestPath } from "../lib/paths.ts";
 import { startPlain } from "../lib/plain.ts";
@@ -36,10 +37,10 @@ export interface FanoutServer {
    */
   parked(): Promise<number>;
   /**
-   * Subscriber processes that ended other than `disconnected` (rusm; 0 for plain); with the hello
-   * route, hello's `normal` exits are not counted.
+   * Subscriber processes that ended other than `disconnected`, by reason (rusm; none for plain);
+   * with the hello route, hello's `normal` exits are not counted.
    */
-  abnormalExits(): Promise<number>;
+  abnormalExits(): Promise<Partial<Record<ExitReason, number>>>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +69,7 @@ export async function startPlainFanout(options: ServerOptions = {}): Promise<Fan
     dropped: async () => (await plain.stats()).dropped,
     live: async () => (await plain.stats()).subscribers,
     parked: async () => (await plain.stats()).subscribers,
-    abnormalExits: () => Promise.resolve(0),
+    abnormalExits: () => Promise.resolve({}),
     stop: () => plain.stop(),
   };
 }
@@ -100,13 +101,15 @@ export async function startRusmFanout(options: ServerOptions = {}): Promise<Fano
     live: () => rusm.metric("rusm_processes"),
     parked: () => rusm.metric("rusm_processes_parked"),
     async abnormalExits() {
-      const [all, disconnected, normal] = await Promise.all([
-        rusm.metric("rusm_process_exits_total"),
-        rusm.metric("rusm_process_exits_total", { reason: "disconnected" }),
-        rusm.metric("rusm_process_exits_total", { reason: "normal" }),
-      ]);
       // With the hello route, `normal` exits are hello's: a tail never ends on its own.
-      return all - disconnected - (hello ? normal : 0);
+      const expected = new Set<ExitReason>(hello ? ["disconnected", "normal"] : ["disconnected"]);
+      const counts = await Promise.all(
+        EXIT_REASONS.filter((r) => !expected.has(r)).map(
+          async (reason) =>
+            [reason, await rusm.metric("rusm_process_exits_total", { reason })] as const,
+        ),
+      );
+      return Object.fromEntries(counts.filter(([, n]) => n > 0));
     },
     stop: () => rusm.stop(),
   };

@@ -19,7 +19,13 @@ import { startPlainFanout, startRusmFanout, type FanoutServer } from "../fanout/
 import { fdLimit, FD_HEADROOM } from "../lib/fd-limit.ts";
 import { runMain } from "../lib/main.ts";
 import { tsGuestPath } from "../lib/paths.ts";
-import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
+import {
+  num,
+  type BenchOptions,
+  type BenchReport,
+  type SummaryRow,
+  type TsEngine,
+} from "../lib/report.ts";
 import { measureSide, type SideResult } from "../parked/side.ts";
 
 /** The target from issue 16: a parked TypeScript live tail in 1 MiB or less. */
@@ -28,8 +34,12 @@ export const TS_LIVE_TARGET_KIB = 1024;
 /** The memory cap of each process (ts-live's tests use 96-128). */
 const MAX_MEMORY_MB = 96;
 
-/** What a parked StarlingMonkey live tail took when none was measured yet, KiB (anatomy.ts). */
-const FIRST_GUESS_KIB = 7 * 1024;
+/**
+ * What a parked live tail takes before one is measured, KiB, per engine: StarlingMonkey ~6-7
+ * MiB (anatomy.ts), QuickJS ~0.5 MiB (ts-engines); the guess only decides whether the first N
+ * fits.
+ */
+const FIRST_GUESS_KIB: Record<TsEngine, number> = { starlingmonkey: 7 * 1024, quickjs: 1024 };
 
 /** The machine's MemAvailable, KiB. */
 function availableKiB(): number {
@@ -123,7 +133,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       await Promise.all([plain.stop(), rusm?.stop()]);
     }
   }
-  let perSubscriberKiB = FIRST_GUESS_KIB;
+  let perSubscriberKiB = FIRST_GUESS_KIB[options.engine];
   for (const asked of options.parkedCounts) {
     const n = Math.min(asked, fd.limit - FD_HEADROOM);
     const plain = await side(startPlain, n, fd.limit, options, errors);
