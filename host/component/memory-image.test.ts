@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MemoryImage, OS_PAGE_BYTES } from "./memory-image.ts";
-import { locateMemory, residentPages } from "./resident-pages.ts";
+import { LOCATE_MAX_CANDIDATES, locateMemory, residentPages } from "./resident-pages.ts";
 
 const WASM_PAGE = 65_536;
 
@@ -109,5 +109,15 @@ describe("MemoryImage and the kernel's pages (Linux /proc)", () => {
     expect(mappingRssKiB(image.length)).toBe(7 * 4);
     // Last: comparing the whole memory here reads (and so faults in) every page.
     expect(view(memory)).toEqual(image);
+  });
+
+  it("gives up finding a memory among more same-size memories than it may read (a burst)", () => {
+    const size = 43; // wasm pages: no other test's memories share it
+    const memories = Array.from(
+      { length: LOCATE_MAX_CANDIDATES + 1 },
+      () => new WebAssembly.Memory({ initial: size }),
+    );
+    for (const m of memories) view(m)[0] = 1; // present: each one a candidate worth reading
+    expect(locateMemory(memories[0]!)).toBeNull();
   });
 });

@@ -13,6 +13,9 @@
  * once: it writes a random marker into the memory's first page, then looks among the mappings
  * of exactly the memory's size, skipping those whose first page is not present (reading it
  * would fault it in), for the one whose first bytes are the marker, and restores the page.
+ * Every live memory of the same module is such a mapping, so the search is bounded: past
+ * {@link LOCATE_MAX_CANDIDATES} of them it gives up (null) rather than read thousands of pages
+ * on the event loop after a burst; the memory is then restored as if every page were held.
  *
  * Everything here may fail (no `/proc`, a kernel that hides it): callers then treat every page
  * as touched.
@@ -25,20 +28,36 @@ import { OS_PAGE_BYTES } from "./memory-image.ts";
 const HELD = 0xc000_0000;
 const MARKER_BYTES = 8;
 
-/** Reads `length` bytes at `position` of a /proc file into `into`; false when it cannot. */
-function pread(path: string, into: Uint8Array, position: number): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return false;
+/** The most same-size mappings {@link locateMemory} looks at (one read of /proc/self/mem each). */
+export const LOCATE_MAX_CANDIDATES = 64;
+
+/** A /proc file opened once for a few reads; every read false when it cannot be opened. */
+class ProcFile {
+  readonly #fd: number | null;
+  constructor(path: string) {
+    this.#fd = tryOpen(path);
   }
+
+  /** Reads `into.length` bytes at `position` into `into`; false when it cannot. */
+  read(into: Uint8Array, position: number): boolean {
+    if (this.#fd === null) return false;
+    try {
+      return readSync(this.#fd, into, 0, into.length, position) === into.length;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+  }
+}
+
+function tryOpen(path: string): number | null {
   try {
-    return readSync(fd, into, 0, into.length, position) === into.length;
+    return openSync(path, "r");
   } catch {
-    return false;
-  } finally {
-    closeSync(fd);
+    return null;
   }
 }
 
@@ -47,10 +66,19 @@ function pread(path: string, into: Uint8Array, position: number): boolean {
  * when it was never touched. Null when the page map cannot be read.
  */
 export function residentPages(address: number, bytes: number): Uint8Array | null {
+  const pagemap = new ProcFile("/proc/self/pagemap");
+  try {
+    return residentIn(pagemap, address, bytes);
+  } finally {
+    pagemap.close();
+  }
+}
+
+function residentIn(pagemap: ProcFile, address: number, bytes: number): Uint8Array | null {
   const pages = Math.ceil(bytes / OS_PAGE_BYTES);
   const entries = new Uint32Array(pages * 2);
   const bytesView = new Uint8Array(entries.buffer);
-  if (!pread("/proc/self/pagemap", bytesView, (address / OS_PAGE_BYTES) * 8)) return null;
+  if (!pagemap.read(bytesView, (address / OS_PAGE_BYTES) * 8)) return null;
   const resident = new Uint8Array(pages);
   // Little-endian (x64): an entry's high 32 bits are its second word.
   for (let p = 0; p < pages; p++) if ((entries[p * 2 + 1]! & HELD) !== 0) resident[p] = 1;
@@ -74,25 +102,30 @@ function mappingsOfSize(bytes: number): number[] {
 }
 
 /**
- * The address of `memory`'s bytes, or null when it cannot be found. Its first bytes are
- * written and put back as they were; its first page becomes resident.
+ * The address of `memory`'s bytes, or null when it cannot be found, or when more than
+ * {@link LOCATE_MAX_CANDIDATES} mappings have its size. Its first bytes are written and put
+ * back as they were; its first page becomes resident.
  */
 export function locateMemory(memory: WebAssembly.Memory): number | null {
   const view = new Uint8Array(memory.buffer);
+  const candidates = mappingsOfSize(view.length);
+  if (candidates.length > LOCATE_MAX_CANDIDATES) return null;
   const saved = view.slice(0, MARKER_BYTES);
   const marker = randomFillSync(new Uint8Array(MARKER_BYTES));
   view.set(marker, 0);
+  const pagemap = new ProcFile("/proc/self/pagemap");
+  const mem = new ProcFile("/proc/self/mem");
   try {
     const seen = new Uint8Array(MARKER_BYTES);
-    for (const start of mappingsOfSize(view.length)) {
+    for (const start of candidates) {
       // Reading another memory's untouched first page would fault it in: look only at present ones.
-      if (residentPages(start, OS_PAGE_BYTES)?.[0] !== 1) continue;
-      if (pread("/proc/self/mem", seen, start) && seen.every((b, i) => b === marker[i])) {
-        return start;
-      }
+      if (residentIn(pagemap, start, OS_PAGE_BYTES)?.[0] !== 1) continue;
+      if (mem.read(seen, start) && seen.every((b, i) => b === marker[i])) return start;
     }
     return null;
   } finally {
+    pagemap.close();
+    mem.close();
     view.set(saved, 0);
   }
 }
