@@ -42,7 +42,8 @@ export function binaryKind(bytes: Uint8Array): BinaryKind {
   return "not-wasm";
 }
 
-class Reader {
+/** Reads a wasm binary from `offset` on (LEB128s as in the spec). */
+export class Reader {
   offset: number;
   readonly bytes: Uint8Array;
 
@@ -88,7 +89,8 @@ class Reader {
   }
 }
 
-function leb(value: bigint): number[] {
+/** `value` as an unsigned LEB128. */
+export function leb(value: bigint): number[] {
   const out: number[] = [];
   do {
     let b = Number(value & 0x7fn);
@@ -179,7 +181,7 @@ export function capMemories(module: Uint8Array, maxPages: number): CappedModule 
   return { bytes: module, memories: [] };
 }
 
-interface Section {
+export interface Section {
   id: number;
   /** Offset of the section id byte. */
   start: number;
@@ -187,7 +189,8 @@ interface Section {
   end: number;
 }
 
-function sectionsOf(module: Uint8Array): Section[] {
+/** A core module's sections, in order. */
+export function sectionsOf(module: Uint8Array): Section[] {
   const r = new Reader(module, 8);
   const out: Section[] = [];
   while (r.offset < module.length) {
@@ -202,6 +205,12 @@ function sectionsOf(module: Uint8Array): Section[] {
 
 function section(id: number, body: number[]): number[] {
   return [id, ...leb(BigInt(body.length)), ...body];
+}
+
+/** A section's bytes: its id, its body's length, its body (not copied into an array first). */
+export function sectionBytes(id: number, body: Uint8Array | number[]): Uint8Array {
+  const bytes = body instanceof Uint8Array ? body : Uint8Array.from(body);
+  return new Uint8Array(Buffer.concat([Uint8Array.of(id, ...leb(BigInt(bytes.length))), bytes]));
 }
 
 function name(text: string): number[] {

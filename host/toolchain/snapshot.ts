@@ -10,6 +10,7 @@
  * back at their initial values (the stack pointer is, when init returns) and tables unchanged
  * (QuickJS writes neither). The dead part of the C stack is written as zeros.
  */
+import { leb, Reader, sectionBytes, sectionsOf, type Section } from "../component/wasm-binary.ts";
 
 const SECTION_MEMORY = 5;
 const SECTION_EXPORT = 7;
@@ -19,68 +20,23 @@ const PAGE = 65_536;
 /** Zero runs shorter than this stay inside a segment (each segment costs ~8 bytes). */
 const GAP = 32;
 
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) b |= 0x80;
-    out.push(b);
-  } while (value !== 0);
-  return out;
-}
-
-interface Section {
-  id: number;
-  start: number;
-  body: number;
-  end: number;
-}
-
-function readLeb(bytes: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  let shift = 1;
-  for (;;) {
-    const b = bytes[at++]!;
-    value += (b & 0x7f) * shift;
-    if ((b & 0x80) === 0) return [value, at];
-    shift *= 128;
-  }
-}
-
-function sections(module: Uint8Array): Section[] {
-  const out: Section[] = [];
-  let at = 8;
-  while (at < module.length) {
-    const start = at;
-    const id = module[at++]!;
-    const [size, body] = readLeb(module, at);
-    out.push({ id, start, body, end: body + size });
-    at = body + size;
-  }
-  return out;
-}
-
-function section(id: number, body: number[] | Uint8Array): Uint8Array {
-  return Uint8Array.from([id, ...leb(body.length), ...body]);
-}
-
 /** The export section without the names in `drop`. */
 function exportsWithout(module: Uint8Array, s: Section, drop: Set<string>): Uint8Array {
-  const [count, first] = readLeb(module, s.body);
+  const r = new Reader(module, s.bodyStart);
+  const count = r.u32();
   const kept: number[] = [];
   let n = 0;
-  let at = first;
   for (let i = 0; i < count; i++) {
-    const start = at;
-    const [len, nameAt] = readLeb(module, at);
-    const name = Buffer.from(module.subarray(nameAt, nameAt + len)).toString("utf8");
-    at = readLeb(module, nameAt + len + 1)[1];
+    const start = r.offset;
+    const len = r.u32();
+    const name = Buffer.from(module.subarray(r.offset, r.offset + len)).toString("utf8");
+    r.offset += len + 1; // the name, then the export's kind byte
+    r.u32(); // its index
     if (drop.has(name)) continue;
-    kept.push(...module.subarray(start, at));
+    kept.push(...module.subarray(start, r.offset));
     n++;
   }
-  return section(SECTION_EXPORT, [...leb(n), ...kept]);
+  return sectionBytes(SECTION_EXPORT, [...leb(BigInt(n)), ...kept]);
 }
 
 /** Active segments for the non-zero runs of `image`. */
@@ -98,11 +54,11 @@ function dataSegments(image: Uint8Array): { body: Uint8Array; count: number } {
     }
     const end = i - zeros;
     // flag 0 (active, memory 0), i32.const offset, end; then the bytes.
-    parts.push([0, 0x41, ...sleb32(start), 0x0b, ...leb(end - start)]);
+    parts.push([0, 0x41, ...sleb32(start), 0x0b, ...leb(BigInt(end - start))]);
     parts.push([...image.subarray(start, end)]);
   }
   const count = parts.length / 2;
-  const chunks = [Uint8Array.from(leb(count)), ...parts.map((p) => Uint8Array.from(p))];
+  const chunks = [Uint8Array.from(leb(BigInt(count))), ...parts.map((p) => Uint8Array.from(p))];
   return { body: new Uint8Array(Buffer.concat(chunks)), count };
 }
 
@@ -166,16 +122,16 @@ export async function snapshot(
   const pages = image.length / PAGE;
   const data = dataSegments(image);
   const out: Uint8Array[] = [module.subarray(0, 8)];
-  for (const s of sections(module)) {
+  for (const s of sectionsOf(module)) {
     if (s.id === SECTION_MEMORY) {
       // One memory: flags 0 (no maximum) or 1, min, [max]. The maximum is the host's to set.
-      out.push(section(SECTION_MEMORY, [1, 0, ...leb(pages)]));
+      out.push(sectionBytes(SECTION_MEMORY, [1, 0, ...leb(BigInt(pages))]));
     } else if (s.id === SECTION_EXPORT) {
       out.push(exportsWithout(module, s, new Set(drop)));
     } else if (s.id === SECTION_DATA_COUNT) {
-      out.push(section(SECTION_DATA_COUNT, leb(data.count)));
+      out.push(sectionBytes(SECTION_DATA_COUNT, leb(BigInt(data.count))));
     } else if (s.id === SECTION_DATA) {
-      out.push(section(SECTION_DATA, data.body));
+      out.push(sectionBytes(SECTION_DATA, data.body));
     } else {
       out.push(module.subarray(s.start, s.end));
     }
