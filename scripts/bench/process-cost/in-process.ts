@@ -40,6 +40,7 @@ import type {
   IncomingRequestData,
   RequestBodySource,
 } from "../../../host/wasi/index.ts";
+import { EmptyBody } from "../lib/empty-body.ts";
 import { guestPath } from "../lib/paths.ts";
 
 /** Timings in µs: medians and 90th percentiles over the iterations. */
@@ -64,26 +65,6 @@ export interface InProcessResult {
   bodyBytes: number;
   /** Exit reasons seen (all "normal" when the guest behaved). */
   exits: Record<string, number>;
-}
-
-/** An empty, already-ended request body. */
-class EmptyBody implements RequestBodySource {
-  read(): Uint8Array | null {
-    return null;
-  }
-  isReady(): boolean {
-    return true;
-  }
-  whenReady(): Promise<void> {
-    return Promise.resolve();
-  }
-  trailers(): FieldEntry[] {
-    return [];
-  }
-  discard(): void {}
-  ended(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** One GET, answered into memory: the response body is drained as fast as it is written. */

@@ -12,26 +12,7 @@ import type {
   IncomingRequestData,
   RequestBodySource,
 } from "../../../host/wasi/index.ts";
-
-/** An empty, already-ended request body. */
-class EmptyBody implements RequestBodySource {
-  read(): Uint8Array | null {
-    return null;
-  }
-  isReady(): boolean {
-    return true;
-  }
-  whenReady(): Promise<void> {
-    return Promise.resolve();
-  }
-  trailers(): FieldEntry[] {
-    return [];
-  }
-  discard(): void {}
-  ended(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { EmptyBody } from "../lib/empty-body.ts";
 
 export class ParkedExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
