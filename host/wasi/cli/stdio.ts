@@ -1,7 +1,7 @@
 /**
  * @module wasi/cli/stdio
  * `wasi:cli/stdin`, `stdout` and `stderr@0.2.x`: stdin is empty; stdout and stderr are captured
- * per process into the host log with the process id (see lifecycle/stdio.ts). Writes never
+ * per process into the host log with the process id (see process/stdio.ts). Writes never
  * block and never fail.
  */
 import type { WasiContext } from "../context.ts";

@@ -46,7 +46,7 @@ import { TRANSPILE_OPTIONS, TRANSPILER } from "../../../host/component/transpile
 import { importMemory, passiveDataSegments } from "../../../host/component/wasm-binary.ts";
 import { MemoryImage } from "../../../host/component/memory-image.ts";
 import { locateMemory } from "../../../host/component/resident-pages.ts";
-import { Process } from "../../../host/lifecycle/process.ts";
+import { Process } from "../../../host/process/process.ts";
 import { ProcessRegistry } from "../../../host/lifecycle/registry.ts";
 import { createLogger } from "../../../host/log/index.ts";
 import { createMetrics } from "../../../host/metrics/index.ts";
