@@ -4,7 +4,7 @@
  * making a lean instance with a memory from the component's pool.
  */
 import { instantiateLean, leanPlan, type LeanModule, type LeanVerdict } from "../abi/instance.ts";
-import type { ComponentInstance } from "./load.ts";
+import type { ComponentInstance } from "./instance.ts";
 import type { MemoryPool } from "./memory-pool.ts";
 import { TRANSPILE_OPTIONS } from "./transpile.ts";
 import { POOLED_MEMORY_IMPORT } from "./wasm-binary.ts";

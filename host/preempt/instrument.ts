@@ -68,6 +68,7 @@ import { EXTERNAL, readLayout, SECTION, SECTION_ORDER, type Section } from "./mo
 import { nameSection } from "./name-section.ts";
 import type { EntryWrapper, Placement, RewriteContext } from "./rewrite-context.ts";
 import * as s from "./sections.ts";
+import { LoopTypes } from "./loop-types.ts";
 
 export { FUEL_EXPORT, PREEMPT_MODULE, type Placement } from "./rewrite-context.ts";
 
@@ -157,7 +158,7 @@ function plan(bytes: Uint8Array, options: InstrumentOptions): RewriteContext {
     yieldFunc: layout.importedFuncs + 1,
     flagMemory: layout.importedMemories,
   };
-  const loopTypes = new s.LoopTypes(layout, layout.types.length + 1);
+  const loopTypes = new LoopTypes(layout, layout.types.length + 1);
   const rewritePlan: RewritePlan = {
     importedFuncs: layout.importedFuncs,
     shiftMemories: addFlag && layout.definedMemories > 0,

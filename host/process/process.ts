@@ -9,7 +9,8 @@
  * registry counts the exit, and the instance is dropped.
  */
 import type { Logger } from "../log/index.ts";
-import type { ComponentInstance, LoadedComponent } from "../component/load.ts";
+import type { ComponentInstance } from "../component/instance.ts";
+import type { LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
 import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";

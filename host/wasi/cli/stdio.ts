@@ -5,7 +5,8 @@
  * block and never fail.
  */
 import type { WasiContext } from "../context.ts";
-import { InputStream, OutputStream, type InputSource, type OutputTarget } from "../io/streams.ts";
+import type { InputSource } from "../io/readiness.ts";
+import { InputStream, OutputStream, type OutputTarget } from "../io/streams.ts";
 
 /** Room reported by `check-write` on stdio: generous, the capture never blocks. */
 const STDIO_PERMIT = 1 << 20;
