@@ -25,7 +25,7 @@ import {
  * (issue 17, not built yet).
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["errors", "log", "metrics", "config", "router", "sse"],
+  ["errors", "log", "metrics", "config", "router", "sse", "wasm"],
   ["stream"],
   ["wasi"],
   ["abi", "preempt"],

@@ -50,7 +50,7 @@ import {
   importMemory,
   passiveDataSegments,
   type InitialImageModule,
-} from "./wasm-binary.ts";
+} from "../wasm/binary.ts";
 
 /** What rusm needs to know about a component to load it (config's `[components]` entry). */
 export interface ComponentSpec {

@@ -51,7 +51,7 @@
  * a malformed module; the caller then serves the module uninstrumented.
  */
 
-import { ByteWriter } from "./bytes.ts";
+import { ByteWriter } from "../wasm/bytes.ts";
 import {
   KILL_CHECK_LABELS,
   killCheck,
@@ -62,7 +62,7 @@ import {
   type CheckIndices,
 } from "./checks.ts";
 import { codeSection } from "./code-section.ts";
-import { leb } from "./bytes.ts";
+import { leb } from "../wasm/bytes.ts";
 import { remapFunc, type RewritePlan } from "./expr-rewriter.ts";
 import { EXTERNAL, readLayout, SECTION, SECTION_ORDER, type Section } from "./module-layout.ts";
 import { nameSection } from "./name-section.ts";

@@ -5,7 +5,7 @@
  * sections.ts so the rewrite context can name it without importing the section writers.
  */
 
-import { sleb } from "./bytes.ts";
+import { sleb } from "../wasm/bytes.ts";
 import type { ModuleLayout } from "./module-layout.ts";
 
 /**

@@ -7,7 +7,7 @@
  * {@link ExprRewriter} as code.
  */
 
-import { ByteWriter, Reader } from "./bytes.ts";
+import { ByteWriter, Reader } from "../wasm/bytes.ts";
 import { ExprRewriter, remapFunc } from "./expr-rewriter.ts";
 import { EXTERNAL, type Section } from "./module-layout.ts";
 import { FUEL_EXPORT, PREEMPT_MODULE, type RewriteContext } from "./rewrite-context.ts";

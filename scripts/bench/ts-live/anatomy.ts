@@ -43,7 +43,7 @@ import v8 from "node:v8";
 import { cacheKey, defaultCacheDir } from "../../../host/component/cache.ts";
 import { loadComponent, type LoadedComponent } from "../../../host/component/load.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER } from "../../../host/component/transpile.ts";
-import { importMemory, passiveDataSegments } from "../../../host/component/wasm-binary.ts";
+import { importMemory, passiveDataSegments } from "../../../host/wasm/binary.ts";
 import { MemoryImage } from "../../../host/component/memory-image.ts";
 import { locateMemory } from "../../../host/component/resident-pages.ts";
 import { Process } from "../../../host/process/process.ts";
