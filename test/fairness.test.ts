@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { DISCONNECT_GRACE_MS } from "../host/lifecycle/process.ts";
+import { DISCONNECT_GRACE_MS } from "../host/process/process.ts";
 import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 

@@ -7,7 +7,7 @@
  * an OOM, an unfinished body) took 5 s longer than the shutdown itself; so did every test
  * file that ended with such a stream.
  *
- * Root cause: Process.run (host/lifecycle/process.ts) registered an `onClientGone` listener
+ * Root cause: Process.run (host/process/process.ts) registered an `onClientGone` listener
  * that armed the 5 s kill timer, and cleared that timer when the process ended, but the
  * listener stayed. When the client went away only after the process had ended, which is
  * always the case for a truncated body (the host ends the socket, then the connection
@@ -19,7 +19,7 @@
  * own constant: a correct rusm exits milliseconds after `stopped`; the bug made it ~5 s.
  */
 import { describe, expect, it } from "vitest";
-import { DISCONNECT_GRACE_MS } from "../host/lifecycle/process.ts";
+import { DISCONNECT_GRACE_MS } from "../host/process/process.ts";
 import { guest, routes, startRusm } from "./helpers/rusm.ts";
 import { RawHttp } from "./helpers/raw-http.ts";
 import { untilStalled } from "./helpers/exits.ts";

@@ -8,7 +8,7 @@
  * the scaffold's own feed with `?every=5000` did this on every closed browser tab.
  *
  * Root cause: only a body write (and an SSE live tail, which listens for the channel's close)
- * learned of the disconnect; every other wait just went on. Fix (lifecycle/process.ts): when the
+ * learned of the disconnect; every other wait just went on. Fix (process/process.ts): when the
  * client leaves, a process waiting on something the leaving does not end is stopped in that
  * wait one turn later (`disconnected`); a wait it starts after that is ended the same way. A
  * guest that keeps running without waiting, ignoring its failed writes, is still killed at the
@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { ENGINES, guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { openFeed } from "./helpers/clients.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
-import { DISCONNECT_GRACE_MS } from "../host/lifecycle/process.ts";
+import { DISCONNECT_GRACE_MS } from "../host/process/process.ts";
 import { connect } from "node:net";
 
 /** Well inside the grace: a kill at the grace cannot pass for a prompt teardown. */

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { defaultCacheDir } from "../component/cache.ts";
 import { loadComponent } from "../component/load.ts";
 import { TRANSPILE_OPTIONS } from "../component/transpile.ts";
-import { POOLED_MEMORY_IMPORT } from "../component/wasm-binary.ts";
+import { POOLED_MEMORY_IMPORT } from "../wasm/binary.ts";
 import { parseWat } from "../toolchain/wat.ts";
 import { GuestTrap } from "../wasi/errors.ts";
 import { instantiateLean, leanPlan, type LeanModule } from "./instance.ts";

@@ -12,7 +12,7 @@
  * string encoding) keeps jco's glue; {@link leanPlan} says why.
  *
  * Each instance gets its own handle table; the handles of a finished process are dropped with
- * it (the process disposes the host resources it owns, lifecycle/process.ts).
+ * it (the process disposes the host resources it owns, process/process.ts).
  */
 import { preemptCoreImports, withSliceChecks } from "../preempt/load.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";

@@ -4,10 +4,10 @@
  * making a lean instance with a memory from the component's pool.
  */
 import { instantiateLean, leanPlan, type LeanModule, type LeanVerdict } from "../abi/instance.ts";
-import type { ComponentInstance } from "./load.ts";
+import type { ComponentInstance } from "./instance.ts";
 import type { MemoryPool } from "./memory-pool.ts";
 import { TRANSPILE_OPTIONS } from "./transpile.ts";
-import { POOLED_MEMORY_IMPORT } from "./wasm-binary.ts";
+import { POOLED_MEMORY_IMPORT } from "../wasm/binary.ts";
 
 /** `RUSM_ABI=jco` serves every component through jco's glue (a diagnostic switch, read once). */
 const FORCE_GLUE = process.env.RUSM_ABI === "jco";

@@ -31,6 +31,7 @@ const RUSM_INTERFACES: ReadonlySet<string> = new Set([
 ]);
 import { PROVIDED_INTERFACES } from "../wasi/index.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
+import type { ComponentInstance, IncomingHandler } from "./instance.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
 import { MemoryPool, type MemoryPools } from "./memory-pool.ts";
 import { chooseAbi, instantiateLeanPooled } from "./lean.ts";
@@ -49,7 +50,7 @@ import {
   importMemory,
   passiveDataSegments,
   type InitialImageModule,
-} from "./wasm-binary.ts";
+} from "../wasm/binary.ts";
 
 /** What rusm needs to know about a component to load it (config's `[components]` entry). */
 export interface ComponentSpec {
@@ -85,23 +86,6 @@ export interface LoadOptions {
   pools?: MemoryPools | undefined;
   /** Where a failed load's whole error chain goes (debug level); the operator sees one line. */
   log?: Logger | undefined;
-}
-
-/** The `wasi:http/incoming-handler` export of an instance. */
-export interface IncomingHandler {
-  handle(request: unknown, responseOut: unknown): Promise<void>;
-}
-
-/** One process's instance: its handler, and the memories to give back when it ends. */
-export interface ComponentInstance {
-  readonly handler: IncomingHandler;
-  /** Every export of the component, keyed as jco names them (`rusm:guest/manifest@0.1.0`). */
-  readonly exports: Readonly<Record<string, unknown>>;
-  /**
-   * Returns the instance's pooled memories. Call once, after the process ended; `clean` when it
-   * ended normally (only then may a memory be reused).
-   */
-  release(clean: boolean): void;
 }
 
 /** A component ready to instantiate once per request. */

@@ -6,7 +6,7 @@
  * and on a VM those are dear (measured on the reference VM: ~12 µs per 4 KiB page, in C as in
  * JS). So each process still gets a brand-new instance, but its memory comes from this pool,
  * capped at `max-memory-mb` like any other and holding the module's initial image: at load,
- * rusm captured what the data segments write and made them passive (wasm-binary.ts
+ * rusm captured what the data segments write and made them passive (wasm/binary.ts
  * {@link passiveDataSegments}), so instantiation copies nothing. A new memory gets only the
  * image's non-zero pages, and a released one gets back, at once, only the pages that differ
  * from the image (memory-image.ts), looking only at pages the kernel holds (resident-pages.ts):
@@ -30,7 +30,7 @@
 
 import { MemoryImage, OS_PAGE_BYTES } from "./memory-image.ts";
 import { locateMemory, residentPages } from "./resident-pages.ts";
-import { WASM_PAGE_BYTES, type MemoryLimits } from "./wasm-binary.ts";
+import { WASM_PAGE_BYTES, type MemoryLimits } from "../wasm/binary.ts";
 
 /** The initial memory the default pool size may keep idle. */
 export const POOL_BYTES = 64 * 1024 * 1024;

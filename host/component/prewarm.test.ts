@@ -4,7 +4,7 @@
  * fake instantiate that records what it is given.
  */
 import { afterEach, describe, expect, it, vi, type Mock } from "vitest";
-import type { ComponentInstance } from "./load.ts";
+import type { ComponentInstance } from "./instance.ts";
 import { LateImports, prewarming } from "./prewarm.ts";
 
 /** A few turns of the event loop (each refill takes one). */

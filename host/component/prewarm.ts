@@ -10,7 +10,7 @@
  * claims the instance. Classes keep their prototype, so `instanceof` checks in jco's glue still
  * see rusm's host classes.
  */
-import type { ComponentInstance } from "./load.ts";
+import type { ComponentInstance } from "./instance.ts";
 
 type Instantiate = (
   imports: Record<string, object>,

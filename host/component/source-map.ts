@@ -9,7 +9,7 @@
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { customSection } from "./wasm-binary.ts";
+import { customSection } from "../wasm/binary.ts";
 
 /** The custom section holding the bundle's source map (JSON, sources absolute). */
 export const SOURCE_MAP_SECTION = "rusm:source-map";

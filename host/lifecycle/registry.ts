@@ -14,7 +14,7 @@ import type { Down, MonitorRef } from "./signal.ts";
 /** What the registry needs to know of a process. */
 export interface RegisteredProcess {
   readonly pid: number;
-  /** Stops it from outside (lifecycle/process.ts `stop`); the first stop wins. */
+  /** Stops it from outside (process/process.ts `stop`); the first stop wins. */
   stop(stop: Stop): void;
   /**
    * The server drains: a process serving a live stream (text/event-stream) ends it now,

@@ -3,7 +3,7 @@
  * The host's structured logger (pino), JSON lines on stderr.
  *
  * `RUSM_LOG` sets the level (`info` by default; `debug` logs every process exit).
- * Guest stdout/stderr lines are logged here with their process id, see lifecycle/stdio.ts.
+ * Guest stdout/stderr lines are logged here with their process id, see process/stdio.ts.
  */
 import { pino, type Logger } from "pino";
 

@@ -7,7 +7,7 @@
  * loop, which the rewriter wraps in three frames.
  */
 
-import { leb } from "./bytes.ts";
+import { leb } from "../wasm/bytes.ts";
 
 /** Labels (`if`s) each sequence opens, which move the label indices of the name section. */
 export const YIELD_CHECK_LABELS = 2;

@@ -5,7 +5,7 @@
  * otherwise copied through {@link ExprRewriter}. The entry wrappers' bodies are appended.
  */
 
-import { ByteWriter, Reader } from "./bytes.ts";
+import { ByteWriter, Reader } from "../wasm/bytes.ts";
 import { entryWrapperBody } from "./checks.ts";
 import { type BodyState, ExprRewriter } from "./expr-rewriter.ts";
 import type { Section } from "./module-layout.ts";

@@ -17,7 +17,7 @@
  * Unchanged stretches are copied as byte ranges; only the changed immediates are re-encoded.
  */
 
-import { type ByteWriter, leb, lebEnd, readU32, skipLeb, skipValType } from "./bytes.ts";
+import { type ByteWriter, leb, lebEnd, readU32, skipLeb, skipValType } from "../wasm/bytes.ts";
 import { KILL_CHECK_LABELS, LOOP_TAIL_LABELS } from "./checks.ts";
 
 /** What the rewrite changes, the same for every body of one module. */

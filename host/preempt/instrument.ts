@@ -51,7 +51,7 @@
  * a malformed module; the caller then serves the module uninstrumented.
  */
 
-import { ByteWriter } from "./bytes.ts";
+import { ByteWriter } from "../wasm/bytes.ts";
 import {
   KILL_CHECK_LABELS,
   killCheck,
@@ -62,12 +62,13 @@ import {
   type CheckIndices,
 } from "./checks.ts";
 import { codeSection } from "./code-section.ts";
-import { leb } from "./bytes.ts";
+import { leb } from "../wasm/bytes.ts";
 import { remapFunc, type RewritePlan } from "./expr-rewriter.ts";
 import { EXTERNAL, readLayout, SECTION, SECTION_ORDER, type Section } from "./module-layout.ts";
 import { nameSection } from "./name-section.ts";
 import type { EntryWrapper, Placement, RewriteContext } from "./rewrite-context.ts";
 import * as s from "./sections.ts";
+import { LoopTypes } from "./loop-types.ts";
 
 export { FUEL_EXPORT, PREEMPT_MODULE, type Placement } from "./rewrite-context.ts";
 
@@ -157,7 +158,7 @@ function plan(bytes: Uint8Array, options: InstrumentOptions): RewriteContext {
     yieldFunc: layout.importedFuncs + 1,
     flagMemory: layout.importedMemories,
   };
-  const loopTypes = new s.LoopTypes(layout, layout.types.length + 1);
+  const loopTypes = new LoopTypes(layout, layout.types.length + 1);
   const rewritePlan: RewritePlan = {
     importedFuncs: layout.importedFuncs,
     shiftMemories: addFlag && layout.definedMemories > 0,

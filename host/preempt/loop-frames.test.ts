@@ -9,7 +9,7 @@
 import { print } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
 
-import { readU32, lebEnd } from "./bytes.ts";
+import { readU32, lebEnd } from "../wasm/bytes.ts";
 import { instantiate, PLACEMENTS, preemptHost, rewrite, wat } from "./fixtures.test-support.ts";
 import { instrumentModule } from "./instrument.ts";
 

@@ -6,7 +6,7 @@
  * only located, never decoded.
  */
 
-import { Reader } from "./bytes.ts";
+import { Reader } from "../wasm/bytes.ts";
 
 export const SECTION = {
   custom: 0,

@@ -9,7 +9,7 @@
  * `preempt_entry:<export name>`. Every other subsection is copied byte for byte.
  */
 
-import { ByteWriter, Reader } from "./bytes.ts";
+import { ByteWriter, Reader } from "../wasm/bytes.ts";
 import { remapFunc } from "./expr-rewriter.ts";
 import type { Section } from "./module-layout.ts";
 import type { RewriteContext } from "./rewrite-context.ts";

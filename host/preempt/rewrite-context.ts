@@ -8,7 +8,7 @@
 import type { CheckIndices } from "./checks.ts";
 import type { RewritePlan } from "./expr-rewriter.ts";
 import type { ModuleLayout } from "./module-layout.ts";
-import type { LoopTypes } from "./sections.ts";
+import type { LoopTypes } from "./loop-types.ts";
 
 /** Where preemption checks go. */
 export type Placement = "loops" | "calls" | "kill";

@@ -7,9 +7,9 @@
  * {@link ExprRewriter} as code.
  */
 
-import { ByteWriter, Reader, sleb } from "./bytes.ts";
+import { ByteWriter, Reader } from "../wasm/bytes.ts";
 import { ExprRewriter, remapFunc } from "./expr-rewriter.ts";
-import { EXTERNAL, type ModuleLayout, type Section } from "./module-layout.ts";
+import { EXTERNAL, type Section } from "./module-layout.ts";
 import { FUEL_EXPORT, PREEMPT_MODULE, type RewriteContext } from "./rewrite-context.ts";
 
 /** Reads the section's leading count; `r` is left after it. Absent sections count zero. */
@@ -20,7 +20,7 @@ function open(ctx: RewriteContext, section: Section | null): { r: Reader; count:
 
 /**
  * Appends the `() -> i32` type of `tick` and `yield`, then the `[p*] -> [p*]` types the code
- * section asked for ({@link LoopTypes}); so it is written after the code section.
+ * section asked for (loop-types.ts `LoopTypes`); so it is written after the code section.
  */
 export function typeSection(ctx: RewriteContext, section: Section | null, out: ByteWriter): void {
   const { r, count } = open(ctx, section);
@@ -28,79 +28,6 @@ export function typeSection(ctx: RewriteContext, section: Section | null, out: B
   if (section !== null) out.copy(r.bytes, r.pos, section.end);
   out.bytes([0x60, 0x00, 0x01, 0x7f]);
   for (const type of ctx.loopTypes.added) out.bytes(type);
-}
-
-/**
- * The block types of the `$slow` blocks of wrapped loops (checks.ts `loopHead`): `[p*] -> [p*]`
- * for a loop of type `[p*] -> [r*]`. The empty block type when p* is empty; else an existing
- * function type with those parameters and results (the loop's own, or the first found), else
- * one appended to the type section, once per distinct p*.
- */
-export class LoopTypes {
-  readonly #layout: ModuleLayout;
-  /** Index of the first appended type. */
-  readonly #first: number;
-  /** By the bytes of p* (count included): the block type, encoded. */
-  readonly #byParams = new Map<string, readonly number[]>();
-  readonly #byType = new Map<number, readonly number[]>();
-  #indexed = false;
-  readonly added: Uint8Array[] = [];
-
-  constructor(layout: ModuleLayout, first: number) {
-    this.#layout = layout;
-    this.#first = first;
-  }
-
-  slowType(typeIndex: number): readonly number[] {
-    const known = this.#byType.get(typeIndex);
-    if (known !== undefined) return known;
-    const type = this.#layout.types[typeIndex];
-    if (!type) throw new Error(`preempt: block type ${typeIndex} is not a function type`);
-    let slow: readonly number[] = [0x40];
-    if (type.params > 0) {
-      const b = this.#layout.bytes;
-      const params = b.subarray(type.paramsAt, type.resultsAt);
-      if (sameBytes(params, b.subarray(type.resultsAt, type.resultsEnd))) slow = sleb(typeIndex);
-      else {
-        this.#indexTypes();
-        const key = params.join(",");
-        let found = this.#byParams.get(key);
-        if (found === undefined) {
-          found = sleb(this.#first + this.added.length);
-          this.added.push(Uint8Array.from([0x60, ...params, ...params]));
-          this.#byParams.set(key, found);
-        }
-        slow = found;
-      }
-    }
-    this.#byType.set(typeIndex, slow);
-    return slow;
-  }
-
-  /** Indexes the module's own `[p*] -> [p*]` types, once. */
-  #indexTypes(): void {
-    if (this.#indexed) return;
-    this.#indexed = true;
-    const { types, bytes } = this.#layout;
-    for (let i = 0; i < types.length; i++) {
-      const t = types[i];
-      if (!t || t.params === 0) continue;
-      const params = bytes.subarray(t.paramsAt, t.resultsAt);
-      const key = params.join(",");
-      if (
-        !this.#byParams.has(key) &&
-        sameBytes(params, bytes.subarray(t.resultsAt, t.resultsEnd))
-      ) {
-        this.#byParams.set(key, sleb(i));
-      }
-    }
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Appends `tick`, `yield` and, for `calls` and `kill`, the shared `flag` memory. */

@@ -2,7 +2,7 @@
  * @module rusm-guest/context
  * `rusm:guest/context@0.1.0`: which handler a process serves (wit/context.wit).
  */
-import type { PubSubContext } from "../rusm-pubsub/index.ts";
+import type { PubSubContext } from "../rusm-pubsub/context.ts";
 
 /** WIT: `record handler-target` — a route's `module#function` and the request's params. */
 export interface HandlerTarget {

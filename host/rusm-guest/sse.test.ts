@@ -8,7 +8,7 @@ import { Mailbox } from "../lifecycle/mailbox.ts";
 import { ProcessRegistry } from "../lifecycle/registry.ts";
 import { createLogger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
-import type { PubSubContext } from "../rusm-pubsub/index.ts";
+import type { PubSubContext } from "../rusm-pubsub/context.ts";
 import { Broker } from "../services/broker/index.ts";
 import type { EventStream } from "./sse.ts";
 import { sse } from "./sse.ts";

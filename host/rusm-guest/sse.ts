@@ -9,7 +9,7 @@ import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse
 import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
 import type { Message } from "../lifecycle/signal.ts";
-import type { PubSubContext } from "../rusm-pubsub/index.ts";
+import type { PubSubContext } from "../rusm-pubsub/context.ts";
 import { witMessage } from "../rusm-pubsub/mailbox.ts";
 import type { Wait } from "../wasi/blocking.ts";
 

@@ -6,7 +6,7 @@
 import { TopicError } from "../services/broker/index.ts";
 import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
-import type { PubSubContext } from "./index.ts";
+import type { PubSubContext } from "./context.ts";
 
 /** A bad topic is a guest bug the WIT cannot express as a value: it traps, saying why. */
 function guarded<T>(call: () => T): T {

@@ -3,10 +3,8 @@
  * Assembles the `rusm:pubsub@0.1.0` imports of one process (wit/deps/pubsub/), keyed as jco's
  * glue asks for them (no version).
  */
-import type { Mailbox } from "../lifecycle/mailbox.ts";
-import type { Broker } from "../services/broker/index.ts";
-import type { WasiContext } from "../wasi/index.ts";
 import { brokerInterface } from "./broker.ts";
+import type { PubSubContext } from "./context.ts";
 import { mailboxInterface } from "./mailbox.ts";
 
 /** The version of rusm:pubsub this host implements. */
@@ -18,14 +16,6 @@ export const RUSM_PUBSUB_BLOCKING_IMPORTS = [
   // Parks only with other worker threads to ask (rusm-pubsub/broker.ts).
   "rusm:pubsub/broker#publish",
 ] as const;
-
-/** What rusm:pubsub's host functions need of a process, on top of WASI's. */
-export interface PubSubContext extends WasiContext {
-  /** This process's mailbox, made on first use. */
-  readonly mailbox: Mailbox;
-  /** The node's broker. */
-  readonly broker: Broker;
-}
 
 const PER_PROCESS: Record<string, (ctx: PubSubContext) => object> = {
   "rusm:pubsub/broker": brokerInterface,

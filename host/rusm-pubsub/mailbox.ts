@@ -6,7 +6,7 @@
 import type { Received } from "../lifecycle/mailbox.ts";
 import type { Message } from "../lifecycle/signal.ts";
 import { blockingCall } from "../wasi/blocking.ts";
-import type { PubSubContext } from "./index.ts";
+import type { PubSubContext } from "./context.ts";
 
 /** WIT: `variant received` as jco lowers it. */
 export type WitReceived =

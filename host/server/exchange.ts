@@ -18,7 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
-import type { ProcessExchange } from "../lifecycle/process.ts";
+import type { ProcessExchange } from "../process/process.ts";
 import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
 import { declaredLength } from "../wasi/http/content-length.ts";
 import { FORBIDDEN_HEADERS } from "../wasi/http/fields.ts";

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { Process } from "../lifecycle/process.ts";
+import { Process } from "../process/process.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";

@@ -92,15 +92,43 @@ function nodeWithJspi(): string {
   return existsSync(OWN_NODE) ? OWN_NODE : process.execPath;
 }
 
+/** A `rusm serve` child process that listens, as {@link spawnRusm} gives it. */
+export interface ListeningRusm {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** The admin listener, when routes.toml has an `[admin]` table. */
+  readonly adminUrl: string | null;
+  /** Settles with the exit code once the server exits. */
+  readonly exited: Promise<number | null>;
+  /** Everything the server wrote on stdout so far (the listening lines). */
+  readonly stdout: () => string;
+  /** Everything the server wrote on stderr so far. */
+  readonly stderr: () => string;
+}
+
+export interface SpawnOptions {
+  /** Extra environment for the server. */
+  env?: Record<string, string> | undefined;
+  /** How long the start may take; default 120 s. Past it the server is killed. */
+  timeoutMs?: number | undefined;
+  /** The server's working directory; default this process's. */
+  cwd?: string | undefined;
+  /** Also wait for the admin listener (the routes file must have an `[admin]` table). */
+  admin?: boolean | undefined;
+}
+
 /**
- * Starts `rusm serve <routesFile> --listen <listen>`; resolves once it listens.
- * Rejects with the server's stderr when it exits first (a config error, a bad component).
+ * Runs `rusm serve <serveArgs...>` on a Node with JSPI and resolves once it listens (and, with
+ * `admin`, once its admin listener does too). Rejects with the server's stderr when it exits
+ * first (a config error, a bad component) or does not listen in time. The building block of
+ * {@link startRusm} and of rusm's own integration tests (test/helpers/rusm.ts).
  */
-export function startRusm(routesFile: string, options: StartOptions = {}): Promise<TestServer> {
-  const listen = options.listen ?? "127.0.0.1:0";
-  const child = spawn(nodeWithJspi(), [BIN, "serve", resolve(routesFile), "--listen", listen], {
+export function spawnRusm(serveArgs: string[], options: SpawnOptions = {}): Promise<ListeningRusm> {
+  const child = spawn(nodeWithJspi(), [BIN, "serve", ...serveArgs], {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
   let out = "";
   let err = "";
@@ -109,22 +137,17 @@ export function startRusm(routesFile: string, options: StartOptions = {}): Promi
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   const timeoutMs = options.timeoutMs ?? 120_000;
 
-  return new Promise<TestServer>((done, fail) => {
+  return new Promise<ListeningRusm>((done, fail) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       fail(new Error(`rusm did not start within ${timeoutMs} ms\n${err}`));
     }, timeoutMs);
     const onOutput = (): void => {
       const addresses = listeningAddresses(out);
-      if (addresses === null) return;
+      if (addresses === null || (options.admin === true && addresses.adminUrl === null)) return;
       clearTimeout(timer);
       child.stdout.off("data", onOutput);
-      done({
-        ...addresses,
-        stderr: () => err,
-        logs: () => parseLogLines(err),
-        stop: () => stopServer(child, exited),
-      });
+      done({ ...addresses, child, exited, stdout: () => out, stderr: () => err });
     };
     child.stdout.on("data", onOutput);
     void exited.then((code) => {
@@ -132,4 +155,23 @@ export function startRusm(routesFile: string, options: StartOptions = {}): Promi
       fail(new Error(`rusm exited (${code}) before listening:\n${err.trim()}`));
     });
   });
+}
+
+/**
+ * Starts `rusm serve <routesFile> --listen <listen>`; resolves once it listens.
+ * Rejects with the server's stderr when it exits first (a config error, a bad component).
+ */
+export async function startRusm(
+  routesFile: string,
+  options: StartOptions = {},
+): Promise<TestServer> {
+  const listen = options.listen ?? "127.0.0.1:0";
+  const rusm = await spawnRusm([resolve(routesFile), "--listen", listen], options);
+  return {
+    url: rusm.url,
+    adminUrl: rusm.adminUrl,
+    stderr: rusm.stderr,
+    logs: () => parseLogLines(rusm.stderr()),
+    stop: () => stopServer(rusm.child, rusm.exited),
+  };
 }

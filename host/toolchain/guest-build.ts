@@ -34,7 +34,7 @@ import {
   SOURCE_MAP_SECTION,
 } from "../component/source-map.ts";
 import { defaultCacheDir } from "../component/cache.ts";
-import { appendCustomSection } from "../component/wasm-binary.ts";
+import { appendCustomSection } from "../wasm/binary.ts";
 import { ERROR_MARKER, type ComponentizeJob } from "./componentize-job.ts";
 import {
   buildQuickJsComponent,

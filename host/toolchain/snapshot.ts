@@ -10,7 +10,8 @@
  * back at their initial values (the stack pointer is, when init returns) and tables unchanged
  * (QuickJS writes neither). The dead part of the C stack is written as zeros.
  */
-import { leb, Reader, sectionBytes, sectionsOf, type Section } from "../component/wasm-binary.ts";
+import { leb, Reader } from "../wasm/bytes.ts";
+import { sectionBytes, sectionsOf, type Section } from "../wasm/binary.ts";
 
 const SECTION_MEMORY = 5;
 const SECTION_EXPORT = 7;
@@ -27,13 +28,13 @@ function exportsWithout(module: Uint8Array, s: Section, drop: Set<string>): Uint
   const kept: number[] = [];
   let n = 0;
   for (let i = 0; i < count; i++) {
-    const start = r.offset;
+    const start = r.pos;
     const len = r.u32();
-    const name = Buffer.from(module.subarray(r.offset, r.offset + len)).toString("utf8");
-    r.offset += len + 1; // the name, then the export's kind byte
+    const name = Buffer.from(module.subarray(r.pos, r.pos + len)).toString("utf8");
+    r.pos += len + 1; // the name, then the export's kind byte
     r.u32(); // its index
     if (drop.has(name)) continue;
-    kept.push(...module.subarray(start, r.offset));
+    kept.push(...module.subarray(start, r.pos));
     n++;
   }
   return sectionBytes(SECTION_EXPORT, [...leb(BigInt(n)), ...kept]);

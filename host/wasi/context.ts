@@ -1,7 +1,7 @@
 /**
  * @module wasi/context
  * What a process gives the WASI host functions: its id, its limits, how to park, where its
- * stdio goes, and the HTTP exchange it serves. Implemented by lifecycle/process.ts; the WASI
+ * stdio goes, and the HTTP exchange it serves. Implemented by process/process.ts; the WASI
  * layer only sees this interface, so it never imports the layers above it.
  */
 import type { HttpExchange } from "./http/exchange.ts";

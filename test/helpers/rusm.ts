@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect } from "vitest";
-import { listeningAddresses, parseLogLines, stopServer } from "../../host/testing/index.ts";
+import { parseLogLines, spawnRusm, stopServer } from "../../host/testing/index.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "rusm.mjs");
@@ -164,38 +164,22 @@ export async function startRusm(
   options: { env?: Record<string, string>; args?: string[] } = {},
 ): Promise<Rusm> {
   const file = await writeRoutes(toml);
-  const child = spawn(process.execPath, [BIN, "serve", file, ...(options.args ?? [])], {
+  // Both listeners: the routes come with an [admin] table (routes()), and tests scrape it.
+  const started = await spawnRusm([file, ...(options.args ?? [])], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    env: options.env,
+    admin: true,
   });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-
-  const addresses = await new Promise<{ url: string; adminUrl: string }>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`rusm did not start in 120 s\n${err}`)), 120_000);
-    const check = (): void => {
-      const addresses = listeningAddresses(out);
-      if (addresses?.adminUrl != null) {
-        clearTimeout(timer);
-        done({ url: addresses.url, adminUrl: addresses.adminUrl });
-      }
-    };
-    child.stdout.on("data", check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      fail(new Error(`rusm exited (${code}) before listening\n${err}`));
-    });
-  });
+  const { child, exited } = started;
+  const err = (): string => started.stderr();
+  const addresses = { url: started.url, adminUrl: started.adminUrl! };
 
   const rusm: Rusm = {
     ...addresses,
     child,
-    stderr: () => err,
-    stdout: () => out,
-    logs: () => parseLogLines(err),
+    stderr: err,
+    stdout: started.stdout,
+    logs: () => parseLogLines(err()),
     async metric(name, labels = {}) {
       const res = await fetch(`${addresses.adminUrl}/metrics`);
       return parseMetrics(await res.text(), name, labels);
@@ -216,7 +200,7 @@ export async function startRusm(
       for (;;) {
         if (await check()) return;
         if (Date.now() > deadline)
-          throw new Error(`timed out waiting for: ${what}\n${err.slice(-2000)}`);
+          throw new Error(`timed out waiting for: ${what}\n${err().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -1,11 +1,12 @@
 /**
  * @module wasi/cli/stdio
  * `wasi:cli/stdin`, `stdout` and `stderr@0.2.x`: stdin is empty; stdout and stderr are captured
- * per process into the host log with the process id (see lifecycle/stdio.ts). Writes never
+ * per process into the host log with the process id (see process/stdio.ts). Writes never
  * block and never fail.
  */
 import type { WasiContext } from "../context.ts";
-import { InputStream, OutputStream, type InputSource, type OutputTarget } from "../io/streams.ts";
+import type { InputSource } from "../io/readiness.ts";
+import { InputStream, OutputStream, type OutputTarget } from "../io/streams.ts";
 
 /** Room reported by `check-write` on stdio: generous, the capture never blocks. */
 const STDIO_PERMIT = 1 << 20;

@@ -4,7 +4,8 @@
  * that park the process until an instant.
  */
 import type { WasiContext } from "../context.ts";
-import { Pollable, type Readiness } from "../io/poll.ts";
+import { Pollable } from "../io/poll.ts";
+import type { Readiness } from "../io/readiness.ts";
 
 /** WIT: `now: func() -> instant;` (u64 nanoseconds) */
 export function now(): bigint {

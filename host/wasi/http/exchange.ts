@@ -5,7 +5,7 @@
  * wasi/ never imports the server.
  */
 import type { ByteChannel } from "../../stream/channel.ts";
-import type { InputSource } from "../io/streams.ts";
+import type { InputSource } from "../io/readiness.ts";
 
 /** A header as WASI sees it: lower-case name, raw value bytes. */
 export type FieldEntry = [name: string, value: Uint8Array];

@@ -5,7 +5,8 @@
  */
 import type { WasiContext } from "../context.ts";
 import { WitError } from "../errors.ts";
-import { Pollable, type Readiness } from "../io/poll.ts";
+import { Pollable } from "../io/poll.ts";
+import type { Readiness } from "../io/readiness.ts";
 import { InputStream } from "../io/streams.ts";
 import type { RequestBodySource } from "./exchange.ts";
 import { Fields } from "./fields.ts";

@@ -11,15 +11,7 @@ import type { WasiContext } from "../context.ts";
 import { blockingCall } from "../blocking.ts";
 import { trap } from "../errors.ts";
 import { RESOURCE_BYTES } from "../host-memory.ts";
-
-/** Something a pollable can wait for. */
-export interface Readiness {
-  isReady(): boolean;
-  /** Resolves once {@link isReady} is true. Never rejects. */
-  whenReady(): Promise<void>;
-  /** Releases what the readiness holds (a timer). Optional. */
-  dispose?(): void;
-}
+import type { Readiness } from "./readiness.ts";
 
 /**
  * Waits for `source` the way every blocking call does: parks the process when it is not ready,

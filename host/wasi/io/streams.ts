@@ -10,7 +10,8 @@ import type { WasiContext } from "../context.ts";
 import { blockingCall } from "../blocking.ts";
 import { WitError, trap } from "../errors.ts";
 import { IoError } from "./error.ts";
-import { Pollable, waitReady, type Readiness } from "./poll.ts";
+import { Pollable, waitReady } from "./poll.ts";
+import type { InputSource, Readiness } from "./readiness.ts";
 
 /** The most a `blocking-write-and-flush` may write (WIT: "up to 4096 bytes"). */
 export const BLOCKING_WRITE_MAX = 4096;
@@ -45,14 +46,6 @@ export interface OutputTarget extends Readiness {
   write(bytes: Uint8Array): void;
   /** The guest dropped the stream. */
   dropped?(): void;
-}
-
-/**
- * Where an input stream's bytes come from. `read` returns at most `max` bytes (possibly none,
- * when nothing is available yet), `null` at the end of the stream, or throws a WitError.
- */
-export interface InputSource extends Readiness {
-  read(max: number): Uint8Array | null;
 }
 
 function toLength(len: bigint): number {

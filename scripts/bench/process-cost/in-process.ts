@@ -5,7 +5,7 @@
  *     node scripts/bench/process-cost/in-process.ts <guest>[?path] <iterations> [--jco-1.35]
  *
  * Loads the guest with rusm's own loader (host/component/load.ts: transpile cache, memory cap,
- * compiled core modules), then runs `iterations` real rusm processes (host/lifecycle/process.ts:
+ * compiled core modules), then runs `iterations` real rusm processes (host/process/process.ts:
  * real WASI imports, registry, exit classification) one after another, each serving a GET over
  * an in-memory exchange: no socket, no HTTP parsing, the response body drained as it is
  * written. Each process is timed in three parts: `instantiate` (the jco glue's `instantiate`
@@ -29,7 +29,7 @@ import { transpile as transpile135 } from "@bytecodealliance/jco";
 import { cacheKey, defaultCacheDir, writeEntry } from "../../../host/component/cache.ts";
 import { loadComponent, type LoadedComponent } from "../../../host/component/load.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER } from "../../../host/component/transpile.ts";
-import { Process, type ProcessExchange } from "../../../host/lifecycle/process.ts";
+import { Process, type ProcessExchange } from "../../../host/process/process.ts";
 import { ProcessRegistry } from "../../../host/lifecycle/registry.ts";
 import { createLogger } from "../../../host/log/index.ts";
 import { createMetrics } from "../../../host/metrics/index.ts";

@@ -5,7 +5,7 @@
  * client's side until {@link ParkedExchange.leave}. Used by anatomy.ts to park real rusm
  * processes without sockets.
  */
-import type { ProcessExchange } from "../../../host/lifecycle/process.ts";
+import type { ProcessExchange } from "../../../host/process/process.ts";
 import type { ByteChannel, ChannelSink } from "../../../host/stream/channel.ts";
 import type {
   FieldEntry,

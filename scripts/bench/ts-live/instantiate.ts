@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheKey, defaultCacheDir } from "../../../host/component/cache.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER } from "../../../host/component/transpile.ts";
-import { importMemory, passiveDataSegments } from "../../../host/component/wasm-binary.ts";
+import { importMemory, passiveDataSegments } from "../../../host/wasm/binary.ts";
 import { guestPath } from "../lib/paths.ts";
 
 const ELEMENT_SECTION = 9;

@@ -6,7 +6,7 @@ import {
   capMemories,
   importMemory,
   passiveDataSegments,
-} from "./wasm-binary.ts";
+} from "./binary.ts";
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 

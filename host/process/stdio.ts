@@ -1,5 +1,5 @@
 /**
- * @module lifecycle/stdio
+ * @module process/stdio
  * Captures a process's stdout or stderr into the host log, line by line, with its process id.
  *
  * Limits: at most {@link MAX_LOGGED_BYTES} per stream per process are logged (then one notice);

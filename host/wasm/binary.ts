@@ -1,5 +1,5 @@
 /**
- * @module component/wasm-binary
+ * @module wasm/binary
  * The few things rusm reads or changes in wasm binaries itself: what kind of binary a file is
  * (its 8-byte header), the limits of the memories a core module defines (its memory section),
  * turning a module's own memory into an import, so that the host can hand it a reused one, and
@@ -10,6 +10,8 @@
  * disturb code they do not understand. (binaryen could do it too, but re-encodes the whole
  * module: seconds.)
  */
+
+import { leb, Reader } from "./bytes.ts";
 
 export const WASM_PAGE_BYTES = 65_536;
 
@@ -40,65 +42,6 @@ export function binaryKind(bytes: Uint8Array): BinaryKind {
   if (bytes[4] === 1 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) return "core-module";
   if (bytes[6] === 1 && bytes[7] === 0) return "component";
   return "not-wasm";
-}
-
-/** Reads a wasm binary from `offset` on (LEB128s as in the spec). */
-export class Reader {
-  offset: number;
-  readonly bytes: Uint8Array;
-
-  constructor(bytes: Uint8Array, offset: number) {
-    this.bytes = bytes;
-    this.offset = offset;
-  }
-
-  byte(): number {
-    const b = this.bytes[this.offset++];
-    if (b === undefined) throw new RangeError("unexpected end of wasm binary");
-    return b;
-  }
-
-  /** An unsigned LEB128 of up to 64 bits, as a bigint. */
-  leb(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 63n) throw new RangeError("LEB128 too long");
-    }
-  }
-
-  u32(): number {
-    return Number(this.leb());
-  }
-
-  /** A signed LEB128 of up to 64 bits (an `i32.const` or `i64.const` immediate), as a bigint. */
-  sleb(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      shift += 7n;
-      if ((b & 0x80) === 0) return b & 0x40 ? result - (1n << shift) : result;
-      if (shift > 63n) throw new RangeError("LEB128 too long");
-    }
-  }
-}
-
-/** `value` as an unsigned LEB128. */
-export function leb(value: bigint): number[] {
-  const out: number[] = [];
-  do {
-    let b = Number(value & 0x7fn);
-    value >>= 7n;
-    if (value !== 0n) b |= 0x80;
-    out.push(b);
-  } while (value !== 0n);
-  return out;
 }
 
 /** One memory a module defines, in 64 KiB pages. */
@@ -148,14 +91,14 @@ function writeLimits(m: MemoryLimits): number[] {
 export function capMemories(module: Uint8Array, maxPages: number): CappedModule {
   const r = new Reader(module, 8);
   const cap = BigInt(maxPages);
-  while (r.offset < module.length) {
-    const sectionStart = r.offset;
+  while (r.pos < module.length) {
+    const sectionStart = r.pos;
     const id = r.byte();
     const size = r.u32();
-    const bodyStart = r.offset;
+    const bodyStart = r.pos;
     const bodyEnd = bodyStart + size;
     if (id !== SECTION_MEMORY) {
-      r.offset = bodyEnd;
+      r.pos = bodyEnd;
       continue;
     }
     const count = r.u32();
@@ -193,12 +136,12 @@ export interface Section {
 export function sectionsOf(module: Uint8Array): Section[] {
   const r = new Reader(module, 8);
   const out: Section[] = [];
-  while (r.offset < module.length) {
-    const start = r.offset;
+  while (r.pos < module.length) {
+    const start = r.pos;
     const id = r.byte();
     const size = r.u32();
-    out.push({ id, start, bodyStart: r.offset, end: r.offset + size });
-    r.offset += size;
+    out.push({ id, start, bodyStart: r.pos, end: r.pos + size });
+    r.pos += size;
   }
   return out;
 }
@@ -223,11 +166,11 @@ function countMemoryImports(r: Reader, end: number): { count: number; memories: 
   const count = r.u32();
   let memories = 0;
   for (let i = 0; i < count; i++) {
-    // (Not `r.offset += r.u32()`: that would read the offset before u32() moves it.)
+    // (Not `r.pos += r.u32()`: that would read the position before u32() moves it.)
     const moduleLen = r.u32();
-    r.offset += moduleLen;
+    r.pos += moduleLen;
     const fieldLen = r.u32();
-    r.offset += fieldLen;
+    r.pos += fieldLen;
     const kind = r.byte();
     if (kind === 0x00) {
       r.leb(); // function: type index
@@ -244,7 +187,7 @@ function countMemoryImports(r: Reader, end: number): { count: number; memories: 
       r.byte(); // mutability
     } else return null; // tags and anything newer: leave the module alone
   }
-  return r.offset === end ? { count, memories } : null;
+  return r.pos === end ? { count, memories } : null;
 }
 
 /** A module whose one memory is now imported from {@link POOLED_MEMORY_IMPORT}. */
@@ -345,7 +288,7 @@ function readDataSegments(r: Reader, end: number): DataSegment[] | null {
   const count = r.u32();
   const segments: DataSegment[] = [];
   for (let i = 0; i < count; i++) {
-    const start = r.offset;
+    const start = r.pos;
     const flags = r.u32();
     let offset: bigint | null = null;
     if (flags === 0x00 || flags === 0x02) {
@@ -353,14 +296,14 @@ function readDataSegments(r: Reader, end: number): DataSegment[] | null {
       offset = constOffset(r);
       if (offset === null) return null;
     } else if (flags !== 0x01) return null;
-    const vector = r.offset;
+    const vector = r.pos;
     const length = r.u32();
-    const bytes = r.offset;
-    r.offset += length;
-    if (r.offset > end) return null;
-    segments.push({ start, end: r.offset, vector, bytes, offset });
+    const bytes = r.pos;
+    r.pos += length;
+    if (r.pos > end) return null;
+    segments.push({ start, end: r.pos, vector, bytes, offset });
   }
-  return r.offset === end ? segments : null;
+  return r.pos === end ? segments : null;
 }
 
 /** A module whose data segments {@link passiveDataSegments} made passive. */
@@ -476,8 +419,8 @@ export function customSection(binary: Uint8Array, sectionName: string): Uint8Arr
     if (s.id !== 0) continue;
     const r = new Reader(binary, s.bodyStart);
     const length = r.u32();
-    const found = Buffer.from(binary.subarray(r.offset, r.offset + length)).toString("utf8");
-    if (found === sectionName) return binary.subarray(r.offset + length, s.end);
+    const found = Buffer.from(binary.subarray(r.pos, r.pos + length)).toString("utf8");
+    if (found === sectionName) return binary.subarray(r.pos + length, s.end);
   }
   return null;
 }

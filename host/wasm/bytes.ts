@@ -1,7 +1,10 @@
 /**
- * @module preempt/bytes
- * LEB128 reading and a growable byte buffer: the two primitives the preemption rewriter runs
- * on. The readers take a position and leave the position after the value in {@link lebEnd}
+ * @module wasm/bytes
+ * rusm's one wasm binary reader and writer primitives: LEB128 reading and encoding, a
+ * {@link Reader} cursor, and a growable {@link ByteWriter}. Used by the preemption rewriter
+ * (preempt/), the module rewrites of binary.ts and the snapshot tool (toolchain/).
+ *
+ * The fast readers take a position and leave the position after the value in {@link lebEnd}
  * (one module-level number instead of an object per value: the rewriter decodes millions of
  * immediates on StarlingMonkey's module, and that allocation shows).
  */
@@ -42,9 +45,21 @@ export function skipValType(b: Uint8Array, p: number): number {
   return t === 0x63 || t === 0x64 ? skipLeb(b, p) : p;
 }
 
-/** The unsigned LEB128 encoding of `value` (a non-negative integer below 2^32). */
-export function leb(value: number): number[] {
+/**
+ * The unsigned LEB128 encoding of `value`: a non-negative integer below 2^32 as a number (the
+ * rewriter's indices), or any unsigned 64-bit value as a bigint (memory limits, lengths).
+ */
+export function leb(value: number | bigint): number[] {
   const out: number[] = [];
+  if (typeof value === "bigint") {
+    do {
+      let byte = Number(value & 0x7fn);
+      value >>= 7n;
+      if (value !== 0n) byte |= 0x80;
+      out.push(byte);
+    } while (value !== 0n);
+    return out;
+  }
   do {
     let byte = value & 0x7f;
     value = Math.floor(value / 128);
@@ -79,7 +94,11 @@ export function readName(b: Uint8Array, p: number): string {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A cursor over a binary for the sections decoded once per module (not the code). */
+/**
+ * A cursor over a wasm binary from `pos` on, for what is decoded once per module (sections,
+ * imports, limits; not the code, which the rewriter reads with {@link readU32}). Every read past
+ * the end throws a RangeError.
+ */
 export class Reader {
   readonly bytes: Uint8Array;
   pos: number;
@@ -96,10 +115,41 @@ export class Reader {
     return this.bytes[this.pos++]!;
   }
 
+  /** An unsigned LEB128 of up to 32 bits (35 accepted, as {@link readU32}). */
   u32(): number {
+    // readU32 reads its first byte unchecked; a cursor at the end throws instead.
+    if (this.pos >= this.bytes.length) {
+      throw new RangeError(`unexpected end of wasm binary at byte ${this.pos}`);
+    }
     const value = readU32(this.bytes, this.pos);
     this.pos = lebEnd;
     return value;
+  }
+
+  /** An unsigned LEB128 of up to 64 bits, as a bigint. */
+  leb(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7n;
+      if (shift > 63n) throw new RangeError("LEB128 too long");
+    }
+  }
+
+  /** A signed LEB128 of up to 64 bits (an `i32.const` or `i64.const` immediate), as a bigint. */
+  sleb(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if ((b & 0x80) === 0) return b & 0x40 ? result - (1n << shift) : result;
+      if (shift > 63n) throw new RangeError("LEB128 too long");
+    }
   }
 
   skipLeb(): void {

@@ -1,5 +1,5 @@
 /**
- * @module lifecycle/process
+ * @module process/process
  * A process: one fresh component instance serving one request, from instantiation to its one
  * exit. It is the {@link WasiContext} its host calls see: it parks (JSPI), can be killed while
  * parked, captures stdio, and owns the resources to release when it ends.
@@ -9,13 +9,14 @@
  * registry counts the exit, and the instance is dropped.
  */
 import type { Logger } from "../log/index.ts";
-import type { ComponentInstance, LoadedComponent } from "../component/load.ts";
+import type { ComponentInstance } from "../component/instance.ts";
+import type { LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
 import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";
 import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
 import type { Broker } from "../services/broker/index.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox } from "../lifecycle/mailbox.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
@@ -23,8 +24,14 @@ import {
   type Disposable,
   type HttpExchange,
 } from "../wasi/index.ts";
-import { classifyExit, ProcessExit, ProcessKilled, type Exit, type Stop } from "./exit.ts";
-import { threadRunQueue, type RunQueue } from "./run-queue.ts";
+import {
+  classifyExit,
+  ProcessExit,
+  ProcessKilled,
+  type Exit,
+  type Stop,
+} from "../lifecycle/exit.ts";
+import { threadRunQueue, type RunQueue } from "../lifecycle/run-queue.ts";
 import { sharedNow, type KillFlagWriter } from "../preempt/kill-flag.ts";
 import {
   CpuBudgetExceeded,
@@ -33,7 +40,7 @@ import {
   PREEMPT_MODULE,
   threadKillFlag,
 } from "../preempt/runtime.ts";
-import type { ProcessRegistry } from "./registry.ts";
+import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import { StdioCapture } from "./stdio.ts";
 import { HostMemory } from "../wasi/host-memory.ts";
 
