@@ -40,7 +40,7 @@ import type {
   IncomingRequestData,
   RequestBodySource,
 } from "../../../host/wasi/index.ts";
-import { EmptyBody } from "../lib/empty-body.ts";
+import { benchGet, EmptyBody } from "../lib/memory-request.ts";
 import { guestPath } from "../lib/paths.ts";
 
 /** Timings in µs: medians and 90th percentiles over the iterations. */
@@ -79,13 +79,7 @@ class MemoryExchange implements ProcessExchange {
   readonly #done = Promise.withResolvers<void>();
 
   constructor(pathWithQuery: string) {
-    this.request = {
-      method: "GET",
-      pathWithQuery,
-      scheme: "http",
-      authority: "bench.local",
-      headers: [["host", new TextEncoder().encode("bench.local")]],
-    };
+    this.request = benchGet(pathWithQuery);
   }
 
   requestBody(): RequestBodySource {

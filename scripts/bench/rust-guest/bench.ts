@@ -9,12 +9,12 @@
  *
  *     node scripts/bench/rust-guest/bench.ts [--short] [--seconds N] [--rounds N] [--warmup N]
  */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPair } from "../lib/child.ts";
 import { runMain } from "../lib/main.ts";
+import { wallOnly } from "../lib/timed.ts";
 import { NODE, ROOT, RUSM_BIN, guestPath } from "../lib/paths.ts";
 import { CONNECTIONS, describeLoad, fold, type Folded } from "../lib/rate.ts";
 import { load } from "../lib/load.ts";
@@ -119,21 +119,8 @@ function rateRows(what: string, r: Folded, t: Folded): SummaryRow[] {
 }
 
 /** `rusm build <args>`, timed, in seconds. */
-function timedBuild(args: string[]): Promise<number> {
-  const started = performance.now();
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, [RUSM_BIN, "build", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      if (code === 0) done((performance.now() - started) / 1000);
-      else fail(new Error(`rusm build ${args.join(" ")} failed (${code}):\n${err.slice(-2000)}`));
-    });
-  });
+async function timedBuild(args: string[]): Promise<number> {
+  return (await wallOnly(NODE, [RUSM_BIN, "build", ...args])).wallS;
 }
 
 /**

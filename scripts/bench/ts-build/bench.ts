@@ -10,12 +10,11 @@
  *
  *     node scripts/bench/ts-build/bench.ts [--short] [--rounds N] [--engine starlingmonkey|quickjs]
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runMain } from "../lib/main.ts";
+import { timed, type Build } from "../lib/timed.ts";
 import { NODE, ROOT, RUSM_BIN } from "../lib/paths.ts";
 import { num, type BenchOptions, type BenchReport, type SummaryRow } from "../lib/report.ts";
 
@@ -24,56 +23,6 @@ export const TS_BUILD_TARGET_S = 5;
 
 const ENTRY = join(ROOT, "guests", "ts-live", "guest.ts");
 const ESBUILD = join(ROOT, "node_modules", "esbuild", "bin", "esbuild");
-/** GNU time: the children's CPU and peak RSS (the build's tree: wizer, the splicer, ...). */
-const TIME = "/usr/bin/time";
-
-interface Build {
-  wallS: number;
-  cpuS: number;
-  peakMiB: number;
-}
-
-/**
- * Runs `command` under GNU time (`%e %U %S %M`: wall, user, system seconds, peak RSS KiB of the
- * largest process of the tree); rejects when it fails. Without GNU time, only the wall time is
- * measured (CPU and peak RSS are NaN: "n/a").
- */
-function timed(command: string, args: string[]): Promise<Build> {
-  if (!existsSync(TIME)) return wallOnly(command, args);
-  return new Promise((done, fail) => {
-    const child = spawn(TIME, ["-f", "rusm-bench-time %e %U %S %M", command, ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      const m = /rusm-bench-time (\S+) (\S+) (\S+) (\d+)/.exec(err);
-      if (code !== 0 || m === null) {
-        fail(new Error(`${command} ${args.join(" ")} failed (${code}):\n${err.slice(-2000)}`));
-        return;
-      }
-      const [wall, user, sys, kib] = m.slice(1).map(Number) as [number, number, number, number];
-      done({ wallS: wall, cpuS: user + sys, peakMiB: kib / 1024 });
-    });
-  });
-}
-
-function wallOnly(command: string, args: string[]): Promise<Build> {
-  const started = performance.now();
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      if (code !== 0) fail(new Error(`${command} failed (${code}):\n${err.slice(-2000)}`));
-      else done({ wallS: (performance.now() - started) / 1000, cpuS: NaN, peakMiB: NaN });
-    });
-  });
-}
-
 /** A component's preamble: `\0asm`, version 0x0d, layer 1. */
 const COMPONENT_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 

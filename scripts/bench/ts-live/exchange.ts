@@ -12,7 +12,7 @@ import type {
   IncomingRequestData,
   RequestBodySource,
 } from "../../../host/wasi/index.ts";
-import { EmptyBody } from "../lib/empty-body.ts";
+import { benchGet, EmptyBody } from "../lib/memory-request.ts";
 
 export class ParkedExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
@@ -25,13 +25,7 @@ export class ParkedExchange implements ProcessExchange {
   #body: ByteChannel | null = null;
 
   constructor(pathWithQuery = "/news?hb=600000") {
-    this.request = {
-      method: "GET",
-      pathWithQuery,
-      scheme: "http",
-      authority: "bench.local",
-      headers: [["host", new TextEncoder().encode("bench.local")]],
-    };
+    this.request = benchGet(pathWithQuery);
   }
 
   requestBody(): RequestBodySource {
