@@ -13,10 +13,15 @@
  * export const api = {
  *   feed(req: Request, p: Params, sse: Sse) { for (let n = 0; ; n++) if (!sse.data(`tick ${n}`)) break; },
  *   user(req: Request, p: Params): Response { return new Response(`user ${p.get("id")}`); },
+ *   // "GET /ws/echo" = "api#echo": a WebSocket action, marked with websocket()
+ *   echo: websocket((req: Request, p: Params, ws: Ws) => { for (const m of ws) ws.send(m); }),
  * };
  * ```
  */
 export { broker } from "./pubsub.js";
+export { websocket } from "./websocket.js";
+export type { Ws, WsClose, WsMessage } from "./websocket.js";
+import type { Ws } from "./websocket.js";
 export type { Broker, Message, Received } from "./pubsub.js";
 import type { Message } from "./pubsub.js";
 
@@ -85,8 +90,13 @@ export type HttpAction = (request: Request, params: Params) => Response | Promis
 /** A 3-argument handler: streams Server-Sent Events for the life of the connection. */
 export type SseAction = (request: Request, params: Params, sse: Sse) => void | Promise<void>;
 
+/**
+ * A 3-argument handler marked with `websocket(...)`: talks over one WebSocket for the life of
+ * the connection (routed on upgrade requests; a plain request gets 426).
+ */
+export type WebSocketAction = (request: Request, params: Params, ws: Ws) => void | Promise<void>;
 /** An exported object of handlers, routed as `<export name>#<function name>`. */
-export type HandlerModule = Record<string, HttpAction | SseAction>;
+export type HandlerModule = Record<string, HttpAction | SseAction | WebSocketAction>;
 
 /** The default export of the plain shape. */
 export type Handle = (request: Request) => Response | Promise<Response>;

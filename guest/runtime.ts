@@ -4,8 +4,9 @@
  * (when the component is snapshotted), answers the manifest export with its handler modules,
  * and serves each request through StarlingMonkey's fetch event:
  *
- * - routed to `module#function` (context.target()): an SSE action (3 parameters) gets an
- *   open event stream; an HTTP action (fewer) answers with its Response;
+ * - routed to `module#function` (context.target()): a WebSocket action (marked with
+ *   `websocket()`) gets its socket; an SSE action (3 parameters) gets an open event stream;
+ *   an HTTP action (fewer) answers with its Response;
  * - routed to the component by name: the default export `handle(request)` answers.
  *
  * Crashes trap: an exception out of a handler, a rejected promise it returned, or an
@@ -18,8 +19,9 @@ import { abort } from "rusm:guest/process@0.1.0";
 import { open, type EventStream } from "rusm:guest/sse@0.1.0";
 import type { Handle, Params, Sse, SseEvent, SseFields } from "./index.ts";
 import { milliseconds, type Message } from "./pubsub.js";
+import { GuestWs, WEBSOCKET_KIND } from "./websocket.js";
 
-type Kind = "http" | "sse";
+type Kind = "http" | "sse" | "websocket";
 type AnyHandler = (this: unknown, ...args: unknown[]) => unknown;
 
 interface ModuleEntry {
@@ -211,6 +213,12 @@ function guardReadableStreams(): void {
   globalThis.ReadableStream = GuardedReadableStream as typeof ReadableStream;
 }
 
+/** A handler's kind: marked by websocket(), else by its parameters (3: SSE). */
+function kindOf(fn: AnyHandler): Kind {
+  if ((fn as unknown as Record<symbol, unknown>)[WEBSOCKET_KIND] === true) return "websocket";
+  return fn.length >= 3 ? "sse" : "http";
+}
+
 function findModules(entry: Record<string, unknown>): Map<string, ModuleEntry> {
   const modules = new Map<string, ModuleEntry>();
   for (const [name, value] of Object.entries(entry)) {
@@ -224,7 +232,7 @@ function findModules(entry: Record<string, unknown>): Map<string, ModuleEntry> {
           `rusm: handler "${name}.${fnName}" cannot be routed: a handler name is a letter, then letters, digits, "_" or "-"`,
         );
       }
-      handlers.set(fnName, { fn: fn as AnyHandler, kind: fn.length >= 3 ? "sse" : "http" });
+      handlers.set(fnName, { fn: fn as AnyHandler, kind: kindOf(fn as AnyHandler) });
     }
     if (handlers.size === 0) continue;
     if (!NAME.test(name)) {
@@ -297,6 +305,36 @@ function runSse(event: FetchEvent, where: string, fn: AnyHandler, self: unknown,
 }
 
 /**
+ * Runs a WebSocket action: its socket is accepted on first use (or by `ws.accept(protocol)`);
+ * an action that returns without using it still completes the handshake, and rusm closes the
+ * socket with 1000 once the process ends (1011 on a crash).
+ */
+function runWebSocket(
+  event: FetchEvent,
+  where: string,
+  fn: AnyHandler,
+  self: unknown,
+  params: Params,
+) {
+  const ws = new GuestWs();
+  const done = (): Response => {
+    if (!ws.accepted) ws.accept();
+    return answered();
+  };
+  let result: unknown;
+  try {
+    result = fn.call(self, event.request, params, ws);
+  } catch (err) {
+    crash(where, err);
+  }
+  if (isThenable(result)) {
+    event.respondWith(Promise.resolve(result).then(done, (err: unknown) => crash(where, err)));
+    return;
+  }
+  event.respondWith(done());
+}
+
+/**
  * Serves `entry` (the guest's module namespace). Runs once, at build time (wizer snapshot).
  * @returns the `rusm:guest/manifest` export.
  */
@@ -341,6 +379,10 @@ export function serve(entry: Record<string, unknown>, entryName: string) {
     const params = new RouteParams(routed.params);
     if (handler.kind === "sse") {
       runSse(event, where, handler.fn, module.object, params);
+      return;
+    }
+    if (handler.kind === "websocket") {
+      runWebSocket(event, where, handler.fn, module.object, params);
       return;
     }
     let result: unknown;

@@ -66,3 +66,30 @@ declare module "rusm:pubsub/broker@0.1.0" {
   /** WIT: `publish: func(topic: string, data: string) -> u32;` */
   export function publish(topic: string, data: string): number;
 }
+
+declare module "rusm:guest/websocket@0.1.0" {
+  /** WIT: `record close-info` */
+  export interface CloseInfo {
+    code: number;
+    reason: string;
+  }
+  /** WIT: `variant incoming` */
+  export type Incoming =
+    | { tag: "text"; val: string }
+    | { tag: "binary"; val: Uint8Array }
+    | { tag: "closed"; val: CloseInfo };
+  /** WIT: `resource websocket`; recv and sends park, sends are false once the client is gone. */
+  export class Websocket {
+    protocol(): string | undefined;
+    recv(): Incoming;
+    sendText(text: string): boolean;
+    sendBinary(data: Uint8Array): boolean;
+    close(code: number, reason: string): void;
+    /** WIT: `run: func(heartbeat-ms: u32) -> incoming;` */
+    run(heartbeatMs: number): Incoming;
+  }
+  /** WIT: `offered-protocols: func() -> list<string>;` */
+  export function offeredProtocols(): string[];
+  /** WIT: `accept: func(protocol: option<string>) -> websocket;` */
+  export function accept(protocol: string | undefined): Websocket;
+}

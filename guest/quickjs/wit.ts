@@ -76,3 +76,20 @@ export function receive(timeoutMs: number): Received {
   if (r[0] === 0) return { tag: "message", val: { topic: r[1]!, data: r[2]! } };
   return r[0] === 1 ? { tag: "timeout" } : { tag: "closed" };
 }
+
+/**
+ * rusm:guest/websocket: not on the QuickJS backend yet (its natives are C, in engine.c). A
+ * WebSocket action built with `--engine quickjs` crashes with this message at its first use.
+ */
+const NO_WEBSOCKET = "WebSockets are not available on the QuickJS engine yet: build with StarlingMonkey";
+export class Websocket {
+  constructor() {
+    throw new Error(NO_WEBSOCKET);
+  }
+}
+export function offeredProtocols(): string[] {
+  return abort(NO_WEBSOCKET);
+}
+export function accept(_protocol: string | undefined): never {
+  return abort(NO_WEBSOCKET);
+}

@@ -21,7 +21,7 @@ import {
 import type { ByteChannel } from "../stream/channel.ts";
 
 /** WIT: `enum kind` */
-export type HandlerKind = "http" | "sse";
+export type HandlerKind = "http" | "sse" | "websocket";
 
 /** WIT: `record handler` */
 export interface HandlerInfo {
@@ -44,7 +44,7 @@ const name = z.string().regex(HANDLER_NAME, {
 const manifestSchema = z.array(
   z.object({
     name,
-    handlers: z.array(z.object({ name, kind: z.enum(["http", "sse"]) })),
+    handlers: z.array(z.object({ name, kind: z.enum(["http", "sse", "websocket"]) })),
   }),
 );
 
@@ -98,6 +98,7 @@ export class LoadContext implements GuestContext {
   readonly pid = 0;
   readonly hostMemory = HostMemory.unlimited();
   readonly target = null;
+  readonly upgrade = null;
   readonly bodyBufferBytes = 1;
   readonly exchange: HttpExchange = {
     request: NO_REQUEST,

@@ -46,6 +46,10 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       headersMs: data.serve["headers-timeout-ms"],
       keepAliveMs: data.serve["keep-alive-timeout-ms"],
     },
+    websocket: {
+      maxMessageKb: data.serve["max-message-kb"],
+      pingTimeoutMs: data.serve["ping-timeout-ms"],
+    },
   };
   const base = dirname(doc.file);
   const components = new Map<string, ComponentConfig>();

@@ -23,6 +23,8 @@
  * first-byte-timeout-ms = 10000  # default, 0..86400000 (0: none): a new connection's idle time before its first byte
  * headers-timeout-ms = 30000     # default, 0..86400000 (0: none): a request's whole head must arrive by then (408)
  * keep-alive-timeout-ms = 5000   # default, 0..86400000 (0: none): a keep-alive connection's idle time between requests
+ * max-message-kb = 1024       # default, 1..1048576: a bigger WebSocket message closes its connection (1009)
+ * ping-timeout-ms = 30000     # default, 0..86400000 (0: no pings): a WebSocket client silent that long after a ping is gone
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"   # a loopback address, unless allow-public = true
  * allow-public = false        # default; true: a non-loopback listen is allowed (and warned about)
@@ -72,6 +74,8 @@ export const DEFAULTS = {
   firstByteTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
+  maxMessageKb: 1024,
+  pingTimeoutMs: 30_000,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -119,6 +123,10 @@ export const VALUE_HINTS: Record<string, string> = {
     "how long a request's head (request line and headers) may take to arrive, in ms; 0 for no limit, e.g. headers-timeout-ms = 30000",
   "keep-alive-timeout-ms":
     "how long a keep-alive connection may stay idle between requests, in ms; 0 for no limit, e.g. keep-alive-timeout-ms = 5000",
+  "max-message-kb":
+    "the largest WebSocket message a client may send, in KiB (a bigger one closes with 1009), e.g. max-message-kb = 1024",
+  "ping-timeout-ms":
+    "how long a WebSocket client may stay silent after a ping before it counts as gone, in ms; 0 for no pings, e.g. ping-timeout-ms = 30000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
@@ -216,6 +224,8 @@ const serveShape = {
   "first-byte-timeout-ms": socketMs.default(DEFAULTS.firstByteTimeoutMs),
   "headers-timeout-ms": socketMs.default(DEFAULTS.headersTimeoutMs),
   "keep-alive-timeout-ms": socketMs.default(DEFAULTS.keepAliveTimeoutMs),
+  "max-message-kb": intIn(1, 1048576).default(DEFAULTS.maxMessageKb),
+  "ping-timeout-ms": socketMs.default(DEFAULTS.pingTimeoutMs),
   routes: routes.optional(),
 };
 /** An admin token: what a Bearer token may hold in a header, long enough not to guess. */

@@ -107,6 +107,8 @@ export interface Config {
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
     timeouts: SocketTimeouts;
+    /** `max-message-kb` and `ping-timeout-ms`: a WebSocket's limits. */
+    websocket: { maxMessageKb: number; pingTimeoutMs: number };
   };
   admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */

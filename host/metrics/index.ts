@@ -19,6 +19,7 @@ export interface Metrics {
   readonly runQueueDeferred: Counter;
   readonly bodyBufferedBytes: Gauge;
   readonly bodyBytes: Counter;
+  readonly websocketMessages: Counter<"direction">;
   readonly poolIdleMemories: Gauge<"component">;
   readonly poolAcquired: Counter<"component" | "source">;
   readonly poolDiscarded: Counter<"component" | "reason">;
@@ -75,6 +76,7 @@ export function createMetrics(
       },
     }),
     bodyBytes: new Counter(declared(m.bodyBytes)),
+    websocketMessages: new Counter(declared(m.websocketMessages)),
     poolIdleMemories: new Gauge({
       ...declared(m.poolIdleMemories),
       collect() {

@@ -51,6 +51,12 @@ export const METRICS = {
     help: "Response body bytes held by the host (bounded channels plus socket write buffers).",
     labelNames: [],
   },
+  websocketMessages: {
+    type: "counter",
+    name: "rusm_websocket_messages_total",
+    help: "WebSocket messages, by direction: in (from clients to guests) and out (from guests to clients).",
+    labelNames: ["direction"],
+  },
   bodyBytes: {
     type: "counter",
     name: "rusm_body_bytes_total",

@@ -13,7 +13,12 @@ import type { ComponentInstance } from "../component/instance.ts";
 import type { LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
-import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";
+import {
+  addRusmGuestImports,
+  type GuestContext,
+  type HandlerTarget,
+  type WebSocketUpgrade,
+} from "../rusm-guest/index.ts";
 import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { Mailbox } from "../lifecycle/mailbox.ts";
@@ -88,6 +93,11 @@ export interface ProcessExchange extends HttpExchange {
   endBody(): void;
   /** Calls `listener` when the response could not be sent as the guest set it (once at most). */
   onFault(listener: (why: string) => void): void;
+  /**
+   * The server drains: ends a live connection as "going away" (a WebSocket's close 1001);
+   * when absent, a drain ends the body as {@link endBody} does.
+   */
+  goingAway?(): void;
 }
 
 export class Process implements GuestContext {
@@ -95,6 +105,7 @@ export class Process implements GuestContext {
   readonly exchange: ProcessExchange;
   readonly component: LoadedComponent;
   readonly target: HandlerTarget | null;
+  readonly upgrade: WebSocketUpgrade | null;
   readonly bodyBufferBytes: number;
   readonly broker: Broker;
   readonly hostMemory: HostMemory;
@@ -129,7 +140,9 @@ export class Process implements GuestContext {
     log: Logger,
     target: HandlerTarget | null,
     broker: Broker,
+    upgrade: WebSocketUpgrade | null = null,
   ) {
+    this.upgrade = upgrade;
     this.#registry = registry;
     this.broker = broker;
     this.pid = registry.nextPid();
@@ -302,13 +315,15 @@ export class Process implements GuestContext {
 
   /**
    * The server drains: a live stream (text/event-stream) ends now, cleanly, with its
-   * terminating chunk (an EventSource reconnects, to another node), and the process stops as
+   * terminating chunk (an EventSource reconnects, to another node), a WebSocket with close
+   * 1001 (going away), and the process stops as
    * `shutdown`. Returns false, doing nothing, for any other process: it may finish until the
    * drain deadline.
    */
   drain(): boolean {
     if (this.#ended || !this.exchange.eventStream) return false;
-    this.exchange.endBody();
+    if (this.exchange.goingAway === undefined) this.exchange.endBody();
+    else this.exchange.goingAway();
     this.stop({ reason: "shutdown", detail: "the server drained: its stream ended cleanly" });
     return true;
   }

@@ -3,6 +3,7 @@
  * `rusm:guest/context@0.1.0`: which handler a process serves (wit/context.wit).
  */
 import type { PubSubContext } from "../rusm-pubsub/context.ts";
+import type { WebSocketUpgrade } from "./websocket-connection.ts";
 
 /** WIT: `record handler-target` — a route's `module#function` and the request's params. */
 export interface HandlerTarget {
@@ -18,6 +19,8 @@ export interface HandlerTarget {
 export interface GuestContext extends PubSubContext {
   /** The handler this process was started for; null when routed by component name. */
   readonly target: HandlerTarget | null;
+  /** The WebSocket upgrade this process serves (a `websocket` handler); else null. */
+  readonly upgrade: WebSocketUpgrade | null;
 }
 
 /** The per-process `rusm:guest/context` import. */

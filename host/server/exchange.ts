@@ -43,7 +43,7 @@ function describe(err: unknown): string {
 const TRUNCATE_FLUSH_MS = 10_000;
 
 /** The request as WASI sees it; headers are converted on first use (most guests never ask). */
-class NodeRequestData implements IncomingRequestData {
+export class NodeRequestData implements IncomingRequestData {
   readonly #req: IncomingMessage;
   #headers: FieldEntry[] | undefined;
 

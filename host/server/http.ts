@@ -16,6 +16,7 @@ import type { Broker } from "../services/broker/index.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { connectionGate } from "./connection-gate.ts";
 import type { SocketTimeouts } from "../config/types.ts";
+import { shouldUpgrade, upgradeHandler, type WebSocketLimits } from "./ws-upgrade.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -39,6 +40,8 @@ export interface HttpDeps {
   readonly maxInFlight: number;
   /** `[serve] max-pipelined`: processes one connection runs at once. */
   readonly maxPipelined: number;
+  /** `[serve]`'s WebSocket limits. */
+  readonly websocket: WebSocketLimits;
 }
 
 /** What the listener's owner can change while it serves. */
@@ -107,6 +110,15 @@ function handle(
   }
   const target = match.target;
   observe(deps, res, target.pattern);
+  if (target.handler?.kind === "websocket") {
+    // A WebSocket action's route without a handshake (RFC 9110 section 15.5.22).
+    plain(res, 426, `${url.split("?")[0]} is a WebSocket endpoint: connect with a WebSocket client\n`, {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-version": "13",
+    });
+    return;
+  }
   if (deps.control.draining) {
     refuse(res, "rusm is shutting down: retry on another node", true);
     return;
@@ -211,6 +223,9 @@ export function createHttpServer(deps: HttpDeps): { server: Server; control: Htt
       headersTimeout: headersMs,
       keepAliveTimeout: keepAliveMs,
       connectionsCheckingInterval: checkingIntervalMs(headersMs),
+      // Only a handshake for a WebSocket action is an upgrade; any other request with an
+      // Upgrade header (h2c, a handshake to an HTTP route) is served as HTTP.
+      shouldUpgradeCallback: (req) => shouldUpgrade(deps, req),
     },
     (req, res) => handle(withLoad, req, res),
   );
@@ -224,6 +239,7 @@ export function createHttpServer(deps: HttpDeps): { server: Server; control: Htt
       if (req.socket.timeout === firstByteMs) req.socket.setTimeout(0);
     });
   }
+  server.on("upgrade", upgradeHandler(withLoad));
   const onLoad = deps.onLoad;
   if (onLoad !== undefined) {
     server.on("connection", (socket: Socket) => {

@@ -176,6 +176,10 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     maxInFlight: config.serve.maxInFlight,
     maxPipelined: config.serve.maxPipelined,
     timeouts: config.serve.timeouts,
+    websocket: {
+      maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
+      pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
+    },
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);

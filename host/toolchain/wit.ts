@@ -47,7 +47,13 @@ const STARLINGMONKEY_WASI = "0.2.10";
 const STARLINGMONKEY_DEPS = ["io", "clocks", "random", "cli", "http"] as const;
 
 /** rusm:guest's interface files (everything in wit/ but the worlds). */
-const RUSM_GUEST_WIT_FILES = ["context.wit", "sse.wit", "process.wit", "manifest.wit"] as const;
+const RUSM_GUEST_WIT_FILES = [
+  "context.wit",
+  "sse.wit",
+  "websocket.wit",
+  "process.wit",
+  "manifest.wit",
+] as const;
 
 /** rusm:pubsub, rusm's own package in `wit/deps/pubsub/` (one file per interface). */
 const RUSM_PUBSUB_DIR = join(WIT_DEPS_DIR, "pubsub");
@@ -60,6 +66,7 @@ world ${STARLINGMONKEY_HANDLERS_WORLD} {
   include ${STARLINGMONKEY_WORLD};
   import rusm:guest/context@${RUSM_GUEST_VERSION};
   import rusm:guest/sse@${RUSM_GUEST_VERSION};
+  import rusm:guest/websocket@${RUSM_GUEST_VERSION};
   import rusm:guest/process@${RUSM_GUEST_VERSION};
   import rusm:pubsub/broker@${RUSM_PUBSUB_VERSION};
   import rusm:pubsub/mailbox@${RUSM_PUBSUB_VERSION};

@@ -36,6 +36,7 @@ export const LEAN_INTERFACES: ReadonlyMap<string, InterfaceSig> = new Map(
     http.outgoingHandler,
     rusm.context,
     rusm.sse,
+    rusm.websocket,
     rusm.process,
     rusm.broker,
     rusm.mailbox,

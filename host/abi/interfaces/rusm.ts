@@ -1,10 +1,10 @@
 /**
  * @module abi/interfaces/rusm
- * rusm's own imports for the lean ABI: `rusm:guest` (context, sse, process; wit/*.wit) and
+ * rusm's own imports for the lean ABI: `rusm:guest` (context, sse, websocket, process; wit/*.wit) and
  * `rusm:pubsub` (broker, mailbox; wit/deps/pubsub).
  */
 import { InterfaceBuilder } from "../signature.ts";
-import { bool, list, option, own, record, string, tuple, u32, variant } from "../types.ts";
+import { bool, list, option, own, record, string, tuple, u16, u32, u8, variant } from "../types.ts";
 
 const message = record({ topic: string, data: string });
 
@@ -40,6 +40,24 @@ export const sse = sseI
   .method(eventStreamRes, "run", [u32])
   .method(eventStreamRes, "finish", [])
   .func("open", [], own(eventStreamRes))
+  .build();
+
+const wsI = new InterfaceBuilder("rusm:guest/websocket");
+const websocketRes = wsI.resource("websocket");
+const incoming = variant({
+  text: string,
+  binary: list(u8),
+  closed: record({ code: u16, reason: string }),
+});
+export const websocket = wsI
+  .method(websocketRes, "protocol", [], option(string))
+  .method(websocketRes, "recv", [], incoming)
+  .method(websocketRes, "send-text", [string], bool)
+  .method(websocketRes, "send-binary", [list(u8)], bool)
+  .method(websocketRes, "close", [u16, string])
+  .method(websocketRes, "run", [u32], incoming)
+  .func("offered-protocols", [], list(string))
+  .func("accept", [option(string)], own(websocketRes))
   .build();
 
 export const process = new InterfaceBuilder("rusm:guest/process").func("abort", [string]).build();

@@ -1,0 +1,111 @@
+/**
+ * @module server/ws-upgrade
+ * Upgrade requests to a WebSocket route: each valid one is served by a fresh process of the
+ * route's component, for the connection's whole life, counted against `max-in-flight` as any
+ * request. An invalid handshake is answered (400, or 426 for a version) before any process.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { Process } from "../process/process.ts";
+import { threadRunQueue } from "../lifecycle/run-queue.ts";
+import type { HttpControl, HttpDeps, ServerLoad } from "./http.ts";
+import type { RouteTarget } from "./targets.ts";
+import { WsExchange, type WsHandshake } from "./ws-exchange.ts";
+import { checkHandshake, createWsServer, rawResponse, wantsWebSocket } from "./ws-handshake.ts";
+
+/** `[serve]`'s WebSocket limits. */
+export interface WebSocketLimits {
+  /** `max-message-kb`, in bytes. */
+  readonly maxMessageBytes: number;
+  /** `ping-timeout-ms`; 0: no pings. */
+  readonly pingTimeoutMs: number;
+}
+
+type Deps = HttpDeps & { load: ServerLoad; control: HttpControl };
+
+/** A WebSocket action's route and the request's params in it. */
+interface WsRoute {
+  readonly target: RouteTarget;
+  readonly params: Record<string, string>;
+}
+
+/** The route `req` goes to when it is a WebSocket action's; else null. */
+export function webSocketRoute(deps: HttpDeps, req: IncomingMessage): WsRoute | null {
+  const match = deps.router.match(req.method ?? "GET", req.url ?? "/");
+  if (match.kind !== "found" || match.target.handler?.kind !== "websocket") return null;
+  return { target: match.target, params: match.params };
+}
+
+/** Whether node:http should hand `req` to the upgrade handler (a handshake for a ws route). */
+export function shouldUpgrade(deps: HttpDeps, req: IncomingMessage): boolean {
+  return wantsWebSocket(req) && webSocketRoute(deps, req) !== null;
+}
+
+/** Makes the handler of the server's `upgrade` events. */
+export function upgradeHandler(
+  deps: Deps,
+): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  const chosen = new WeakMap<IncomingMessage, string | null>();
+  const handshake: WsHandshake = {
+    server: createWsServer(deps.websocket.maxMessageBytes, chosen),
+    chosen,
+  };
+  return (req, socket, head) => {
+    // The connection's first request arrived: no first-byte timeout (http.ts), nor any idle
+    // timeout on a socket that lives as long as its WebSocket (pings watch it instead).
+    socket.setTimeout(0);
+    socket.setNoDelay(true);
+    const route = webSocketRoute(deps, req);
+    const target = route?.target ?? null;
+    const refusal = checkHandshake(req);
+    if (route === null || target === null || refusal !== null) {
+      const why = refusal ?? { status: 404, message: "no WebSocket route here" };
+      rawResponse(socket, why.status, why.message, why.headers);
+      deps.metrics.requests.inc({ route: target?.pattern ?? "(none)", status: String(why.status) });
+      return;
+    }
+    if (deps.control.draining) {
+      rawResponse(socket, 503, "rusm is shutting down: retry on another node", [["retry-after", "1"]]);
+      return;
+    }
+    if (deps.load.processes >= deps.maxInFlight) {
+      rawResponse(socket, 503, `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`, [
+        ["retry-after", "1"],
+      ]);
+      return;
+    }
+    deps.load.processes++;
+    deps.onLoad?.(deps.load);
+    const exchange = new WsExchange(
+      req,
+      socket,
+      head,
+      handshake,
+      { bufferBytes: deps.highWaterMark, pingTimeoutMs: deps.websocket.pingTimeoutMs },
+      deps.metrics,
+      () => deps.metrics.requests.inc({ route: target.pattern, status: "101" }),
+    );
+    const handler = target.handler!;
+    const process = new Process(
+      deps.registry,
+      target.component,
+      exchange,
+      deps.log,
+      {
+        module: handler.module,
+        function: handler.function,
+        params: Object.entries(route.params),
+        route: target.pattern,
+      },
+      deps.broker,
+      exchange,
+    );
+    threadRunQueue().run(() => {
+      // run() never rejects: every exit is settled and counted inside.
+      void process.run().finally(() => {
+        deps.load.processes--;
+        deps.onLoad?.(deps.load);
+      });
+    });
+  };
+}
