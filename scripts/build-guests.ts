@@ -76,6 +76,8 @@ const SDK_FILES = [
   "guest/runtime.ts",
   "guest/index.ts",
   "guest/pubsub.ts",
+  "guest/websocket.ts",
+  "guest/quickjs/wit.ts",
   "host/toolchain/guest-build.ts",
   "host/toolchain/esbuild.ts",
   "host/component/source-map.ts",

@@ -31,11 +31,12 @@ export const ws = {
   }),
 
   /**
-   * Sends `?size=B`-byte messages until a send returns false (back-pressure parks each send
-   * while the client does not read); then logs how many it sent.
+   * Sends `?size=B`-byte messages (binary with `?binary=1`) until a send returns false
+   * (back-pressure parks each send while the client does not read); then logs how many it sent.
    */
   flood: websocket((request: Request, _params: Params, ws: Ws) => {
-    const chunk = "x".repeat(Number(query(request, "size", "16384")));
+    const size = Number(query(request, "size", "16384"));
+    const chunk = query(request, "binary", "0") === "1" ? new Uint8Array(size) : "x".repeat(size);
     let n = 0;
     while (ws.send(chunk)) n++;
     console.log(`flood: send returned false after ${n} messages`);

@@ -140,6 +140,11 @@ export class NodeExchange implements ProcessExchange {
     return this.#eventStream;
   }
 
+  /** Response bytes the host holds for this exchange (the buffered-bytes gauge). */
+  get buffered(): number {
+    return this.#body?.buffered ?? 0;
+  }
+
   /** The response body channel, once the guest responded with one. */
   get body(): ByteChannel | null {
     return this.#body;

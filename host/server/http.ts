@@ -24,8 +24,8 @@ export interface HttpDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly broker: Broker;
-  /** Live exchanges, for the buffered-bytes gauge. */
-  readonly exchanges: Set<NodeExchange>;
+  /** Live exchanges (HTTP and WebSocket), for the buffered-bytes gauge. */
+  readonly exchanges: Set<{ readonly buffered: number }>;
   /**
    * The sockets' high-water mark, in bytes: `[serve] body-buffer-kb`. What Node buffers for a
    * response before it says "wait" is then as small as the channel in front of it; a parked

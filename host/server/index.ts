@@ -105,7 +105,7 @@ function poolObserver(metrics: Metrics, component: string): PoolObserver {
 
 /** Loads every component and starts listening. Throws a RusmError on any bad input. */
 export async function startServer(config: Config, options: ServeOptions): Promise<RunningServer> {
-  const exchanges = new Set<NodeExchange>();
+  const exchanges = new Set<{ readonly buffered: number }>();
   // Each refers to the other, but only in callbacks: the observers are made at load, the idle
   // counts read at scrape time.
   const pools = new MemoryPools({
@@ -115,7 +115,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   const metrics = createMetrics(
     () => {
       let bytes = 0;
-      for (const exchange of exchanges) bytes += exchange.body?.buffered ?? 0;
+      for (const exchange of exchanges) bytes += exchange.buffered;
       return bytes;
     },
     () => pools.idleByComponent(),

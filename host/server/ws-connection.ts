@@ -4,8 +4,9 @@
  * WebSocket on the upgraded socket.
  *
  * Both directions are bounded. Outgoing: a send is queued only while what the socket buffers is
- * under the bound (`body-buffer-kb`, also the socket's high-water mark, so a full socket always
- * has a `drain` coming). Incoming: once the messages the guest has not taken pass the bound,
+ * under the bound (the component's `body-buffer-kb`); a parked send is woken by the write
+ * callback of each message that leaves the buffer (the socket's own `drain` only comes after a
+ * write past its high-water mark, which may be above the bound). Incoming: once the messages the guest has not taken pass the bound,
  * the socket is paused (TCP pushes back on the client) until the guest takes them.
  *
  * Liveness: every `ping-timeout-ms` the host pings; a client that sent nothing (no pong, no
@@ -81,9 +82,9 @@ export class NodeWsConnection implements WsConnection {
     return this.#closed === null && !this.#closedByHost;
   }
 
-  /** Bytes buffered for the client now (for the buffered-bytes gauge). */
+  /** Bytes the host holds for this connection: to send, and received but not yet taken. */
   get buffered(): number {
-    return this.#ws.bufferedAmount;
+    return this.#ws.bufferedAmount + this.#queuedBytes;
   }
 
   take(): WsIncoming | null {
@@ -126,7 +127,7 @@ export class NodeWsConnection implements WsConnection {
   send(data: string | Uint8Array): boolean {
     if (!this.open) return false;
     // Invariant: the caller checked writable(); what one send adds is its own message.
-    this.#ws.send(data, { binary: typeof data !== "string" });
+    this.#ws.send(data, { binary: typeof data !== "string" }, () => this.#wrote());
     this.#metrics.websocketMessages.inc({ direction: "out" });
     return true;
   }
@@ -163,6 +164,11 @@ export class NodeWsConnection implements WsConnection {
       this.#ws.pause();
     }
     this.#fire("activity");
+  }
+
+  /** A message left the buffer (or failed): a parked send may fit now. */
+  #wrote(): void {
+    if (this.#writable.size > 0 && (this.writable() || !this.open)) this.#fire("writable");
   }
 
   #checkAlive(): void {

@@ -81,10 +81,11 @@ export function upgradeHandler(
       socket,
       head,
       handshake,
-      { bufferBytes: deps.highWaterMark, pingTimeoutMs: deps.websocket.pingTimeoutMs },
+      { bufferBytes: target.component.bodyBufferBytes, pingTimeoutMs: deps.websocket.pingTimeoutMs },
       deps.metrics,
       () => deps.metrics.requests.inc({ route: target.pattern, status: "101" }),
     );
+    deps.exchanges.add(exchange);
     const handler = target.handler!;
     const process = new Process(
       deps.registry,
@@ -103,6 +104,7 @@ export function upgradeHandler(
     threadRunQueue().run(() => {
       // run() never rejects: every exit is settled and counted inside.
       void process.run().finally(() => {
+        deps.exchanges.delete(exchange);
         deps.load.processes--;
         deps.onLoad?.(deps.load);
       });
