@@ -47,8 +47,7 @@ export interface HostInterface {
 
 /** How an interface's import object is had. */
 export type ImportBuilder =
-  | { readonly shared: object }
-  | { readonly perProcess: (ctx: HostContext) => object };
+  { readonly shared: object } | { readonly perProcess: (ctx: HostContext) => object };
 
 /** An import object that holds no process state: the same for every process. */
 export function shared(imports: object): ImportBuilder {

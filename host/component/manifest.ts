@@ -11,11 +11,7 @@ import { HostMemory } from "../wasi/host-memory.ts";
 import { FuelGauge, threadKillFlag } from "../preempt/runtime.ts";
 import { z } from "zod";
 import { hostImports, type HostContext } from "../catalog/index.ts";
-import {
-  type FieldEntry,
-  type HttpExchange,
-  type IncomingRequestData,
-} from "../wasi/index.ts";
+import { type FieldEntry, type HttpExchange, type IncomingRequestData } from "../wasi/index.ts";
 import type { ByteChannel } from "../stream/channel.ts";
 
 /** WIT: `enum kind` */

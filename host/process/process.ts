@@ -32,12 +32,7 @@ import {
 } from "../lifecycle/exit.ts";
 import { threadRunQueue, type RunQueue } from "../lifecycle/run-queue.ts";
 import { sharedNow, type KillFlagWriter } from "../preempt/kill-flag.ts";
-import {
-  CpuBudgetExceeded,
-  CpuMeter,
-  FuelGauge,
-  threadKillFlag,
-} from "../preempt/runtime.ts";
+import { CpuBudgetExceeded, CpuMeter, FuelGauge, threadKillFlag } from "../preempt/runtime.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import { StdioCapture } from "./stdio.ts";
 import { HostMemory } from "../wasi/host-memory.ts";
