@@ -134,6 +134,10 @@ export function cImports(file: string, source: string): SdkImport[] {
       results: ret === null ? [] : [ret],
     });
   }
+  // An import declared without the IMPORT macro would go unchecked.
+  if (count(text, /import_module\(/g) !== count(text, /#define\s+IMPORT\(/g)) {
+    throw new Error(`${file}: an import_module attribute outside IMPORT(...); use IMPORT`);
+  }
   // Every use of IMPORT( but the macro's own #define.
   if (out.length !== count(text, /\bIMPORT\(/g) - count(text, /#define\s+IMPORT\(/g)) {
     throw new Error(`${file}: an IMPORT(...) declaration this reader cannot parse`);

@@ -37,8 +37,26 @@ export class SurfaceComparer {
     this.#checker = checker;
   }
 
-  #show(t: ts.Type): string {
-    return this.#checker.typeToString(t);
+  /** A type, and for a named object type the fields that make it differ from `other`. */
+  #show(t: ts.Type, other?: ts.Type): string {
+    const c = this.#checker;
+    const name = c.typeToString(t);
+    if (other === undefined || name !== c.typeToString(other)) return name;
+    const fields = (x: ts.Type): string[] =>
+      x
+        .getProperties()
+        .map(
+          (p) =>
+            `${p.name}${p.flags & ts.SymbolFlags.Optional ? "?" : ""}: ${c.typeToString(c.getTypeOfSymbol(p))}`,
+        );
+    const theirs = new Set(fields(other));
+    const differing = fields(t).filter((f) => !theirs.has(f));
+    return differing.length === 0 ? name : `${name} { ${differing.join("; ")} }`;
+  }
+
+  /** `a` and `b` as the messages show them. */
+  showPair(a: ts.Type, b: ts.Type): [string, string] {
+    return [this.#show(a, b), this.#show(b, a)];
   }
 
   /**
@@ -66,14 +84,16 @@ export class SurfaceComparer {
       if (q === undefined) return;
       const [a, b] = [c.getTypeOfSymbol(p), c.getTypeOfSymbol(q)];
       if (!this.same(a, b)) {
-        bad.push(`${what}: parameter ${p.name} is ${this.#show(a)}, wit/ says ${this.#show(b)}`);
+        bad.push(
+          `${what}: parameter ${p.name} is ${this.#show(a, b)}, wit/ says ${this.#show(b, a)}`,
+        );
       }
     });
     const [r, s] = [c.getReturnTypeOfSignature(ours), c.getReturnTypeOfSignature(wit)];
     const neverForVoid =
       (r.flags & ts.TypeFlags.Never) !== 0 && (s.flags & ts.TypeFlags.Void) !== 0;
     if (!neverForVoid && !this.same(r, s)) {
-      bad.push(`${what}: returns ${this.#show(r)}, wit/ says ${this.#show(s)}`);
+      bad.push(`${what}: returns ${this.#show(r, s)}, wit/ says ${this.#show(s, r)}`);
     }
     return bad;
   }

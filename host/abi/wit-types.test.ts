@@ -95,7 +95,10 @@ describe("the TypeScript SDK's WIT types checked against wit/ (issue 17)", () =>
   });
 
   it(`declares in ${SDK_TYPES} exactly the rusm interfaces the world imports`, () => {
-    expect([...sdk.keys()].sort(), `the modules of ${SDK_TYPES}`).toEqual(rusmImports);
+    expect(
+      [...sdk.keys()].sort(),
+      `the modules of ${SDK_TYPES} (one \`declare module\` per rusm interface ${HANDLERS_WORLD} imports, named as wit/ names it)`,
+    ).toEqual(rusmImports);
   });
 
   it(`gives every function and resource in ${SDK_TYPES} the shape jco's types of wit/ have`, () => {
@@ -120,9 +123,8 @@ describe("the TypeScript SDK's WIT types checked against wit/ (issue 17)", () =>
         ];
         if (b === undefined) bad.push(`${at} type ${name}: not in wit/`);
         else if (!compare.same(a, b)) {
-          bad.push(
-            `${at} type ${name}: ${checker.typeToString(a)}, wit/ says ${checker.typeToString(b)}`,
-          );
+          const [mineShown, witShown] = compare.showPair(a, b);
+          bad.push(`${at} type ${name}: ${mineShown}, wit/ says ${witShown}`);
         }
       }
     }

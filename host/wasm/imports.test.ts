@@ -1,3 +1,4 @@
+/** wasm/imports.ts: function imports with their core types, from modules jco's `parse` builds. */
 import { parse } from "@bytecodealliance/jco";
 import { describe, expect, it } from "vitest";
 import { funcImports } from "./imports.ts";
