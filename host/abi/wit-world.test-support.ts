@@ -36,7 +36,11 @@ function ifaceOf(module: string): string | null {
   return m === null ? null : m[1]!;
 }
 
-/** The dummy's `fields_drop` is `[resource-drop]fields` in the legacy names rusm's bindings use. */
+/**
+ * The dummy's `fields_drop` is `[resource-drop]fields` in the legacy names rusm's bindings use
+ * (functions, `[method]`, `[static]` and `[constructor]` are named alike in both). WIT names
+ * are kebab-case, so an `_` comes from the mangling only.
+ */
 function legacyName(name: string): string {
   return name.endsWith("_drop") && !name.startsWith("[")
     ? `[resource-drop]${name.slice(0, -"_drop".length)}`
