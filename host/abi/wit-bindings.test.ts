@@ -15,7 +15,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { ValType } from "../wasm/imports.ts";
-import { LEAN_INTERFACES } from "./interfaces/index.ts";
+import { LEAN_INTERFACES } from "../catalog/index.ts";
 import { plan } from "./lower.ts";
 import { cImports, rustImports, type SdkImport } from "./sdk-imports.test-support.ts";
 import type { FuncSig } from "./signature.ts";
@@ -149,7 +149,7 @@ describe("bindings checked against wit/ (issue 17)", () => {
       .filter((f) => LEAN_INTERFACES.get(f.iface)?.funcs.has(f.name) !== true)
       .map(
         (f) =>
-          `${descriptorFile(f.iface)}: no descriptor for ${f.iface} "${f.name}" ${show(f)}; add it (host/abi/interfaces/index.ts lists the interfaces)`,
+          `${descriptorFile(f.iface)}: no descriptor for ${f.iface} "${f.name}" ${show(f)}; add it (and name it in host/catalog/)`,
       );
     expect(missing, "WIT functions the lean ABI does not describe").toEqual([]);
   });
