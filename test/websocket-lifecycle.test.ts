@@ -18,7 +18,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { guest, routes, rusmForSuite, startRusm, type Rusm } from "./helpers/rusm.ts";
-import { cpuOver, expectExits, IDLE_CPU_MS_PER_S, sleep, untilNoProcesses } from "./helpers/exits.ts";
+import {
+  cpuOver,
+  expectExits,
+  IDLE_CPU_MS_PER_S,
+  sleep,
+  untilNoProcesses,
+} from "./helpers/exits.ts";
 import { frame, handshake, openWs, RawSocket } from "./helpers/websocket.ts";
 
 const BODY_BUFFER_KB = 16;
@@ -73,8 +79,12 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
         expect((await client.closed).code).toBe(1000);
       }
       await untilNoProcesses(rusm);
-      expect(await rusm.metric("rusm_websocket_messages_total", { direction: "in" })).toBe(inBefore + 4);
-      expect(await rusm.metric("rusm_websocket_messages_total", { direction: "out" })).toBe(outBefore + 4);
+      expect(await rusm.metric("rusm_websocket_messages_total", { direction: "in" })).toBe(
+        inBefore + 4,
+      );
+      expect(await rusm.metric("rusm_websocket_messages_total", { direction: "out" })).toBe(
+        outBefore + 4,
+      );
     });
 
     it("lets the guest see the offered subprotocols and choose one", async () => {
@@ -159,7 +169,8 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
       await rusm.until(
         "messages out grow again",
         async () =>
-          (await rusm.metric("rusm_websocket_messages_total", { direction: "out" })) > stalledAt + 10,
+          (await rusm.metric("rusm_websocket_messages_total", { direction: "out" })) >
+          stalledAt + 10,
       );
       client.ws.terminate();
       await expectExits(rusm, before, { disconnected: 1 });
@@ -168,46 +179,60 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
     });
 
     it.each([
-      ["a client close", (c: Awaited<ReturnType<typeof openWs>>) => c.ws.close(1000), "closed 1000"],
+      [
+        "a client close",
+        (c: Awaited<ReturnType<typeof openWs>>) => c.ws.close(1000),
+        "closed 1000",
+      ],
       ["a disconnect", (c: Awaited<ReturnType<typeof openWs>>) => c.ws.terminate(), "closed 1006"],
       [
         "a socket error (reset)",
-        (c: Awaited<ReturnType<typeof openWs>>) => (c.ws as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy(),
+        (c: Awaited<ReturnType<typeof openWs>>) =>
+          (c.ws as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy(),
         "closed 1006",
       ],
-    ])("%s wakes a parked recv with closed, send gives false, exit disconnected", async (_what, leave, woke) => {
-      const before = await rusm.exits();
-      const logsBefore = rusm.stderr().length;
-      const client = await openWs(`${rusm.url}/ws/wait`);
-      await client.until(1);
-      await rusm.until("the process parked in recv", async () => (await rusm.metric("rusm_processes_parked")) === 1);
-      leave(client);
-      await expectExits(rusm, before, { disconnected: 1 });
-      await rusm.until("the guest's log line", () =>
-        rusm.stderr().slice(logsBefore).includes(`wait: recv gave ${woke}, send gave false`),
-      );
-      await untilNoProcesses(rusm);
-    });
+    ])(
+      "%s wakes a parked recv with closed, send gives false, exit disconnected",
+      async (_what, leave, woke) => {
+        const before = await rusm.exits();
+        const logsBefore = rusm.stderr().length;
+        const client = await openWs(`${rusm.url}/ws/wait`);
+        await client.until(1);
+        await rusm.until(
+          "the process parked in recv",
+          async () => (await rusm.metric("rusm_processes_parked")) === 1,
+        );
+        leave(client);
+        await expectExits(rusm, before, { disconnected: 1 });
+        await rusm.until("the guest's log line", () =>
+          rusm.stderr().slice(logsBefore).includes(`wait: recv gave ${woke}, send gave false`),
+        );
+        await untilNoProcesses(rusm);
+      },
+    );
 
     it.each([
       ["boom", "trap"],
       ["oom", "oom"],
       ["spin", "cpu"],
-    ] as const)("%s → close 1011, exit %s, other connections unaffected", async (message, reason) => {
-      const before = await rusm.exits();
-      const bystander = await openWs(`${rusm.url}/ws/echo`);
-      const client = await openWs(`${rusm.url}/ws/faults`);
-      client.ws.send("ok");
-      await client.until(1);
-      client.ws.send(message);
-      expect((await client.closed).code).toBe(1011);
-      await expectExits(rusm, before, { [reason]: 1 }, 60_000);
-      bystander.ws.send("still here");
-      await bystander.until(1);
-      expect(bystander.messages).toEqual(["still here"]);
-      bystander.ws.close();
-      await untilNoProcesses(rusm);
-    });
+    ] as const)(
+      "%s → close 1011, exit %s, other connections unaffected",
+      async (message, reason) => {
+        const before = await rusm.exits();
+        const bystander = await openWs(`${rusm.url}/ws/echo`);
+        const client = await openWs(`${rusm.url}/ws/faults`);
+        client.ws.send("ok");
+        await client.until(1);
+        client.ws.send(message);
+        expect((await client.closed).code).toBe(1011);
+        await expectExits(rusm, before, { [reason]: 1 }, 60_000);
+        bystander.ws.send("still here");
+        await bystander.until(1);
+        expect(bystander.messages).toEqual(["still here"]);
+        bystander.ws.close();
+        await untilNoProcesses(rusm);
+      },
+    );
 
     it("max-message-kb: a bigger message closes with 1009, exit disconnected", async () => {
       const before = await rusm.exits();
@@ -257,21 +282,24 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
       ["no Sec-WebSocket-Key", ["Sec-WebSocket-Key: "], 400],
       ["a key that is not 16 bytes", ["Sec-WebSocket-Key: c2hvcnQ="], 400],
       ["version 12", ["Sec-WebSocket-Version: 12"], 426],
-    ] as const)("a bad handshake (%s) is answered %i before any process", async (_what, extra, status) => {
-      const before = await rusm.exits();
-      const raw = await RawSocket.open(rusm.url);
-      // Replaces the default header of the same name.
-      const name = extra[0]!.split(":")[0]!;
-      const lines = handshake("/ws/echo")
-        .split("\r\n")
-        .filter((l) => !l.startsWith(`${name}:`));
-      lines.splice(2, 0, ...extra);
-      raw.write(lines.join("\r\n"));
-      await raw.until("an answer and the close", (c) => c.ended);
-      expect(raw.text).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
-      if (status === 426) expect(raw.text.toLowerCase()).toContain("sec-websocket-version: 13");
-      expect(await rusm.exits()).toEqual(before);
-    });
+    ] as const)(
+      "a bad handshake (%s) is answered %i before any process",
+      async (_what, extra, status) => {
+        const before = await rusm.exits();
+        const raw = await RawSocket.open(rusm.url);
+        // Replaces the default header of the same name.
+        const name = extra[0]!.split(":")[0]!;
+        const lines = handshake("/ws/echo")
+          .split("\r\n")
+          .filter((l) => !l.startsWith(`${name}:`));
+        lines.splice(2, 0, ...extra);
+        raw.write(lines.join("\r\n"));
+        await raw.until("an answer and the close", (c) => c.ended);
+        expect(raw.text).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        if (status === 426) expect(raw.text.toLowerCase()).toContain("sec-websocket-version: 13");
+        expect(await rusm.exits()).toEqual(before);
+      },
+    );
   });
 });
 

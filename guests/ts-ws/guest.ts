@@ -87,7 +87,10 @@ export const ws = {
     broker.subscribe(room);
     ws.send(`joined ${room}`);
     ws.run(Number(query(request, "hb", "15000")), (message) => {
-      broker.publish(room, typeof message === "string" ? message : new TextDecoder().decode(message));
+      broker.publish(
+        room,
+        typeof message === "string" ? message : new TextDecoder().decode(message),
+      );
     });
   }),
 };

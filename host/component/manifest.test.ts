@@ -45,7 +45,7 @@ describe("parseManifest", () => {
   it("rejects an unknown kind, naming the field", () => {
     expect(parseManifest([{ name: "api", handlers: [{ name: "feed", kind: "ws" }] }])).toEqual({
       ok: false,
-      reason: `0.handlers.0.kind: Invalid option: expected one of "http"|"sse"`,
+      reason: `0.handlers.0.kind: Invalid option: expected one of "http"|"sse"|"websocket"`,
     });
   });
 

@@ -22,6 +22,7 @@ const SERVE_DEFAULTS = {
   maxPipelined: 16,
   drainMs: 10_000,
   timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
+  websocket: { maxMessageKb: 1024, pingTimeoutMs: 30_000 },
 };
 
 describe("parseConfig: valid files", () => {
@@ -47,6 +48,7 @@ describe("parseConfig: valid files", () => {
     expect(config.file).toBe(FILE);
     expect(config.serve).toEqual({
       listen: { host: "0.0.0.0", port: 0 },
+      listenGiven: true,
       maxMemoryMb: 128,
       ...SERVE_DEFAULTS,
     });
@@ -146,6 +148,7 @@ describe("parseConfig: valid files", () => {
     const minimal = parseConfig(TAIL, FILE);
     expect(minimal.serve).toEqual({
       listen: { host: "127.0.0.1", port: 8080 },
+      listenGiven: false,
       maxMemoryMb: 64,
       ...SERVE_DEFAULTS,
     });
@@ -191,6 +194,11 @@ describe("parseConfig: valid files", () => {
       headersMs: 2500,
       keepAliveMs: 86_400_000,
     });
+  });
+
+  it("reads the WebSocket limits (max-message-kb, ping-timeout-ms; 0: no pings)", () => {
+    const text = `[serve]\nmax-message-kb = 64\nping-timeout-ms = 0\n${TAIL}`;
+    expect(parseConfig(text, FILE).serve.websocket).toEqual({ maxMessageKb: 64, pingTimeoutMs: 0 });
   });
 
   it("reads [broker]", () => {

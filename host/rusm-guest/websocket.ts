@@ -27,7 +27,9 @@ const encoder = new TextEncoder();
  */
 export function sendableCloseCode(code: number): boolean {
   return (
-    (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
+    (code >= 1000 && code <= 1003) ||
+    (code >= 1007 && code <= 1014) ||
+    (code >= 3000 && code <= 4999)
   );
 }
 
@@ -89,7 +91,9 @@ export class WebSocketResource {
    */
   close(code: number, reason: string): void {
     if (!sendableCloseCode(code)) {
-      trap(`websocket.close: ${code} is not a close code a guest may send (1000-1003, 1007-1014, 3000-4999)`);
+      trap(
+        `websocket.close: ${code} is not a close code a guest may send (1000-1003, 1007-1014, 3000-4999)`,
+      );
     }
     if (encoder.encode(reason).length > MAX_REASON_BYTES) {
       trap(`websocket.close: the reason is longer than ${MAX_REASON_BYTES} bytes of UTF-8`);

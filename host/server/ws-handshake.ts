@@ -49,10 +49,7 @@ export function checkHandshake(req: IncomingMessage): HandshakeRefusal | null {
 }
 
 /** An HTTP/1.1 response head for a raw socket, closing the connection. */
-export function rawHead(
-  status: number,
-  headers: ReadonlyArray<readonly [string, string]>,
-): string {
+export function rawHead(status: number, headers: ReadonlyArray<readonly [string, string]>): string {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}`];
   for (const [name, value] of headers) {
     if (name === "connection" || name === "content-length" || name === "transfer-encoding") {
@@ -73,10 +70,10 @@ export function rawResponse(
 ): void {
   if (socket.destroyed) return;
   const body = message.endsWith("\n") ? message : `${message}\n`;
-  const head = rawHead(status, [
-    ["content-type", "text/plain; charset=utf-8"],
-    ...headers,
-  ]).replace(/\r\n\r\n$/, `\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+  const head = rawHead(status, [["content-type", "text/plain; charset=utf-8"], ...headers]).replace(
+    /\r\n\r\n$/,
+    `\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  );
   socket.end(head + body, "latin1");
   // A client that never reads its answer must not keep the socket.
   setTimeout(() => socket.destroy(), 10_000).unref();

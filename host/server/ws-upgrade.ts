@@ -8,7 +8,11 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { Process } from "../process/process.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
-import type { HttpControl, HttpDeps, ServerLoad } from "./http.ts";
+import type { ProcessRegistry } from "../lifecycle/registry.ts";
+import type { Logger } from "../log/index.ts";
+import type { Metrics } from "../metrics/index.ts";
+import type { Router } from "../router/index.ts";
+import type { Broker } from "../services/broker/index.ts";
 import type { RouteTarget } from "./targets.ts";
 import { WsExchange, type WsHandshake } from "./ws-exchange.ts";
 import { checkHandshake, createWsServer, rawResponse, wantsWebSocket } from "./ws-handshake.ts";
@@ -21,7 +25,20 @@ export interface WebSocketLimits {
   readonly pingTimeoutMs: number;
 }
 
-type Deps = HttpDeps & { load: ServerLoad; control: HttpControl };
+/** What the upgrade path needs of the listener (server/http.ts's deps, load and control). */
+export interface UpgradeDeps {
+  readonly router: Router<RouteTarget>;
+  readonly registry: ProcessRegistry;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly broker: Broker;
+  readonly exchanges: Set<{ readonly buffered: number }>;
+  readonly maxInFlight: number;
+  readonly websocket: WebSocketLimits;
+  readonly onLoad?: ((load: { connections: number; processes: number }) => void) | undefined;
+  readonly load: { connections: number; processes: number };
+  readonly control: { readonly draining: boolean };
+}
 
 /** A WebSocket action's route and the request's params in it. */
 interface WsRoute {
@@ -30,20 +47,23 @@ interface WsRoute {
 }
 
 /** The route `req` goes to when it is a WebSocket action's; else null. */
-export function webSocketRoute(deps: HttpDeps, req: IncomingMessage): WsRoute | null {
+export function webSocketRoute(
+  deps: Pick<UpgradeDeps, "router">,
+  req: IncomingMessage,
+): WsRoute | null {
   const match = deps.router.match(req.method ?? "GET", req.url ?? "/");
   if (match.kind !== "found" || match.target.handler?.kind !== "websocket") return null;
   return { target: match.target, params: match.params };
 }
 
 /** Whether node:http should hand `req` to the upgrade handler (a handshake for a ws route). */
-export function shouldUpgrade(deps: HttpDeps, req: IncomingMessage): boolean {
+export function shouldUpgrade(deps: Pick<UpgradeDeps, "router">, req: IncomingMessage): boolean {
   return wantsWebSocket(req) && webSocketRoute(deps, req) !== null;
 }
 
 /** Makes the handler of the server's `upgrade` events. */
 export function upgradeHandler(
-  deps: Deps,
+  deps: UpgradeDeps,
 ): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
   const chosen = new WeakMap<IncomingMessage, string | null>();
   const handshake: WsHandshake = {
@@ -65,13 +85,18 @@ export function upgradeHandler(
       return;
     }
     if (deps.control.draining) {
-      rawResponse(socket, 503, "rusm is shutting down: retry on another node", [["retry-after", "1"]]);
+      rawResponse(socket, 503, "rusm is shutting down: retry on another node", [
+        ["retry-after", "1"],
+      ]);
       return;
     }
     if (deps.load.processes >= deps.maxInFlight) {
-      rawResponse(socket, 503, `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`, [
-        ["retry-after", "1"],
-      ]);
+      rawResponse(
+        socket,
+        503,
+        `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
+        [["retry-after", "1"]],
+      );
       return;
     }
     deps.load.processes++;
@@ -81,7 +106,10 @@ export function upgradeHandler(
       socket,
       head,
       handshake,
-      { bufferBytes: target.component.bodyBufferBytes, pingTimeoutMs: deps.websocket.pingTimeoutMs },
+      {
+        bufferBytes: target.component.bodyBufferBytes,
+        pingTimeoutMs: deps.websocket.pingTimeoutMs,
+      },
       deps.metrics,
       () => deps.metrics.requests.inc({ route: target.pattern, status: "101" }),
     );

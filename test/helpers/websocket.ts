@@ -151,7 +151,9 @@ export class RawSocket {
     const deadline = Date.now() + timeoutMs;
     while (!check(this)) {
       if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; received: ${JSON.stringify(this.text.slice(0, 400))}`);
+        throw new Error(
+          `timed out waiting for ${what}; received: ${JSON.stringify(this.text.slice(0, 400))}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -1,13 +1,14 @@
 /**
  * @module rusm/guest/quickjs/wit
  * The rusm:guest and rusm:pubsub interfaces as ES modules for the QuickJS backend: what
- * componentize-js generates for StarlingMonkey (guest/wit.d.ts), written over the engine's
- * natives. The build maps every `rusm:*` import of the SDK runtime here, so guest/runtime.ts
- * and guest/pubsub.ts run unchanged on both engines.
+ * componentize-js generates for StarlingMonkey (sdk/ts/wit.d.ts), written over the engine's
+ * natives. The build maps every `rusm:*` import of the SDK runtime here, so sdk/ts/runtime.ts
+ * and sdk/ts/pubsub.ts run unchanged on both engines.
  */
 import type { HandlerTarget } from "rusm:guest/context@0.1.0";
 import type { Event } from "rusm:guest/sse@0.1.0";
 import type { Message, Received } from "rusm:pubsub/mailbox@0.1.0";
+import type { Incoming } from "rusm:guest/websocket@0.1.0";
 
 /** rusm:guest/context `target`. */
 export function target(): HandlerTarget | undefined {
@@ -78,18 +79,35 @@ export function receive(timeoutMs: number): Received {
 }
 
 /**
- * rusm:guest/websocket: not on the QuickJS backend yet (its natives are C, in engine.c). A
- * WebSocket action built with `--engine quickjs` crashes with this message at its first use.
+ * rusm:guest/websocket: not on the QuickJS backend yet (its natives are C, in engine.c, and
+ * have no WebSocket calls). A WebSocket action built with `--engine quickjs` crashes with this
+ * message at its first use; no socket can be accepted, so none of these methods is reached.
  */
-const NO_WEBSOCKET = "WebSockets are not available on the QuickJS engine yet: build with StarlingMonkey";
+const NO_WEBSOCKET =
+  "WebSockets are not available on the QuickJS engine yet: build this guest with StarlingMonkey";
 export class Websocket {
-  constructor() {
-    throw new Error(NO_WEBSOCKET);
+  protocol(): string | undefined {
+    return abort(NO_WEBSOCKET);
+  }
+  recv(): Incoming {
+    return abort(NO_WEBSOCKET);
+  }
+  sendText(text: string): boolean {
+    return abort(`${NO_WEBSOCKET} (sendText, ${text.length} characters)`);
+  }
+  sendBinary(data: Uint8Array): boolean {
+    return abort(`${NO_WEBSOCKET} (sendBinary, ${data.length} bytes)`);
+  }
+  close(code: number, reason: string): void {
+    abort(`${NO_WEBSOCKET} (close ${code} ${reason})`);
+  }
+  run(heartbeatMs: number): Incoming {
+    return abort(`${NO_WEBSOCKET} (run, heartbeat ${heartbeatMs} ms)`);
   }
 }
 export function offeredProtocols(): string[] {
   return abort(NO_WEBSOCKET);
 }
-export function accept(_protocol: string | undefined): never {
-  return abort(NO_WEBSOCKET);
+export function accept(protocol: string | undefined): Websocket {
+  return abort(`${NO_WEBSOCKET} (accept ${protocol ?? "without a subprotocol"})`);
 }

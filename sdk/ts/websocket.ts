@@ -55,7 +55,8 @@ export const WEBSOCKET_KIND: unique symbol = Symbol.for("rusm.websocket-action")
 /** `data` as a Uint8Array (itself when it is one). */
 function bytes(data: ArrayBufferView | ArrayBuffer | ArrayLike<number>): Uint8Array {
   if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data as ArrayBuffer);
 }
 
@@ -158,7 +159,9 @@ export class GuestWs implements Ws {
  * Marks `fn` as a WebSocket action: `export const chat = { room: websocket((req, params, ws)
  * => { for (const msg of ws) ws.send(msg); }) }`. Returns `fn`.
  */
-export function websocket<F extends (request: Request, params: never, ws: Ws) => unknown>(fn: F): F {
+export function websocket<F extends (request: Request, params: never, ws: Ws) => unknown>(
+  fn: F,
+): F {
   Object.defineProperty(fn, WEBSOCKET_KIND, { value: true });
   return fn;
 }
