@@ -52,6 +52,11 @@ const PROGRAMS: Program[] = [
     why: "the QuickJS engine of the .qjs guests (npm run build:guests; test/ts-guests.test.ts)",
     present: () => Promise.resolve(quickjsToolchainPresent()),
   },
+  {
+    command: "/usr/bin/chromium",
+    debian: ["chromium"],
+    why: "the WebSocket browser test (test/websocket-browser.test.ts, driven by puppeteer-core)",
+  },
 ];
 
 function has(command: string): boolean {

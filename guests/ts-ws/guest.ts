@@ -5,6 +5,15 @@
  */
 import { broker, websocket, type Params, type Ws } from "rusm/guest";
 
+/**
+ * Says `text` on stdout and publishes it on topic `chat.report` (a `ws#chat` member of room
+ * `report` receives it): how the tests hear what the guest saw, in TypeScript and in Rust alike.
+ */
+function report(text: string): void {
+  console.log(text);
+  broker.publish("chat.report", text);
+}
+
 function query(request: Request, name: string, fallback: string): string {
   return new URL(request.url).searchParams.get(name) ?? fallback;
 }
@@ -39,7 +48,7 @@ export const ws = {
     const chunk = query(request, "binary", "0") === "1" ? new Uint8Array(size) : "x".repeat(size);
     let n = 0;
     while (ws.send(chunk)) n++;
-    console.log(`flood: send returned false after ${n} messages`);
+    report(`flood: send returned false after ${n} messages`);
   }),
 
   /** Parks in recv; logs what woke it (test: a client leaving wakes it "closed"). */
@@ -47,7 +56,7 @@ export const ws = {
     ws.send("waiting");
     const message = ws.recv();
     const sent = ws.send("after");
-    console.log(
+    report(
       `wait: recv gave ${message === undefined ? `closed ${ws.closed?.code}` : "a message"}, send gave ${sent}`,
     );
   }),
@@ -57,8 +66,8 @@ export const ws = {
     for (const message of ws) {
       if (message === "boom") throw new Error("boom in ws#faults");
       if (message === "oom") {
-        const hog: string[] = [];
-        for (;;) hog.push(`${hog.length}`.padEnd(1 << 20, "x"));
+        const hog: Uint8Array[] = [];
+        for (;;) hog.push(new Uint8Array(1 << 23).fill(1));
       }
       if (message === "spin") for (;;);
       ws.send(message);

@@ -23,6 +23,7 @@
 //! The bindings to rusm's WIT are hand-written (`abi`): nothing is fetched from crates.io.
 pub mod broker;
 pub mod http;
+pub mod ws;
 
 mod abi;
 mod response;
@@ -35,6 +36,7 @@ pub mod __rt;
 pub(crate) use __rt as rt;
 
 /// Exports each `pub fn` of the module as a handler, routed as `module#function`: three
-/// parameters `(Request, Params, Sse)` make an SSE action, two `(Request, Params)` returning
+/// parameters `(Request, Params, Sse)` make an SSE action, `(Request, Params, Ws)` a WebSocket
+/// action (`rusm_rs::ws::Ws`), two `(Request, Params)` returning
 /// `impl Into<Response>` an HTTP action.
 pub use rusm_rs_macros::handlers;

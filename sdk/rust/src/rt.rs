@@ -9,11 +9,13 @@ use crate::abi::{string_at, RetArea};
 use crate::http::{Params, Request, Response};
 use crate::response::respond;
 use crate::sse::Sse;
+use crate::ws::Ws;
 
 /// How the macro calls one handler.
 pub enum Call {
     Http(fn(Request, Params) -> Response),
     Sse(fn(Request, Params, Sse)),
+    Ws(fn(Request, Params, Ws)),
 }
 
 pub struct Handler {
@@ -156,6 +158,8 @@ pub extern "C" fn __rusm_handle(request: i32, response_out: i32) {
     match handler.call {
         // The stream answers the request; response_out stays unset (rusm ignores it).
         Call::Sse(f) => f(request, params, Sse::open()),
+        // The socket answers the request (101 at its first use, at the latest on drop).
+        Call::Ws(f) => f(request, params, Ws::new()),
         Call::Http(f) => respond(response_out, f(request, params)),
     }
 }
@@ -195,6 +199,7 @@ pub extern "C" fn __rusm_modules() -> *const u8 {
                         kind: match h.call {
                             Call::Http(_) => 0,
                             Call::Sse(_) => 1,
+                            Call::Ws(_) => 2,
                         },
                     })
                     .collect();

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! The kind comes from the arity, as in the TypeScript SDK: three parameters are an SSE action
-//! `fn(Request, Params, Sse)`, two an HTTP action `fn(Request, Params) -> impl Into<Response>`.
+//! `fn(Request, Params, Sse)`, or a WebSocket action when the third one's type is `Ws`
+//! (`fn(Request, Params, Ws)`); two an HTTP action `fn(Request, Params) -> impl Into<Response>`.
 //! The compiler checks the parameter types when the generated table calls the function.
 //!
 //! Written over `proc_macro` alone (no syn/quote), so it builds offline with nothing but
@@ -38,9 +39,17 @@ pub fn handlers(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// A handler's kind, from its parameters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Http,
+    Sse,
+    Ws,
+}
+
 struct Found {
     name: Ident,
-    sse: bool,
+    kind: Kind,
 }
 
 type Failure = (Span, String);
@@ -124,21 +133,22 @@ fn handler_fns(body: &Group) -> Result<Vec<Found>, Failure> {
             {
                 if args.delimiter() == Delimiter::Parenthesis {
                     check_name(name, "a handler")?;
-                    let sse = match count_params(args) {
-                        3 => true,
-                        2 => false,
+                    let kind = match count_params(args) {
+                        3 if third_is_ws(args) => Kind::Ws,
+                        3 => Kind::Sse,
+                        2 => Kind::Http,
                         n => {
                             return Err((
                                 name.span(),
                                 format!(
-                                    "handler `{name}` takes {n} parameter(s): a handler is `fn(Request, Params, Sse)` (SSE) or `fn(Request, Params) -> Response` (HTTP)"
+                                    "handler `{name}` takes {n} parameter(s): a handler is `fn(Request, Params, Sse)` (SSE), `fn(Request, Params, Ws)` (WebSocket) or `fn(Request, Params) -> Response` (HTTP)"
                                 ),
                             ))
                         }
                     };
                     found.push(Found {
                         name: name.clone(),
-                        sse,
+                        kind,
                     });
                     i += 4;
                     continue;
@@ -154,6 +164,23 @@ fn handler_fns(body: &Group) -> Result<Vec<Found>, Failure> {
         i += 1;
     }
     Ok(found)
+}
+
+/// Whether the third parameter's type names `Ws` (`ws: Ws`, `ws: rusm_rs::ws::Ws`).
+fn third_is_ws(args: &Group) -> bool {
+    let mut depth = 0i32;
+    let mut commas = 0;
+    let mut last_ident = None;
+    for t in args.stream() {
+        match &t {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
+            TokenTree::Punct(p) if p.as_char() == ',' && depth == 0 => commas += 1,
+            TokenTree::Ident(i) if commas == 2 => last_ident = Some(i.to_string()),
+            _ => {}
+        }
+    }
+    last_ident.as_deref() == Some("Ws")
 }
 
 /// Parameters in `( ... )`: commas at depth 0, `<...>` counted as nesting.
@@ -185,7 +212,11 @@ fn registration(module: &Ident, found: &[Found]) -> TokenStream {
     let mut entries = String::new();
     for f in found {
         let name = &f.name;
-        if f.sse {
+        if f.kind == Kind::Ws {
+            entries.push_str(&format!(
+                "::rusm_rs::__rt::Handler {{ name: \"{name}\", call: ::rusm_rs::__rt::Call::Ws(|q, p, w| {module}::{name}(q, p, w)) }},"
+            ));
+        } else if f.kind == Kind::Sse {
             entries.push_str(&format!(
                 "::rusm_rs::__rt::Handler {{ name: \"{name}\", call: ::rusm_rs::__rt::Call::Sse(|q, p, s| {module}::{name}(q, p, s)) }},"
             ));

@@ -1,4 +1,4 @@
-//! rusm's own imports: `rusm:guest/{context,sse,process}@0.1.0` and
+//! rusm's own imports: `rusm:guest/{context,sse,websocket,process}@0.1.0` and
 //! `rusm:pubsub/{broker,mailbox}@0.1.0` (wit/*.wit, wit/deps/pubsub).
 
 #[link(wasm_import_module = "rusm:guest/context@0.1.0")]
@@ -76,4 +76,34 @@ extern "C" {
     /// 2 closed); a message's topic at 4, data at 12.
     #[link_name = "receive"]
     pub fn mailbox_receive(timeout_ms: i32, ret: *mut u8);
+}
+
+#[link(wasm_import_module = "rusm:guest/websocket@0.1.0")]
+extern "C" {
+    /// `offered-protocols: func() -> list<string>`: the list's (ptr, len) at 0 and 4, each
+    /// element a string's (ptr, len).
+    #[link_name = "offered-protocols"]
+    pub fn websocket_offered_protocols(ret: *mut u8);
+    /// `accept: func(protocol: option<string>) -> websocket`: the option flattened (tag, ptr,
+    /// len). Traps when the process has already responded or the protocol was not offered.
+    #[link_name = "accept"]
+    pub fn websocket_accept(has_protocol: i32, protocol: *const u8, len: usize) -> i32;
+    /// `protocol: func() -> option<string>`: tag at 0, the string at 4.
+    #[link_name = "[method]websocket.protocol"]
+    pub fn websocket_protocol(this: i32, ret: *mut u8);
+    /// `recv: func() -> incoming`: tag at 0 (0 text, 1 binary, 2 closed); text or binary as
+    /// (ptr, len) at 4; closed's code (u16) at 4 and reason at 8.
+    #[link_name = "[method]websocket.recv"]
+    pub fn websocket_recv(this: i32, ret: *mut u8);
+    #[link_name = "[method]websocket.send-text"]
+    pub fn websocket_send_text(this: i32, text: *const u8, len: usize) -> i32;
+    #[link_name = "[method]websocket.send-binary"]
+    pub fn websocket_send_binary(this: i32, data: *const u8, len: usize) -> i32;
+    #[link_name = "[method]websocket.close"]
+    pub fn websocket_close(this: i32, code: i32, reason: *const u8, len: usize);
+    /// `run: func(heartbeat-ms: u32) -> incoming`: as `recv`.
+    #[link_name = "[method]websocket.run"]
+    pub fn websocket_run(this: i32, heartbeat_ms: i32, ret: *mut u8);
+    #[link_name = "[resource-drop]websocket"]
+    pub fn websocket_drop(this: i32);
 }
