@@ -110,6 +110,7 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
       expect(client.messages[0]).toBe("protocol chat.v2 of chat.v1,chat.v2");
       client.ws.close();
       await client.closed;
+      await untilNoProcesses(rusm);
     });
 
     it("answers a plain GET to a WebSocket route 426 with Upgrade: websocket, starting no process", async () => {
@@ -212,20 +213,18 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
     ])(
       "%s wakes a parked recv with closed, send gives false, exit disconnected",
       async (_what, leave, woke) => {
+        const report = await reporter(rusm);
         const before = await rusm.exits();
-        const logsBefore = rusm.stderr().length;
         const client = await openWs(`${rusm.url}/ws/wait`);
         await client.until(1);
         await rusm.until(
-          "the process parked in recv",
-          async () => (await rusm.metric("rusm_processes_parked")) === 1,
+          "the process parked in recv (and the reporter)",
+          async () => (await rusm.metric("rusm_processes_parked")) === 2,
         );
         leave(client);
         await expectExits(rusm, before, { disconnected: 1 });
-        await rusm.until("the guest's log line", () =>
-          rusm.stderr().slice(logsBefore).includes(`wait: recv gave ${woke}, send gave false`),
-        );
-        await untilNoProcesses(rusm);
+        await report.heard(`wait: recv gave ${woke}, send gave false`);
+        await report.leave();
       },
     );
 
@@ -306,7 +305,7 @@ describe.each(GUESTS)("WebSocket actions in $lang", ({ file, mem }) => {
         const before = await rusm.exits();
         const raw = await RawSocket.open(rusm.url);
         // Replaces the default header of the same name.
-        const name = extra[0]!.split(":")[0]!;
+        const name = extra[0].split(":")[0]!;
         const lines = handshake("/ws/echo")
           .split("\r\n")
           .filter((l) => !l.startsWith(`${name}:`));

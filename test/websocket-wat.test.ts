@@ -42,7 +42,10 @@ w = "${guest("ws-wat")}"
   it("room: a member's message reaches every member of its topic, no other", async () => {
     const a = await Promise.all([1, 2, 3].map(() => openWs(`${rusm.url}/room/a`)));
     const b = await openWs(`${rusm.url}/room/b`);
-    await rusm.until("4 subscribers", async () => (await rusm.metric("rusm_broker_subscriptions")) === 4);
+    await rusm.until(
+      "4 subscribers",
+      async () => (await rusm.metric("rusm_broker_subscriptions")) === 4,
+    );
     a[0]!.ws.send("to a");
     for (const c of a) await c.until(1);
     for (const c of a) expect(c.messages).toEqual(["to a"]);

@@ -5,7 +5,7 @@
  *
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
  *                      [workers] [preempt] [rust-guest] [compile] [ts-live] [ts-build]
- *                      [ts-engines]
+ *                      [ts-engines] [websocket]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -30,6 +30,7 @@ import { run as sse } from "./sse/bench.ts";
 import { run as tsBuild } from "./ts-build/bench.ts";
 import { run as tsEngines } from "./ts-engines/bench.ts";
 import { run as tsLive } from "./ts-live/bench.ts";
+import { run as websocket } from "./websocket/bench.ts";
 import { run as workers } from "./workers/bench.ts";
 
 const BENCHES: Record<string, Bench> = {
@@ -47,6 +48,7 @@ const BENCHES: Record<string, Bench> = {
   "ts-live": tsLive,
   "ts-build": tsBuild,
   "ts-engines": tsEngines,
+  websocket,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

@@ -128,12 +128,16 @@ export class GuestWs implements Ws {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<WsMessage> {
-    for (;;) {
-      const message = this.recv();
-      if (message === undefined) return;
-      yield message;
-    }
+  /** `for await`: the same messages; each `recv` still parks the process, not a promise. */
+  [Symbol.asyncIterator](): AsyncIterator<WsMessage> {
+    return {
+      next: () => {
+        const value = this.recv();
+        return Promise.resolve(
+          value === undefined ? { done: true, value: undefined } : { done: false, value },
+        );
+      },
+    };
   }
 
   #use(): Websocket {
