@@ -349,5 +349,10 @@ describe.each(GUESTS)("WebSocket limits and shutdown in $lang", ({ file, mem }) 
     await rusm.until("3 processes", async () => (await rusm.metric("rusm_processes")) === 3);
     expect(await rusm.stop()).toBe(0);
     for (const c of clients) expect((await c.closed).code).toBe(1001);
+    // The drain's one summary line: three live connections ended, each exit `shutdown`.
+    const stopped = rusm.logs().filter((l) => l.msg === "stopped");
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toMatchObject({ streamsEnded: 3, stoppedAtDeadline: 0 });
+    expect(stopped[0]!.exits).toMatchObject({ shutdown: 3 });
   });
 });
