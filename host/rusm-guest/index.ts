@@ -10,6 +10,7 @@ export type {
   WebSocketUpgrade,
   WsConnection,
   WsIncoming,
+  WsOutgoing,
 } from "./websocket-connection.ts";
 
 /** The handler-module manifest export (wit/manifest.wit), unversioned. */

@@ -18,6 +18,12 @@ export type WsIncoming =
   | { readonly tag: "binary"; readonly val: Uint8Array }
   | { readonly tag: "closed"; readonly val: CloseInfo };
 
+/**
+ * What a send carries: a text message (a string, or its UTF-8 bytes already encoded, which the
+ * connection never writes into) or a binary one.
+ */
+export type WsOutgoing = string | Uint8Array | { readonly text: Uint8Array };
+
 /** An upgrade request a process may accept (or answer as plain HTTP instead). */
 export interface WebSocketUpgrade {
   /** `Sec-WebSocket-Protocol`'s subprotocols, in the client's order. */
@@ -53,7 +59,7 @@ export interface WsConnection {
   /** Calls `listener` once when a send may be queued, or the connection ended. Returns its remover. */
   onWritable(listener: () => void): () => void;
   /** Queues one message. Invariant: only when {@link writable}; false once the connection is over. */
-  send(data: string | Uint8Array): boolean;
+  send(data: WsOutgoing): boolean;
   /** Sends a ping (a heartbeat). */
   ping(): void;
   /** Starts the closing handshake with `code` and `reason` (already checked). Idempotent. */

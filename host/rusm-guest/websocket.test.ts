@@ -8,7 +8,12 @@ import { Broker } from "../services/broker/index.ts";
 import { GuestTrap } from "../wasi/errors.ts";
 import { HostMemory } from "../wasi/host-memory.ts";
 import type { HttpExchange } from "../wasi/index.ts";
-import type { WebSocketUpgrade, WsConnection, WsIncoming } from "./websocket-connection.ts";
+import type {
+  WebSocketUpgrade,
+  WsConnection,
+  WsIncoming,
+  WsOutgoing,
+} from "./websocket-connection.ts";
 import {
   sendableCloseCode,
   websocket,
@@ -56,8 +61,12 @@ class FakeConnection implements WsConnection {
     this.#writable.add(listener);
     return () => this.#writable.delete(listener);
   }
-  send(data: string | Uint8Array): boolean {
-    this.sent.push(data);
+  send(data: WsOutgoing): boolean {
+    this.sent.push(
+      typeof data === "string" || data instanceof Uint8Array
+        ? data
+        : Buffer.from(data.text).toString(),
+    );
     return true;
   }
   ping(): void {

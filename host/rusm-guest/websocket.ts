@@ -7,13 +7,34 @@
  */
 import { blockingCall, type Wait } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
+import type { Message } from "../lifecycle/signal.ts";
 import type { PubSubContext } from "../rusm-pubsub/context.ts";
-import type { WebSocketUpgrade, WsConnection, WsIncoming } from "./websocket-connection.ts";
+import type {
+  WebSocketUpgrade,
+  WsConnection,
+  WsIncoming,
+  WsOutgoing,
+} from "./websocket-connection.ts";
 
 /** What the websocket interface needs of a process. */
 export interface WebSocketContext extends PubSubContext {
   /** The upgrade request this process serves; null for a plain HTTP request. */
   readonly upgrade: WebSocketUpgrade | null;
+}
+
+/**
+ * A published message's data as UTF-8, encoded once per message, not once per subscriber: the
+ * broker hands every subscriber the same Message object (as rusm-guest/sse.ts does). Sent as a
+ * text frame; the connection never writes into what it is given.
+ */
+const encoded = new WeakMap<Message, Uint8Array>();
+function textOf(message: Message): Uint8Array {
+  let bytes = encoded.get(message);
+  if (bytes === undefined) {
+    bytes = Buffer.from(message.data, "utf8");
+    encoded.set(message, bytes);
+  }
+  return bytes;
 }
 
 /** A close reason's limit: a control frame's 125 bytes, less the 2 of the code. */
@@ -132,7 +153,7 @@ export class WebSocketResource {
         switch (received.kind) {
           case "message":
             // A send that fails means the connection is over: the next take() says closed.
-            await this.#send(received.message.data, wait);
+            await this.#send({ text: textOf(received.message) }, wait);
             if (mailbox.size > 0) await this.#ctx.resume();
             break;
           case "closed":
@@ -147,7 +168,7 @@ export class WebSocketResource {
   }
 
   /** Queues one message once the send side has room; false once the connection is over. */
-  #send(data: string | Uint8Array, wait: Wait): boolean | Promise<boolean> {
+  #send(data: WsOutgoing, wait: Wait): boolean | Promise<boolean> {
     const conn = this.#conn;
     if (!conn.open) return false;
     if (conn.writable()) return conn.send(data);

@@ -15,7 +15,7 @@
  */
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { CloseInfo, WsConnection, WsIncoming } from "../rusm-guest/index.ts";
+import type { CloseInfo, WsConnection, WsIncoming, WsOutgoing } from "../rusm-guest/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
 /** The end of a connection that ended without a close frame (RFC 6455 section 7.1.5). */
@@ -124,10 +124,15 @@ export class NodeWsConnection implements WsConnection {
     return () => this.#writable.delete(listener);
   }
 
-  send(data: string | Uint8Array): boolean {
+  send(data: WsOutgoing): boolean {
     if (!this.open) return false;
     // Invariant: the caller checked writable(); what one send adds is its own message.
-    this.#ws.send(data, { binary: typeof data !== "string" }, () => this.#wrote());
+    if (typeof data === "string" || data instanceof Uint8Array) {
+      this.#ws.send(data, { binary: typeof data !== "string" }, () => this.#wrote());
+    } else {
+      // Already UTF-8 (shared by every subscriber of a message): a text frame of those bytes.
+      this.#ws.send(data.text, { binary: false }, () => this.#wrote());
+    }
     this.#metrics.websocketMessages.inc({ direction: "out" });
     return true;
   }
