@@ -175,3 +175,5 @@ export async function startRusm(
     stop: () => stopServer(rusm.child, rusm.exited),
   };
 }
+
+export { metricSum } from "./metrics.ts";
