@@ -16,7 +16,8 @@ describe("sleb", () => {
   });
 
   it("reads back as written, across signs and widths", () => {
-    for (const v of [0, 1, -1, 127, 128, -128, -129, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 40)]) {
+    const values = [0, 1, -1, 127, 128, -128, -129, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 40)];
+    for (const v of values) {
       expect(readSigned(sleb(v))).toBe(BigInt(v));
     }
   });
