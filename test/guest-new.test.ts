@@ -121,12 +121,14 @@ describe("rusm new", () => {
   );
 
   it(
-    "the scaffold's own test passes (npm test, with rusm/testing)",
+    "the scaffold's own test passes (npm test: rusm/testing, then rusm check)",
     async () => {
       const test = await npm(["test"], dir);
       expect(test.code, test.output).toBe(0);
       expect(test.output).toMatch(/# pass 2|ℹ pass 2/);
       expect(test.output).toMatch(/# fail 0|ℹ fail 0/);
+      // Then `rusm check routes.toml`: the lifecycle rows on both routes.
+      expect(test.output).toMatch(/passed: 2 routes, \d+ rows, \d+ passed, 0 failed/);
     },
     NPM_TIMEOUT_MS,
   );
