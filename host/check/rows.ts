@@ -48,7 +48,7 @@ const RESUME_MS = 3_000;
 /** A stream sending less than this per second is slow, not held back: judged at once. */
 const SLOW_BYTES_PER_S = 16 * 1024;
 
-export type RowName = "finite" | "stalled reader" | "disconnect" | "nothing left";
+export type RowName = "finite" | "stalled reader" | "disconnect" | "nothing left" | "websocket";
 
 export interface RowResult {
   readonly row: RowName;
@@ -162,6 +162,17 @@ async function finiteRow(server: CheckedServer, route: RouteRequest): Promise<Ro
   const res = await open(server, route);
   try {
     if (/^text\/event-stream/i.test(res.contentType)) return null;
+    if (res.status === 426) {
+      // A WebSocket action's route answers a plain GET 426 and starts no process. Its rows
+      // (close codes, recv and send) need a WebSocket client: docs/websocket.md.
+      return {
+        row: "websocket",
+        ok: true,
+        detail:
+          "426 Upgrade: websocket, no process (a WebSocket route: its lifecycle rows are not run here)",
+        ms: performance.now() - start,
+      };
+    }
     let bytes = 0;
     const ended = await new Promise<boolean>((done) => {
       const timer = setTimeout(() => done(false), FINITE_MS);
