@@ -112,11 +112,16 @@ function handle(
   observe(deps, res, target.pattern);
   if (target.handler?.kind === "websocket") {
     // A WebSocket action's route without a handshake (RFC 9110 section 15.5.22).
-    plain(res, 426, `${url.split("?")[0]} is a WebSocket endpoint: connect with a WebSocket client\n`, {
-      upgrade: "websocket",
-      connection: "Upgrade",
-      "sec-websocket-version": "13",
-    });
+    plain(
+      res,
+      426,
+      `${url.split("?")[0]} is a WebSocket endpoint: connect with a WebSocket client\n`,
+      {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-version": "13",
+      },
+    );
     return;
   }
   if (deps.control.draining) {

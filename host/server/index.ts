@@ -20,7 +20,6 @@ import { createMetrics, type Metrics } from "../metrics/index.ts";
 import { createRouter } from "../router/index.ts";
 import { createAdminServer, localAdmin } from "./admin.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
-import type { NodeExchange } from "./exchange.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
