@@ -116,7 +116,7 @@ describe("rusm build <Cargo project>", () => {
     );
     expect(built.code).not.toBe(0);
     expect(built.stderr).toContain(
-      "handler `one` takes 1 parameter(s): a handler is `fn(Request, Params, Sse)` (SSE) or `fn(Request, Params) -> Response` (HTTP)",
+      "handler `one` takes 1 parameter(s): a handler is `fn(Request, Params, Sse)` (SSE), `fn(Request, Params, Ws)` (WebSocket) or `fn(Request, Params) -> Response` (HTTP)",
     );
     expect(built.stderr).toContain("src/lib.rs:6:12");
     expect(built.stderr).toContain("RUSM_GUEST_BUILD");
