@@ -66,6 +66,7 @@ describe("deriveStarlingMonkeyWit", () => {
         "package.wit",
         "process.wit",
         "sse.wit",
+        "websocket.wit",
       ]);
       expect(await readFile(join(guestPkg, "package.wit"), "utf8")).toBe(
         "package rusm:guest@0.1.0;\n",
