@@ -17,6 +17,7 @@ import {
   type FieldEntry,
   type HttpExchange,
   type IncomingRequestData,
+  NO_OUTBOUND,
 } from "../wasi/index.ts";
 import type { ByteChannel } from "../stream/channel.ts";
 
@@ -99,6 +100,7 @@ export class LoadContext implements GuestContext {
   readonly hostMemory = HostMemory.unlimited();
   readonly target = null;
   readonly bodyBufferBytes = 1;
+  readonly outbound = NO_OUTBOUND;
   readonly exchange: HttpExchange = {
     request: NO_REQUEST,
     responded: false,

@@ -21,8 +21,12 @@ import {
   IncomingRequest,
   ResponseOutparam,
   createImports,
+  IGNORE_OUTBOUND,
+  policyFor,
   type Disposable,
   type HttpExchange,
+  type OutboundAccess,
+  type OutboundObserver,
 } from "../wasi/index.ts";
 import {
   classifyExit,
@@ -121,6 +125,8 @@ export class Process implements GuestContext {
   /** Armed when the process first runs after its client left ({@link DISCONNECT_GRACE_MS}). */
   #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
+  readonly #outboundObserver: OutboundObserver;
+  #outbound: OutboundAccess | undefined;
 
   constructor(
     registry: ProcessRegistry,
@@ -129,7 +135,9 @@ export class Process implements GuestContext {
     log: Logger,
     target: HandlerTarget | null,
     broker: Broker,
+    outboundObserver: OutboundObserver = IGNORE_OUTBOUND,
   ) {
+    this.#outboundObserver = outboundObserver;
     this.#registry = registry;
     this.broker = broker;
     this.pid = registry.nextPid();
@@ -212,6 +220,27 @@ export class Process implements GuestContext {
       component: this.component.spec.name,
     });
     return this.#childLog;
+  }
+
+  /** What this process may fetch (`allow-outbound`), made on first use: most never fetch. */
+  get outbound(): OutboundAccess {
+    this.#outbound ??= this.#makeOutbound();
+    return this.#outbound;
+  }
+
+  #makeOutbound(): OutboundAccess {
+    const component = this.component.spec.name;
+    const observer = this.#outboundObserver;
+    const { allowOutbound, maxOutbound } = this.component.limits;
+    return {
+      policy: policyFor(allowOutbound),
+      maxOpen: maxOutbound,
+      denied: (url, why) => {
+        this.#log.warn({ url, why }, "outbound request denied");
+        observer.denied(component);
+      },
+      finished: (origin, status, seconds) => observer.finished(component, origin, status, seconds),
+    };
   }
 
   /** This process's mailbox, made on first use (most processes never subscribe). */

@@ -28,6 +28,9 @@ export type {
   FieldEntry,
 } from "./http/exchange.ts";
 export { WitError, GuestTrap } from "./errors.ts";
+export type { OutboundAccess, OutboundObserver } from "./http/outbound/access.ts";
+export { IGNORE_OUTBOUND, NO_OUTBOUND } from "./http/outbound/access.ts";
+export { policyFor } from "./http/outbound/policy.ts";
 export { IncomingRequest, ResponseOutparam };
 
 /**
@@ -65,7 +68,6 @@ const SHARED: Record<string, object> = {
   "wasi:cli/terminal-stderr": terminal.terminalStderr,
   "wasi:filesystem/preopens": preopens,
   "wasi:filesystem/types": filesystemTypes,
-  "wasi:http/outgoing-handler": outgoingHandler,
 };
 
 /** Import namespaces bound to one process. */
@@ -76,6 +78,7 @@ const PER_PROCESS: Record<string, (ctx: WasiContext) => object> = {
   "wasi:cli/stdout": cliStdout,
   "wasi:cli/stderr": cliStderr,
   "wasi:http/types": httpTypes,
+  "wasi:http/outgoing-handler": outgoingHandler,
 };
 
 /** The interfaces rusm provides (unversioned), to reject components that import others. */
