@@ -25,6 +25,7 @@ pub mod broker;
 pub mod http;
 
 mod abi;
+mod fetch;
 mod response;
 mod sse;
 
