@@ -21,8 +21,7 @@ import {
 
 /**
  * The declared order, leaf first. A room may import rooms of its own level or of an earlier
- * one. One catalog of host interfaces is to sit between the host interfaces and component/
- * (issue 17, not built yet).
+ * one. The catalog of host interfaces sits between their implementations and component/.
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ["errors", "log", "metrics", "config", "router", "sse", "wasm"],
@@ -32,6 +31,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["lifecycle"],
   ["services"],
   ["rusm-guest", "rusm-pubsub"],
+  ["catalog"],
   ["component"],
   ["process"],
   ["server"],

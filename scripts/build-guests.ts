@@ -18,7 +18,7 @@
  *   world), without the SDK;
  * - `module.wat`: a plain core module (a "not a component" fixture);
  * - `other.wat` + `world.wit`: a component of its own world (a "not an HTTP guest" fixture);
- * - `Cargo.toml`: a Rust guest (a cdylib crate using `guests/rusm_rs`, the Rust SDK, which is
+ * - `Cargo.toml`: a Rust guest (a cdylib crate using `sdk/rust`, the Rust SDK, which is
  *   not a guest itself), built as `rusm build <dir>` builds one (host/toolchain/rust-build.ts)
  *   with one cargo target directory for all of them, `build/rust-target/`, so std is compiled
  *   once (~1-2 min on 2 cores, cold) and each guest after it takes seconds.
@@ -66,16 +66,16 @@ const OUT_DIR = join(ROOT, "build", "guests");
 const STARLINGMONKEY_WIT_DIR = join(ROOT, "build", "wit-0.2.10");
 const WORLD_WIT_DIR = join(ROOT, "build", "wit-worlds");
 /** The Rust SDK crate (with its macro crate): an input of every Rust guest, not a guest. */
-const RUST_SDK_DIR = join(GUESTS_DIR, "rusm_rs");
+const RUST_SDK_DIR = join(ROOT, "sdk", "rust");
 const RUST_TARGET_DIR = join(ROOT, "build", "rust-target");
 const RUST_BUILD_FILES = ["host/toolchain/rust-build.ts", "host/toolchain/rust-toolchain.ts"].map(
   (f) => join(ROOT, f),
 );
 /** The SDK runtime `guest.ts` guests are bundled with, and the build recipe itself. */
 const SDK_FILES = [
-  "guest/runtime.ts",
-  "guest/index.ts",
-  "guest/pubsub.ts",
+  "sdk/ts/runtime.ts",
+  "sdk/ts/index.ts",
+  "sdk/ts/pubsub.ts",
   "host/toolchain/guest-build.ts",
   "host/toolchain/esbuild.ts",
   "host/component/source-map.ts",
@@ -141,7 +141,6 @@ async function discoverGuests(): Promise<Guest[]> {
   for (const entry of await readdir(GUESTS_DIR, { withFileTypes: true })) {
     if (!entry.isDirectory() || /^[_.]/.test(entry.name)) continue;
     const dir = join(GUESTS_DIR, entry.name);
-    if (dir === RUST_SDK_DIR) continue;
     const kinds = MARKERS.filter(([, files]) => files.every((f) => existsSync(join(dir, f))));
     const [first] = kinds;
     if (first === undefined || kinds.length > 1) {

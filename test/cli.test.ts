@@ -29,7 +29,7 @@ function expectUsageError(
   expect(run.code, run.stderr).toBe(2);
   expect(run.stderr).toContain("error[RUSM_USAGE]");
   expect(run.stderr).toContain(says);
-  expect(run.stderr).toContain("rusm --help");
+  expect(run.stderr).toMatch(/rusm (serve |build |new )?--help/);
 }
 
 function expectOneLineNoJspi(run: { code: number | null; stdout: string; stderr: string }): void {
@@ -53,15 +53,35 @@ describe("rusm CLI", () => {
   it("--help prints the usage and exits 0", async () => {
     const run = await runRusm(["--help"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("Usage:");
-    expect(run.stdout).toContain("rusm serve <routes.toml>");
+    expect(run.stdout).toContain("Usage: rusm <command>");
+    expect(run.stdout).toContain("serve [options] <routes.toml|app.wasm>");
+    expect(run.stdout).toContain("RUSM_LISTEN");
     expect(run.stderr).toBe("");
   });
 
-  it("--version prints the package version and exits 0", async () => {
+  it("each command has its own --help, with examples (and `rusm help <command>` says the same)", async () => {
+    const serve = await runRusm(["serve", "--help"]);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toContain("Usage: rusm serve [options] <routes.toml|app.wasm>");
+    expect(serve.stdout).toContain("--listen <host:port>");
+    expect(serve.stdout).toContain("rusm serve app.wasm");
+    expect((await runRusm(["help", "serve"])).stdout).toBe(serve.stdout);
+    const build = await runRusm(["build", "--help"]);
+    expect(build.stdout).toContain("Usage: rusm build [options] <entry>");
+    expect(build.stdout).toContain("--engine quickjs");
+    expect(build.stdout).not.toBe(serve.stdout);
+    const made = await runRusm(["new", "--help"]);
+    expect(made.stdout).toContain("rusm new my-app");
+  });
+
+  it("--version prints rusm's version, then jco's, componentize-js's and Node's, and exits 0", async () => {
     const run = await runRusm(["--version"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`rusm ${VERSION}\n`);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`rusm ${VERSION}`);
+    expect(lines[1]).toMatch(/^jco \d+\.\d+\.\d+ \(transpiling at load: \d+\.\d+\.\d+\)$/);
+    expect(lines[2]).toMatch(/^componentize-js \d+\.\d+\.\d+$/);
+    expect(lines[3]).toBe(`node ${process.versions.node}`);
   });
 
   it("no command: usage error, exit 2", async () => {
@@ -69,11 +89,24 @@ describe("rusm CLI", () => {
   });
 
   it("an unknown command: usage error naming it, exit 2", async () => {
-    expectUsageError(await runRusm(["frobnicate"]), '"frobnicate"');
+    expectUsageError(await runRusm(["frobnicate"]), "unknown command 'frobnicate'");
+  });
+
+  it("a mistyped command or option: a usage error with a suggestion", async () => {
+    const serv = await runRusm(["serv", "routes.toml"]);
+    expectUsageError(serv, "unknown command 'serv' (did you mean serve?)");
+    const lsten = await runRusm(["serve", "routes.toml", "--lsten", "127.0.0.1:0"]);
+    expectUsageError(lsten, "unknown option '--lsten' (did you mean --listen?)");
+    expect(lsten.stderr).toContain("rusm serve --help");
   });
 
   it("an unknown flag: usage error, exit 2", async () => {
     expectUsageError(await runRusm(["serve", "routes.toml", "--frobnicate"]), "--frobnicate");
+  });
+
+  it("a bad --engine: usage error naming the choices, exit 2", async () => {
+    const run = await runRusm(["build", "app.ts", "-o", "app.wasm", "--engine", "qjs"]);
+    expectUsageError(run, "starlingmonkey, quickjs");
   });
 
   it("serve without its routes.toml: usage error, exit 2", async () => {

@@ -21,13 +21,10 @@ async function testFiles(dir: string): Promise<string[]> {
 
 async function guestFolders(): Promise<string[]> {
   const entries = await readdir(join(ROOT, "guests"), { withFileTypes: true });
-  return (
-    entries
-      // rusm_rs is the Rust SDK crate the rs-* guests depend on, not a guest.
-      .filter((e) => e.isDirectory() && !e.name.startsWith("_") && e.name !== "rusm_rs")
-      .map((e) => e.name)
-      .sort()
-  );
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("_"))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** guest name -> the test files that use it. */

@@ -279,7 +279,7 @@ describe("rusm build <Cargo project>", () => {
     const dir = await mkdtemp(join(tmpdir(), "rusm-rs-arity-"));
     dirs.push(dir);
     await mkdir(join(dir, "src"));
-    const sdk = JSON.stringify(join(ROOT, "guests", "rusm_rs"));
+    const sdk = JSON.stringify(join(ROOT, "sdk", "rust"));
     await writeFile(
       join(dir, "Cargo.toml"),
       `[package]\nname = "arity"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n\n[dependencies]\nrusm_rs = { path = ${sdk} }\n`,

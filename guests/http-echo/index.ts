@@ -1,7 +1,7 @@
 /**
  * http-echo: answers 200 with a JSON echo of the request (method, url, headers, body) and the
  * response header `x-rusm-guest: echo`. A StarlingMonkey (componentize-js) fetch-event guest;
- * `FetchEvent` and `addEventListener` are typed in guest/fetch-event.d.ts (the SDK).
+ * `FetchEvent` and `addEventListener` are typed in sdk/ts/fetch-event.d.ts (the SDK).
  */
 
 async function handle(request: Request): Promise<Response> {

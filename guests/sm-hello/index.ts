@@ -2,7 +2,7 @@
  * sm-hello: answers every request with 200 `content-type: text/plain` and the body
  * `hello from starlingmonkey\n`. The StarlingMonkey counterpart of http-hello (WAT): the
  * smallest JS guest, measured by scripts/bench/sm-hello. A StarlingMonkey (componentize-js)
- * fetch-event guest; `FetchEvent` and `addEventListener` are typed in guest/fetch-event.d.ts
+ * fetch-event guest; `FetchEvent` and `addEventListener` are typed in sdk/ts/fetch-event.d.ts
  * (the SDK).
  */
 

@@ -7,7 +7,7 @@
  *   test/preemption.test.ts, killed at its `max-cpu-ms`.
  *
  * A StarlingMonkey (componentize-js) fetch-event guest; `FetchEvent` and `addEventListener` are
- * typed in guest/fetch-event.d.ts (the SDK).
+ * typed in sdk/ts/fetch-event.d.ts (the SDK).
  */
 
 function work(rounds: number): number {

@@ -3,7 +3,7 @@
  * stderr, writes a 500 response itself and returns from `handle` without finishing its body;
  * the client must still get that 500 whole, as under `wasmtime serve`. A StarlingMonkey
  * (componentize-js) fetch-event guest; `FetchEvent` and `addEventListener` are typed in
- * guest/fetch-event.d.ts.
+ * sdk/ts/fetch-event.d.ts.
  */
 
 async function handle(request: Request): Promise<Response> {

@@ -12,14 +12,14 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { defaultCacheDir } from "../component/cache.ts";
 import { loadComponent } from "../component/load.ts";
-import { TRANSPILE_OPTIONS } from "../component/transpile.ts";
+import { BLOCKING_IMPORTS, LEAN_INTERFACES } from "../catalog/index.ts";
 import { POOLED_MEMORY_IMPORT } from "../wasm/binary.ts";
 import { parseWat } from "../toolchain/wat.ts";
 import { GuestTrap } from "../wasi/errors.ts";
 import { instantiateLean, leanPlan, type LeanModule } from "./instance.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BLOCKING: ReadonlySet<string> = new Set(TRANSPILE_OPTIONS.asyncImports);
+const BLOCKING: ReadonlySet<string> = new Set(BLOCKING_IMPORTS);
 const HANDLE = `(func (export "wasi:http/incoming-handler@0.2.12#handle") (param i32 i32))`;
 const MEMORY = `(memory (export "memory") 1)`;
 
@@ -28,7 +28,7 @@ async function compile(text: string): Promise<WebAssembly.Module> {
 }
 
 function plan(modules: WebAssembly.Module[], glue = "") {
-  return leanPlan(modules, BLOCKING, glue, POOLED_MEMORY_IMPORT);
+  return leanPlan(modules, LEAN_INTERFACES, BLOCKING, glue, POOLED_MEMORY_IMPORT);
 }
 
 function reason(verdict: ReturnType<typeof plan>): string {

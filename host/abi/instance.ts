@@ -5,7 +5,7 @@
  *
  * jco still transpiles the component at load: that yields the core modules and tells which one
  * holds the guest. A component takes the lean path when its main module imports only functions
- * of the interfaces in `abi/interfaces/` (plus the pooled memory), exports
+ * of the interfaces the catalog gives it descriptors for (plus the pooled memory), exports
  * `wasi:http/incoming-handler@0.2.x#handle`, and the transpile's other core modules are only
  * jco's import shims (an indirect-call table and the module that fills it), which the lean
  * path does not need. Anything else (a WASI adapter module, `wasi:filesystem`, a non-UTF-8
@@ -18,8 +18,9 @@ import { preemptCoreImports, withSliceChecks } from "../preempt/load.ts";
 import { PREEMPT_MODULE } from "../preempt/runtime.ts";
 import { HANDLE_CORE_EXPORT, promising } from "../wasi/jspi.ts";
 import { HandleTable } from "./handles.ts";
-import { LEAN_INTERFACES, incomingRequestRes, responseOutparamRes } from "./interfaces/index.ts";
+import { incomingRequestRes, responseOutparamRes } from "./interfaces/index.ts";
 import { hostFunction, lowerImport, plan, type LoweringPlan } from "./lower.ts";
+import type { InterfaceSig } from "./signature.ts";
 import type { AbiContext } from "./values.ts";
 
 /** How one core import is served. */
@@ -63,12 +64,14 @@ export function isJcoShim(module: WebAssembly.Module): boolean {
 }
 
 /**
- * Whether the lean path can serve a component. `modules`: its core modules; `blocking`: the
+ * Whether the lean path can serve a component. `modules`: its core modules; `interfaces`: the
+ * descriptors of what the host serves, by unversioned name (catalog/); `blocking`: the
  * `interface#function` names that may wait (JSPI); `glue`: jco's generated JS (read for the
  * string encoding); `memoryImport`: where the pooled memory is imported, if it is.
  */
 export function leanPlan(
   modules: readonly WebAssembly.Module[],
+  interfaces: ReadonlyMap<string, InterfaceSig>,
   blocking: ReadonlySet<string>,
   glue: string,
   memoryImport: { module: string; name: string },
@@ -104,7 +107,7 @@ export function leanPlan(
       continue;
     }
     const iface = i.module.replace(/@[^@]*$/, "");
-    const sig = i.kind === "function" ? LEAN_INTERFACES.get(iface)?.funcs.get(i.name) : undefined;
+    const sig = i.kind === "function" ? interfaces.get(iface)?.funcs.get(i.name) : undefined;
     if (sig === undefined) {
       return {
         ok: false,

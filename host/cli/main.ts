@@ -1,113 +1,179 @@
 /**
  * @module cli/main
- * `rusm <command>`: parses the command line and reports every error the one way: a RusmError
- * printed as `rusm: error[CODE] ...` and a non-zero exit status.
+ * `rusm <command>`: the command line, parsed by commander (per-command `--help` with examples,
+ * "did you mean" for a mistyped command or option), and every error reported the one way: a
+ * RusmError printed as `rusm: error[CODE] ...` and a non-zero exit status (2 for usage).
  */
-import { parseArgs } from "node:util";
 import { isAbsolute, relative } from "node:path";
+import { Command, CommanderError, Option } from "commander";
 import { RusmError } from "../errors.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionText } from "./version.ts";
 
-export const USAGE = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)
+const DESCRIPTION = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)`;
 
-Usage:
-  rusm serve <routes.toml> [--listen HOST:PORT] [--workers N] [--cache-dir DIR]
-                                               serve the components and routes in routes.toml
-                                               (--workers: threads sharing the port, 1..256;
-                                               default [serve] workers, else one per core)
-  rusm build <entry.ts|.js|Cargo project> -o <out.wasm> [--engine starlingmonkey|quickjs]
-                                               build a TypeScript/JavaScript or Rust guest into a component
-                                               (--engine: the JavaScript engine, default starlingmonkey;
-                                               quickjs: smaller and faster, ES2020 and fewer
-                                               Web APIs: docs/guest-guide.md)
-  rusm new <dir>                               start a guest project in <dir> (source, routes, test)
-  rusm --help                                  this text
-  rusm --version                               the version
-
+const ENVIRONMENT = `
 Environment:
   RUSM_LOG=debug|info|warn|error   log level (default info; logs are JSON lines on stderr)
   RUSM_CACHE_DIR=DIR               transpile cache and rusm build's cache (default
-                                   node_modules/.cache/rusm in the rusm checkout)
+                                   node_modules/.cache/rusm in the rusm package)
+  RUSM_LISTEN=HOST:PORT, PORT=N    where rusm serve listens when routes.toml does not say
+                                   (--listen wins over both; RUSM_LISTEN over PORT)
 
 Docs: README.md (operators), docs/guest-guide.md (guest authors), docs/wit.md (the WIT
 contract, for guests in other languages), docs/errors.md (error codes).
+`;
+
+const SERVE_EXAMPLES = `
+Examples:
+  rusm serve routes.toml                      serve the routes and components in routes.toml
+  rusm serve routes.toml --listen 127.0.0.1:0 on a free port (printed: rusm listening on ...)
+  rusm serve app.wasm                         one wasi:http component on every path (/*)
+  PORT=3000 rusm serve app.wasm               on 127.0.0.1:3000
+
+SIGINT or SIGTERM drains: no new connections, live streams ended, finite requests given
+[serve] drain-ms; a second signal stops at once. Started through npm or npx, rusm also stops
+when the npm process that started it is gone.
+`;
+
+const BUILD_EXAMPLES = `
+Examples:
+  rusm build src/app.ts -o app.wasm                  a TypeScript guest (StarlingMonkey)
+  rusm build src/app.ts -o app.wasm --engine quickjs smaller and faster; ES2020, fewer Web APIs
+  rusm build ./my-crate -o app.wasm                  a Rust guest (a Cargo project using rusm_rs)
+`;
+
+const NEW_EXAMPLES = `
+Examples:
+  rusm new my-app        writes my-app/ (src/app.ts, routes.toml, a test); then:
+                         cd my-app && npm install && npm run build && npm start
 `;
 
 /** Exit status for a usage error (as sysexits' EX_USAGE is too obscure, 2 like most CLIs). */
 const EXIT_USAGE = 2;
 const EXIT_ERROR = 1;
 
-function usage(message: string): RusmError {
-  return new RusmError("RUSM_USAGE", message, { hint: "run `rusm --help`" });
+function usage(message: string, command?: string): RusmError {
+  return new RusmError("RUSM_USAGE", message, {
+    hint: `run \`rusm ${command === undefined ? "" : `${command} `}--help\``,
+  });
+}
+
+/** The command line: each action stores its exit status in `status`. */
+function program(status: { code: number }): Command {
+  const rusm = new Command("rusm")
+    .description(DESCRIPTION)
+    .usage("<command> [options]")
+    .helpOption("-h, --help", "this text (rusm <command> --help: that command's)")
+    .version(
+      versionText().trimEnd(),
+      "-V, --version",
+      "rusm's version, and jco's, componentize-js's and Node's",
+    )
+    .addHelpText("after", ENVIRONMENT)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      // Errors are reported by report(), in rusm's one format.
+      writeErr: (text) => process.stderr.write(text),
+      outputError: () => undefined,
+    });
+
+  rusm
+    .command("serve")
+    .description("serve the components and routes in routes.toml, or one component on /*")
+    .argument("<routes.toml|app.wasm>", "the routes file, or a wasi:http component")
+    .option(
+      "--listen <host:port>",
+      "where to listen (overrides [serve] listen; port 0: a free one)",
+    )
+    .option(
+      "--workers <n>",
+      "worker threads sharing the port, 1..256 (default [serve] workers, else one per core)",
+    )
+    .option(
+      "--cache-dir <dir>",
+      "the transpile cache (default RUSM_CACHE_DIR, else node_modules/.cache/rusm)",
+    )
+    .addHelpText("after", SERVE_EXAMPLES)
+    .action(
+      async (target: string, opts: { listen?: string; workers?: string; cacheDir?: string }) => {
+        // Imported on demand: --help and --version need none of the server.
+        const { serveCommand } = await import("./serve.ts");
+        status.code = await serveCommand(target, opts);
+      },
+    );
+
+  rusm
+    .command("build")
+    .description("build a TypeScript/JavaScript or Rust guest into a component")
+    .argument(
+      "<entry>",
+      "the guest's entry module (.ts or .js), or a Cargo project (dir or Cargo.toml)",
+    )
+    .requiredOption("-o, --out <out.wasm>", "where to write the component")
+    .addOption(
+      new Option("--engine <engine>", "the JavaScript engine of a TypeScript guest")
+        .choices(["starlingmonkey", "quickjs"])
+        .default("starlingmonkey"),
+    )
+    .option(
+      "--cache-dir <dir>",
+      "the build cache (default RUSM_CACHE_DIR, else node_modules/.cache/rusm)",
+    )
+    .addHelpText("after", BUILD_EXAMPLES)
+    .action(
+      async (
+        entry: string,
+        opts: { out: string; engine: "starlingmonkey" | "quickjs"; cacheDir?: string },
+      ) => {
+        const { buildCommand } = await import("./build.ts");
+        status.code = await buildCommand(entry, opts);
+      },
+    );
+
+  rusm
+    .command("new")
+    .description("start a guest project in <dir> (source, routes, a test)")
+    .argument("<dir>", "the directory to create (new or empty)")
+    .addHelpText("after", NEW_EXAMPLES)
+    .action(async (dir: string) => {
+      const { newCommand } = await import("./new.ts");
+      status.code = await newCommand(dir);
+    });
+
+  return rusm;
 }
 
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  const status = { code: 0 };
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-        "cache-dir": { type: "string" },
-        out: { type: "string", short: "o" },
-        listen: { type: "string" },
-        workers: { type: "string" },
-        engine: { type: "string" },
-      },
-    });
-    if (values.version === true) {
-      process.stdout.write(`rusm ${VERSION}\n`);
-      return 0;
-    }
-    const [command, ...rest] = positionals;
-    if (values.help === true || command === "help") {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    switch (command) {
-      case "serve": {
-        if (rest.length !== 1)
-          throw usage("serve takes exactly one argument: the path to routes.toml");
-        // Imported on demand: --help and --version need none of the server.
-        const { serveCommand } = await import("./serve.ts");
-        return await serveCommand(rest[0]!, {
-          cacheDir: values["cache-dir"],
-          listen: values.listen,
-          workers: values.workers,
-        });
-      }
-      case "build": {
-        if (rest.length !== 1)
-          throw usage("build takes exactly one argument: the guest's entry module");
-        if (values.out === undefined)
-          throw usage("build needs -o <out.wasm>: where to write the component");
-        const engine = values.engine ?? "starlingmonkey";
-        if (engine !== "starlingmonkey" && engine !== "quickjs")
-          throw usage(`--engine must be starlingmonkey or quickjs, not "${engine}"`);
-        const { buildCommand } = await import("./build.ts");
-        return await buildCommand(rest[0]!, {
-          out: values.out,
-          cacheDir: values["cache-dir"],
-          engine,
-        });
-      }
-      case "new": {
-        if (rest.length !== 1)
-          throw usage("new takes exactly one argument: the directory to create");
-        const { newCommand } = await import("./new.ts");
-        return await newCommand(rest[0]!);
-      }
-      case undefined:
-        throw usage("no command given");
-      default:
-        throw usage(`unknown command "${command}"`);
-    }
+    if (argv.length === 0) throw usage("no command given");
+    await program(status).parseAsync(argv, { from: "user" });
+    return status.code;
   } catch (err) {
+    if (err instanceof CommanderError) return commanderExit(err, argv);
     return report(err);
   }
+}
+
+/** commander's exits: help and version are done (0); everything else is a usage error. */
+function commanderExit(err: CommanderError, argv: readonly string[]): number {
+  if (
+    err.code === "commander.helpDisplayed" ||
+    err.code === "commander.version" ||
+    (err.code === "commander.help" && err.exitCode === 0)
+  ) {
+    return 0;
+  }
+  // "error: unknown command 'serv'\n(Did you mean serve?)" -> one line, rusm's format.
+  const message = err.message
+    .replace(/^error: /, "")
+    .replace(/\s*\n\s*\(Did you mean (.+)\?\)/, " (did you mean $1?)")
+    .trim();
+  const command = ["serve", "build", "new"].find((c) => argv.includes(c));
+  return report(usage(message === "" ? "no command given" : message, command));
 }
 
 /** A path relative to the working directory when it is inside it, else absolute. */
@@ -120,11 +186,6 @@ function report(err: unknown): number {
   if (err instanceof RusmError) {
     process.stderr.write(`rusm: ${err.format(displayPath)}\n`);
     return err.code === "RUSM_USAGE" ? EXIT_USAGE : EXIT_ERROR;
-  }
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`rusm: ${usage((err as Error).message).format()}\n`);
-    return EXIT_USAGE;
   }
   process.stderr.write(`rusm: error[RUSM_INTERNAL] ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT_ERROR;

@@ -1,18 +1,22 @@
 /**
  * @module cli/serve
- * `rusm serve routes.toml`: validates the config, starts the worker threads (workers/: each
+ * `rusm serve routes.toml` (or `rusm serve app.wasm`: one component on `/*`): validates the config, starts the worker threads (workers/: each
  * loads the components and listens on the shared port), prints the real addresses, and drains
  * on SIGINT/SIGTERM: no new connections, live streams ended cleanly at once, finite requests
  * given up to `[serve] drain-ms`, then one summary line and exit 0. A second signal during the
- * drain stops at once (exit 1).
+ * drain stops at once (exit 1). Where to listen: `--listen`, else the file's `[serve] listen`,
+ * else `RUSM_LISTEN`, else `PORT` (on 127.0.0.1), else 127.0.0.1:8080. Started by npm or npx,
+ * it also drains when that npm process is gone (cli/starter.ts): a signal to the wrapper then
+ * reaches rusm.
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
-import { loadConfig, parseListen } from "../config/index.ts";
+import { loadComponentConfig, loadConfig, parseListen, type Listen } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { startNode } from "../workers/supervisor.ts";
+import { whenStarterGone } from "./starter.ts";
 
 export interface ServeFlags {
   cacheDir?: string | undefined;
@@ -40,24 +44,49 @@ function parseWorkers(text: string): number {
   return n;
 }
 
+/** A listen address from `--listen` or the environment, or a RUSM_USAGE error naming it. */
+function listenFrom(what: string, text: string, hint: string): Listen {
+  const parsed = parseListen(text);
+  if (!parsed.ok) throw new RusmError("RUSM_USAGE", `${what}: ${parsed.reason}`, { hint });
+  return parsed.listen;
+}
+
+/** Where the environment says to listen (`RUSM_LISTEN`, else `PORT`), or null. */
+export function listenFromEnv(env: NodeJS.ProcessEnv): Listen | null {
+  const hint = "RUSM_LISTEN=host:port (e.g. 0.0.0.0:8080 in a container), or PORT=8080";
+  if (env.RUSM_LISTEN !== undefined && env.RUSM_LISTEN !== "") {
+    return listenFrom(`RUSM_LISTEN=${env.RUSM_LISTEN}`, env.RUSM_LISTEN, hint);
+  }
+  if (env.PORT !== undefined && env.PORT !== "") {
+    if (!/^\d+$/.test(env.PORT)) {
+      throw new RusmError("RUSM_USAGE", `PORT=${env.PORT}: not a port number`, { hint });
+    }
+    return listenFrom(`PORT=${env.PORT}`, `127.0.0.1:${env.PORT}`, hint);
+  }
+  return null;
+}
+
 /** Runs the server until a signal; resolves to the exit status. */
-export async function serveCommand(configPath: string, flags: ServeFlags): Promise<number> {
+export async function serveCommand(target: string, flags: ServeFlags): Promise<number> {
   // Handlers first: a signal that comes as soon as the listening line is out (a supervisor
   // waiting for it) must get the graceful shutdown, not Node's default action.
-  const signal = new Promise<NodeJS.Signals>((done) => {
+  const signal = new Promise<NodeJS.Signals | "starter gone">((done) => {
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
+    whenStarterGone(() => done("starter gone"));
   });
   const workersFlag = flags.workers === undefined ? undefined : parseWorkers(flags.workers);
-  const config = await loadConfig(resolve(configPath));
+  const config = target.endsWith(".wasm")
+    ? await loadComponentConfig(resolve(target))
+    : await loadConfig(resolve(target));
   if (flags.listen !== undefined) {
-    const parsed = parseListen(flags.listen);
-    if (!parsed.ok) {
-      throw new RusmError("RUSM_USAGE", `--listen ${flags.listen}: ${parsed.reason}`, {
-        hint: "give host:port, e.g. --listen 127.0.0.1:0 for a free port",
-      });
-    }
-    config.serve.listen = parsed.listen;
+    config.serve.listen = listenFrom(
+      `--listen ${flags.listen}`,
+      flags.listen,
+      "give host:port, e.g. --listen 127.0.0.1:0 for a free port",
+    );
+  } else if (!config.serve.listenGiven) {
+    config.serve.listen = listenFromEnv(process.env) ?? config.serve.listen;
   }
   const log = createLogger();
   const server = await startNode(config, {

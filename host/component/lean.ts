@@ -4,21 +4,21 @@
  * making a lean instance with a memory from the component's pool.
  */
 import { instantiateLean, leanPlan, type LeanModule, type LeanVerdict } from "../abi/instance.ts";
+import { BLOCKING_IMPORTS, LEAN_INTERFACES } from "../catalog/index.ts";
 import type { ComponentInstance } from "./instance.ts";
 import type { MemoryPool } from "./memory-pool.ts";
-import { TRANSPILE_OPTIONS } from "./transpile.ts";
 import { POOLED_MEMORY_IMPORT } from "../wasm/binary.ts";
 
 /** `RUSM_ABI=jco` serves every component through jco's glue (a diagnostic switch, read once). */
 const FORCE_GLUE = process.env.RUSM_ABI === "jco";
 
 /** The blocking imports as `interface#function`, for the lean ABI's JSPI wrapping. */
-const BLOCKING: ReadonlySet<string> = new Set(TRANSPILE_OPTIONS.asyncImports);
+const BLOCKING: ReadonlySet<string> = new Set(BLOCKING_IMPORTS);
 
 /** Whether the lean ABI serves this component (abi/instance.ts), or why not. */
 export function chooseAbi(modules: Map<string, WebAssembly.Module>, glue: string): LeanVerdict {
   if (FORCE_GLUE) return { ok: false, reason: "RUSM_ABI=jco" };
-  return leanPlan([...modules.values()], BLOCKING, glue, POOLED_MEMORY_IMPORT);
+  return leanPlan([...modules.values()], LEAN_INTERFACES, BLOCKING, glue, POOLED_MEMORY_IMPORT);
 }
 
 /** A lean instance with a pooled memory (when the main module imports one). */

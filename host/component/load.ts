@@ -21,15 +21,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RusmError, isRusmError, type SourceLocation } from "../errors.ts";
 import type { Logger } from "../log/index.ts";
-import { MANIFEST_EXPORT, RUSM_GUEST_INTERFACES } from "../rusm-guest/index.ts";
-import { RUSM_PUBSUB_INTERFACES } from "../rusm-pubsub/index.ts";
-
-/** rusm's own interfaces (rusm:guest, rusm:pubsub), unversioned. */
-const RUSM_INTERFACES: ReadonlySet<string> = new Set([
-  ...RUSM_GUEST_INTERFACES,
-  ...RUSM_PUBSUB_INTERFACES,
-]);
-import { PROVIDED_INTERFACES } from "../wasi/index.ts";
+import { MANIFEST_EXPORT } from "../rusm-guest/index.ts";
+import { isRusmInterface, PROVIDED_INTERFACES } from "../catalog/index.ts";
 import { cacheKey, readEntry, writeEntry, type CacheEntry } from "./cache.ts";
 import type { ComponentInstance, IncomingHandler } from "./instance.ts";
 import { TRANSPILE_OPTIONS, TRANSPILER, transpileComponent } from "./transpile.ts";
@@ -228,9 +221,7 @@ function checkInterfaces(spec: ComponentSpec, entry: CacheEntry): void {
       },
     );
   }
-  const missing = entry.meta.imports.filter(
-    (i) => !PROVIDED_INTERFACES.has(i) && !RUSM_INTERFACES.has(i),
-  );
+  const missing = entry.meta.imports.filter((i) => !PROVIDED_INTERFACES.has(i));
   if (missing.length > 0) {
     throw invalid(
       spec,
@@ -417,7 +408,7 @@ async function load(spec: ComponentSpec, options: LoadOptions): Promise<LoadedCo
   const sourceMap = readSourceMap(bytes);
   const component: Mutable<Omit<LoadedComponent, "modules">> = {
     spec,
-    importsRusmGuest: entry.meta.imports.some((i) => RUSM_INTERFACES.has(i)),
+    importsRusmGuest: entry.meta.imports.some(isRusmInterface),
     sourcePositions: (text) => (sourceMap === null ? text : mapBundlePositions(text, sourceMap)),
     maxMemoryBytes,
     bodyBufferBytes: spec.bodyBufferKb * 1024,

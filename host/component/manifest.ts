@@ -8,16 +8,14 @@
  * {@link LoadContext} (no request, nothing to park on) and its memory is not reused.
  */
 import { HostMemory } from "../wasi/host-memory.ts";
-import { FuelGauge, PREEMPT_MODULE, threadKillFlag } from "../preempt/runtime.ts";
+import { FuelGauge, threadKillFlag } from "../preempt/runtime.ts";
 import { z } from "zod";
-import { addRusmGuestImports, type GuestContext } from "../rusm-guest/index.ts";
-import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
+import { hostImports, type HostContext } from "../catalog/index.ts";
 import {
-  createImports,
+  NO_OUTBOUND,
   type FieldEntry,
   type HttpExchange,
   type IncomingRequestData,
-  NO_OUTBOUND,
 } from "../wasi/index.ts";
 import type { ByteChannel } from "../stream/channel.ts";
 
@@ -95,7 +93,7 @@ const NO_REQUEST: IncomingRequestData = {
 /** How long the load-time instance's checks let it run. */
 const LOAD_CPU_MS = 5_000;
 
-export class LoadContext implements GuestContext {
+export class LoadContext implements HostContext {
   readonly pid = 0;
   readonly hostMemory = HostMemory.unlimited();
   readonly target = null;
@@ -145,11 +143,13 @@ export class LoadContext implements GuestContext {
     throw new Error("the manifest export must not use the broker");
   }
 
-  /** The import object of the load-time instance. */
+  /** The import object of the load-time instance: everything the catalog lists. */
   imports(): Record<string, object> {
-    const imports = createImports(this);
-    addRusmGuestImports(imports, this);
-    addRusmPubSubImports(imports, this);
+    return hostImports(this, { rusm: true, preempt: true });
+  }
+
+  /** `rusm:preempt` for the load-time instance. */
+  preemptImports(): object {
     // An instrumented guest's checks: the load-time instance may run a little (its start, the
     // manifest export), never spin: over LOAD_CPU_MS of checks, it fails the load.
     let since = -1;
@@ -162,7 +162,6 @@ export class LoadContext implements GuestContext {
       }
       return fuel.next(now - since);
     };
-    imports[PREEMPT_MODULE] = { tick, yield: tick, flag: threadKillFlag().memory };
-    return imports;
+    return { tick, yield: tick, flag: threadKillFlag().memory };
   }
 }

@@ -15,9 +15,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { RUSM_GUEST_BLOCKING_IMPORTS } from "../rusm-guest/index.ts";
-import { RUSM_PUBSUB_BLOCKING_IMPORTS } from "../rusm-pubsub/index.ts";
-import { BLOCKING_IMPORTS, HANDLER_EXPORT } from "../wasi/index.ts";
+import { BLOCKING_IMPORTS } from "../catalog/index.ts";
+import { HANDLER_EXPORT } from "../wasi/index.ts";
 import { fixUnreachableDrops } from "./glue.ts";
 
 // The package does not export its package.json; it sits two levels above its entry (src/api.js).
@@ -35,11 +34,7 @@ export const TRANSPILER = `${pkg.name}@${pkg.version}`;
 export const TRANSPILE_OPTIONS = {
   instantiation: "async",
   asyncMode: "jspi",
-  asyncImports: [
-    ...BLOCKING_IMPORTS,
-    ...RUSM_GUEST_BLOCKING_IMPORTS,
-    ...RUSM_PUBSUB_BLOCKING_IMPORTS,
-  ],
+  asyncImports: BLOCKING_IMPORTS,
   asyncExports: [HANDLER_EXPORT],
   noTypescript: true,
   quiet: true,

@@ -5,7 +5,7 @@
  */
 
 export type { AdminConfig, ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
-export { loadConfig } from "./load.ts";
+export { loadComponentConfig, loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
 export { isLoopback, parseListen } from "./listen.ts";
 export { parseRouteKey, parseRouteTarget, type RouteKey, type RouteTargetSpec } from "./routes.ts";

@@ -4,7 +4,7 @@
  */
 
 import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { RusmError } from "../errors.ts";
 import { parseConfig } from "./parse.ts";
 import type { Config } from "./types.ts";
@@ -32,6 +32,27 @@ export async function loadConfig(path: string): Promise<Config> {
     );
   }
   return config;
+}
+
+/**
+ * `rusm serve app.wasm`: one component on every path (`"/*"`), with every default, as if
+ * served by a routes.toml beside it naming it after its file (`app`). Errors as
+ * {@link loadConfig}'s, for the component file.
+ */
+export async function loadComponentConfig(path: string): Promise<Config> {
+  const file = resolve(path);
+  const problem = await fileProblem(file);
+  if (problem !== null) {
+    throw new RusmError("RUSM_FILE_NOT_FOUND", `component file ${file} ${problem}`, {
+      hint: "build the component first, or pass a routes.toml",
+    });
+  }
+  const stem = basename(file)
+    .replace(/\.wasm$/, "")
+    .replace(/[^A-Za-z0-9_-]/g, "-");
+  const name = /^[A-Za-z]/.test(stem) ? stem : `app-${stem}`;
+  const text = `[components]\n${name} = ${JSON.stringify(basename(file))}\n\n[serve.routes]\n"/*" = "${name}"\n`;
+  return parseConfig(text, join(dirname(file), `${basename(file)}.routes.toml`));
 }
 
 async function readConfig(file: string): Promise<string> {

@@ -47,6 +47,7 @@ describe("parseConfig: valid files", () => {
     expect(config.file).toBe(FILE);
     expect(config.serve).toEqual({
       listen: { host: "0.0.0.0", port: 0 },
+      listenGiven: true,
       maxMemoryMb: 128,
       ...SERVE_DEFAULTS,
     });
@@ -146,6 +147,7 @@ describe("parseConfig: valid files", () => {
     const minimal = parseConfig(TAIL, FILE);
     expect(minimal.serve).toEqual({
       listen: { host: "127.0.0.1", port: 8080 },
+      listenGiven: false,
       maxMemoryMb: 64,
       ...SERVE_DEFAULTS,
     });

@@ -27,6 +27,7 @@ export function parseConfig(text: string, file: string): Config {
 function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
   const serve = {
     listen: data.serve.listen,
+    listenGiven: (doc.value as { serve?: { listen?: unknown } }).serve?.listen !== undefined,
     maxMemoryMb: data.serve["max-memory-mb"],
     bodyBufferKb: data.serve["body-buffer-kb"],
     poolIdleSeconds: data.serve["pool-idle-seconds"],

@@ -100,6 +100,8 @@ export interface Config {
   file: string;
   serve: {
     listen: Listen;
+    /** The file says `[serve] listen` (else the default; `RUSM_LISTEN` / `PORT` may fill it in). */
+    listenGiven: boolean;
     maxMemoryMb: number;
     bodyBufferKb: number;
     poolIdleSeconds: number;

@@ -13,14 +13,13 @@ import type { ComponentInstance } from "../component/instance.ts";
 import type { LoadedComponent } from "../component/load.ts";
 import { traceImports, wasiDebugEnabled } from "../wasi/debug.ts";
 import { fairResume } from "../wasi/jspi.ts";
-import { addRusmGuestImports, type GuestContext, type HandlerTarget } from "../rusm-guest/index.ts";
-import { addRusmPubSubImports } from "../rusm-pubsub/index.ts";
+import type { HandlerTarget } from "../rusm-guest/index.ts";
+import { hostImports, type HostContext } from "../catalog/index.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { Mailbox } from "../lifecycle/mailbox.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
-  createImports,
   IGNORE_OUTBOUND,
   policyFor,
   type Disposable,
@@ -37,13 +36,7 @@ import {
 } from "../lifecycle/exit.ts";
 import { threadRunQueue, type RunQueue } from "../lifecycle/run-queue.ts";
 import { sharedNow, type KillFlagWriter } from "../preempt/kill-flag.ts";
-import {
-  CpuBudgetExceeded,
-  CpuMeter,
-  FuelGauge,
-  PREEMPT_MODULE,
-  threadKillFlag,
-} from "../preempt/runtime.ts";
+import { CpuBudgetExceeded, CpuMeter, FuelGauge, threadKillFlag } from "../preempt/runtime.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import { StdioCapture } from "./stdio.ts";
 import { HostMemory } from "../wasi/host-memory.ts";
@@ -94,7 +87,7 @@ export interface ProcessExchange extends HttpExchange {
   onFault(listener: (why: string) => void): void;
 }
 
-export class Process implements GuestContext {
+export class Process implements HostContext {
   readonly pid: number;
   readonly exchange: ProcessExchange;
   readonly component: LoadedComponent;
@@ -199,8 +192,8 @@ export class Process implements GuestContext {
     });
   }
 
-  /** The `rusm:preempt` imports of this process's instance (see component/load). */
-  #preemptImports(): Record<string, unknown> {
+  /** The `rusm:preempt` imports of this process's instance (catalog/rusm.ts builds them so). */
+  preemptImports(): Record<string, unknown> {
     return {
       tick: () => this.#check(false),
       yield: () => this.#check(true),
@@ -383,13 +376,12 @@ export class Process implements GuestContext {
     try {
       // Its client left while it queued to start (a burst): it never runs.
       if (this.exchange.clientGone) throw new ProcessKilled(CLIENT_GONE);
-      let imports = createImports(this);
-      // Only for components that import them: a plain wasi:http guest pays nothing.
-      if (this.component.importsRusmGuest) {
-        addRusmGuestImports(imports, this);
-        addRusmPubSubImports(imports, this);
-      }
-      if (this.component.preempt.instrumented) imports[PREEMPT_MODULE] = this.#preemptImports();
+      // rusm's own interfaces only for components that import them: a plain wasi:http guest
+      // pays nothing for them.
+      let imports = hostImports(this, {
+        rusm: this.component.importsRusmGuest,
+        preempt: this.component.preempt.instrumented,
+      });
       if (TRACE_WASI) imports = traceImports(imports, this.pid, (line) => this.#log.info(line));
       instantiating = true;
       instance = await this.component.instantiate(imports, (m) => this.#memories.add(m));

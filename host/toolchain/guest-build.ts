@@ -5,7 +5,7 @@
  *
  * 1. esbuild bundles the entry (its errors point at the author's file:line:column) and says
  *    what it exports: a default `handle` (the plain wasi:http shape), handler modules, or both.
- * 2. A generated entry wraps it with the SDK runtime (guest/runtime.ts), which serves the
+ * 2. A generated entry wraps it with the SDK runtime (sdk/ts/runtime.ts), which serves the
  *    fetch event and answers the `rusm:guest/manifest` export.
  * 3. componentize-js (StarlingMonkey) builds it against the derived WASI 0.2.10 `handlers`
  *    world (toolchain/wit.ts), in a child process so progress can be printed
@@ -51,7 +51,7 @@ import {
 } from "./wit.ts";
 
 /** The SDK runtime the generated entry imports. */
-const RUNTIME = fileURLToPath(new URL("../../guest/runtime.ts", import.meta.url));
+const RUNTIME = fileURLToPath(new URL("../../sdk/ts/runtime.ts", import.meta.url));
 const CHILD = fileURLToPath(new URL("./componentize-child.ts", import.meta.url));
 const ENTRY_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 

@@ -1,7 +1,7 @@
 /**
  * @module toolchain/quickjs-missing
  * The Web APIs StarlingMonkey has and the QuickJS backend's platform layer
- * (guest/quickjs/platform/) does not, and where a guest's bundle names one as a global. Used
+ * (sdk/ts/quickjs/platform/) does not, and where a guest's bundle names one as a global. Used
  * inside a handler, such a name throws `ReferenceError` only when a request reaches it, so
  * `rusm build --engine quickjs` warns at build time, at the author's file:line:column. A
  * warning, not an error: the scan is lexical (a guarded `typeof crypto !== "undefined"` or a
@@ -42,7 +42,7 @@ const USE = new RegExp(
 );
 
 /** Files of rusm itself in the bundle (the SDK runtime, the platform layer): not reported. */
-const RUSM_GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
+const RUSM_GUEST_DIR = fileURLToPath(new URL("../../sdk/ts/", import.meta.url));
 
 export interface MissingGlobal {
   name: string;

@@ -5,12 +5,12 @@
  * guest's bundle already evaluated in its memory.
  *
  * 1. The engine (once per machine, cached by its inputs): QuickJS's C sources from the npm
- *    package `qjsc` (2021-03-27) and guest/quickjs/engine.c, compiled by Debian's clang-19 for
+ *    package `qjsc` (2021-03-27) and sdk/ts/quickjs/engine.c, compiled by Debian's clang-19 for
  *    wasm32-wasi and linked with Debian's wasi-libc. Its imports are canonical-ABI functions
  *    of the handlers world only (engine.c defines the preview1 calls wasi-libc makes).
- * 2. The bundle: esbuild, one script (IIFE): the platform layer (guest/quickjs/platform.ts:
- *    Fetch API classes, timers, console), the SDK runtime (guest/runtime.ts, unchanged; its
- *    `rusm:*` imports mapped to guest/quickjs/wit.ts) and the guest's module.
+ * 2. The bundle: esbuild, one script (IIFE): the platform layer (sdk/ts/quickjs/platform.ts:
+ *    Fetch API classes, timers, console), the SDK runtime (sdk/ts/runtime.ts, unchanged; its
+ *    `rusm:*` imports mapped to sdk/ts/quickjs/wit.ts) and the guest's module.
  * 3. The snapshot (toolchain/snapshot.ts): the engine is instantiated in Node, evaluates the
  *    bundle (the guest's top level runs here, as under wizer), and its memory becomes the
  *    module's initial data.
@@ -29,13 +29,13 @@ import { ensureToolPreopens } from "./preopens.ts";
 import { snapshot } from "./snapshot.ts";
 import { WIT_DIR } from "./wit.ts";
 
-const GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
+const GUEST_DIR = fileURLToPath(new URL("../../sdk/ts/", import.meta.url));
 const ENGINE_C = join(GUEST_DIR, "quickjs", "engine.c");
 /** engine.c's preview-1 definitions, and the imports header both include. */
 const ENGINE_SOURCES = [ENGINE_C, join(GUEST_DIR, "quickjs", "preview1.c")];
 const ENGINE_HEADER = join(GUEST_DIR, "quickjs", "imports.h");
 const PLATFORM = join(GUEST_DIR, "quickjs", "platform.ts");
-/** The platform layer's parts (guest/quickjs/platform/*.ts), which PLATFORM imports. */
+/** The platform layer's parts (sdk/ts/quickjs/platform/*.ts), which PLATFORM imports. */
 const PLATFORM_PARTS = readdirSync(join(GUEST_DIR, "quickjs", "platform"))
   .filter((f) => f.endsWith(".ts"))
   .sort()

@@ -4,8 +4,10 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { RUSM_PUBSUB_VERSION } from "../rusm-pubsub/index.ts";
-import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
+import { RUSM_GUEST, RUSM_PUBSUB } from "../catalog/index.ts";
+
+const RUSM_GUEST_VERSION = RUSM_GUEST.version;
+const RUSM_PUBSUB_VERSION = RUSM_PUBSUB.version;
 import { WIT_DIR, deriveStarlingMonkeyWit, stripWorlds } from "./wit.ts";
 
 describe("stripWorlds", () => {

@@ -14,8 +14,10 @@
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RUSM_GUEST_VERSION } from "../rusm-guest/index.ts";
-import { RUSM_PUBSUB_VERSION } from "../rusm-pubsub/index.ts";
+import { RUSM_GUEST, RUSM_PUBSUB } from "../catalog/index.ts";
+
+const RUSM_GUEST_VERSION = RUSM_GUEST.version;
+const RUSM_PUBSUB_VERSION = RUSM_PUBSUB.version;
 
 /** rusm's WIT package, absolute. */
 export const WIT_DIR = fileURLToPath(new URL("../../wit/", import.meta.url)).replace(/\/$/, "");

@@ -134,11 +134,11 @@ async function buildRows(log: (line: string) => void): Promise<SummaryRow[]> {
     const crate = join(dir, "rs-handlers");
     await cp(join(ROOT, "guests", "rs-handlers"), crate, { recursive: true });
     const manifest = join(crate, "Cargo.toml");
-    const sdk = join(ROOT, "guests", "rusm_rs");
+    const sdk = join(ROOT, "sdk", "rust");
     await writeFile(
       manifest,
       (await readFile(manifest, "utf8")).replace(
-        'path = "../rusm_rs"',
+        'path = "../../sdk/rust"',
         `path = ${JSON.stringify(sdk)}`,
       ),
     );

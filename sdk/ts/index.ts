@@ -1,7 +1,7 @@
 /**
  * @module rusm/guest
  * The TypeScript SDK for rusm guests: the types a guest is written against. `rusm build`
- * bundles the runtime behind them (guest/runtime.ts) into the component.
+ * bundles the runtime behind them (sdk/ts/runtime.ts) into the component.
  *
  * Two shapes (docs/guest-guide.md):
  *

@@ -1,5 +1,5 @@
 /*
- * The canonical-ABI imports of rusm's QuickJS engine (guest/quickjs/engine.c,
+ * The canonical-ABI imports of rusm's QuickJS engine (sdk/ts/quickjs/engine.c,
  * preview1.c): functions of `rusm:guest/handlers` only (WASI 0.2.12, rusm:guest@0.1.0,
  * rusm:pubsub@0.1.0), as the component's world declares them (wit/).
  */

@@ -1,6 +1,6 @@
 /**
- * The natives guest/quickjs/engine.c registers as `globalThis.__rusm` for the QuickJS backend:
- * thin calls of rusm:guest's canonical imports. Only guest/quickjs/*.ts uses them.
+ * The natives sdk/ts/quickjs/engine.c registers as `globalThis.__rusm` for the QuickJS backend:
+ * thin calls of rusm:guest's canonical imports. Only sdk/ts/quickjs/*.ts uses them.
  */
 declare const __rusm: {
   /** `context.target()`: null, or [module, function, params, route]. */

@@ -1,9 +1,9 @@
 /**
  * @module rusm/guest/quickjs/wit
  * The rusm:guest and rusm:pubsub interfaces as ES modules for the QuickJS backend: what
- * componentize-js generates for StarlingMonkey (guest/wit.d.ts), written over the engine's
- * natives. The build maps every `rusm:*` import of the SDK runtime here, so guest/runtime.ts
- * and guest/pubsub.ts run unchanged on both engines.
+ * componentize-js generates for StarlingMonkey (sdk/ts/wit.d.ts), written over the engine's
+ * natives. The build maps every `rusm:*` import of the SDK runtime here, so sdk/ts/runtime.ts
+ * and sdk/ts/pubsub.ts run unchanged on both engines.
  */
 import type { HandlerTarget } from "rusm:guest/context@0.1.0";
 import type { Event } from "rusm:guest/sse@0.1.0";
