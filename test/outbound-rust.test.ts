@@ -99,7 +99,11 @@ describe("outbound HTTP from Rust (rs-fetch)", () => {
     await rusm.until("three forwarded events", () => feed.events.length >= 3);
     expect(feed.events.slice(0, 3)).toEqual(ticks(3).map((t) => t.toUpperCase()));
     feed.close();
-    await rusm.until("the upstream connection closed", () => upstream.cutShort("/sse") > cut, 10_000);
+    await rusm.until(
+      "the upstream connection closed",
+      () => upstream.cutShort("/sse") > cut,
+      10_000,
+    );
     await expectExits(rusm, before, { disconnected: 1 }, 10_000);
     await untilNoProcesses(rusm, 10_000);
   });

@@ -12,7 +12,8 @@
  *   a name resolving to 127.0.0.1 matched only by a wildcard (`*.localhost`) is refused at the
  *   connection, a name listed as such (`localhost`) is not;
  * - a client leaving while the guest waits on an upstream that never answers: the upstream
- *   connection is closed, the process reclaimed.
+ *   connection is closed, the process reclaimed;
+ * - `max-outbound-per-process`: two requests at once, one allowed (16 by default).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get } from "node:http";
@@ -20,7 +21,13 @@ import { Readable } from "node:stream";
 import { request } from "undici";
 import { guest, routes, startRusm, type Rusm } from "./helpers/rusm.ts";
 import { startUpstream, type Upstream } from "./helpers/upstream.ts";
-import { cpuOver, expectExits, IDLE_CPU_MS_PER_S, sleep, untilNoProcesses } from "./helpers/exits.ts";
+import {
+  cpuOver,
+  expectExits,
+  IDLE_CPU_MS_PER_S,
+  sleep,
+  untilNoProcesses,
+} from "./helpers/exits.ts";
 import { readBody } from "./helpers/clients.ts";
 
 let upstream: Upstream;
@@ -40,12 +47,14 @@ fetcher = { path = "${fetcher}", allow-outbound = ["${upstream.origin}"] }
 wild = { path = "${fetcher}", allow-outbound = ["http://*.localhost:${upstream.port}"] }
 named = { path = "${fetcher}", allow-outbound = ["http://localhost:${upstream.port}"] }
 closed = "${fetcher}"
+limited = { path = "${fetcher}", allow-outbound = ["${upstream.origin}"], max-outbound-per-process = 1 }
 
 [serve.routes]
 "/f/*" = "fetcher"
 "/wild/*" = "wild"
 "/named/*" = "named"
 "/closed/*" = "closed"
+"/limited/*" = "limited"
 `),
   );
 }, 120_000);
@@ -136,7 +145,11 @@ describe("outbound HTTP (http-fetch-upstream against a node:http upstream)", () 
   }
 
   it("an upstream that dies mid-body: the guest's read fails (counted as connection-terminated), its client gets the first part only", async () => {
-    const labels = { component: "fetcher", origin: upstream.origin, status: "connection-terminated" };
+    const labels = {
+      component: "fetcher",
+      origin: upstream.origin,
+      status: "connection-terminated",
+    };
     const failedBefore = await rusm.metric("rusm_outbound_requests_total", labels);
     const read = await readBody(via("/f/proxy", `${upstream.origin}/die`));
     expect(read.status).toBe(200);
@@ -157,7 +170,9 @@ describe("outbound HTTP (http-fetch-upstream against a node:http upstream)", () 
     await rusm.until("the denial logged", () =>
       rusm
         .logs()
-        .some((l) => l.msg === "outbound request denied" && l.component === "fetcher" && l.url === url),
+        .some(
+          (l) => l.msg === "outbound request denied" && l.component === "fetcher" && l.url === url,
+        ),
     );
     expect(await rusm.metric("rusm_outbound_denied_total", { component: "fetcher" })).toBe(
       deniedBefore + 1,
@@ -196,8 +211,21 @@ describe("outbound HTTP (http-fetch-upstream against a node:http upstream)", () 
     await rusm.until("the upstream has the request", () => upstream.open("/hang") > 0);
     controller.abort();
     await pending;
-    await rusm.until("the upstream connection closed", () => upstream.cutShort("/hang") > cutBefore);
+    await rusm.until(
+      "the upstream connection closed",
+      () => upstream.cutShort("/hang") > cutBefore,
+    );
     await expectExits(rusm, before, { disconnected: 1 });
     await untilNoProcesses(rusm);
+  });
+
+  it("max-outbound-per-process bounds a process's open requests (1: the second of two at once fails; default 16: both go)", async () => {
+    const limited = await fetch(via("/limited/pair", `${upstream.origin}/json`));
+    expect((await limited.text()).split(",").sort()).toEqual(["200:24", "error"]);
+    expect(
+      await rusm.metric("rusm_outbound_requests_total", { component: "limited", status: "200" }),
+    ).toBe(1);
+    const open = await fetch(via("/f/pair", `${upstream.origin}/json`));
+    expect(await open.text()).toBe("200:24,200:24");
   });
 });

@@ -6,6 +6,7 @@
  * - `/post`: POSTs this request's body to `u` as a stream, streams the upstream's body back.
  * - `/proxy`: GETs `u`, streams its status and body back as they arrive (the bench's proxy).
  * - `/sse`: GETs `u` (a text/event-stream), forwards each event with its data upper-cased.
+ * - `/pair`: GETs `u` twice at once, answers each outcome (`200` or `error`), comma-separated.
  *
  * A failed fetch answers 502 with the error; a body that fails midway errors the response
  * stream (the client sees a truncated body).
@@ -56,7 +57,9 @@ function transformEvents(): TransformStream<Uint8Array, Uint8Array> {
         buffered = buffered.slice(end + 2);
         const lines = event
           .split("\n")
-          .map((line) => (line.startsWith("data:") ? line.toUpperCase().replace("DATA:", "data:") : line));
+          .map((line) =>
+            line.startsWith("data:") ? line.toUpperCase().replace("DATA:", "data:") : line,
+          );
         controller.enqueue(encoder.encode(`${lines.join("\n")}\n\n`));
         end = buffered.indexOf("\n\n");
       }
@@ -72,6 +75,18 @@ async function sse(u: string): Promise<Response> {
   });
 }
 
+async function pair(u: string): Promise<Response> {
+  const outcomes = await Promise.all(
+    [0, 1].map((i) =>
+      fetch(`${u}${u.includes("?") ? "&" : "?"}i=${i}`).then(
+        async (res) => `${res.status}:${(await res.text()).length}`,
+        () => "error",
+      ),
+    ),
+  );
+  return new Response(outcomes.join(","));
+}
+
 async function handle(request: Request): Promise<Response> {
   try {
     const u = upstreamOf(request);
@@ -80,6 +95,7 @@ async function handle(request: Request): Promise<Response> {
     if (path.endsWith("/post")) return await post(request, u);
     if (path.endsWith("/proxy")) return await proxy(u);
     if (path.endsWith("/sse")) return await sse(u);
+    if (path.endsWith("/pair")) return await pair(u);
     return new Response("unknown path\n", { status: 404 });
   } catch (err) {
     return new Response(`error: ${String(err)}\n`, { status: 502 });

@@ -39,9 +39,12 @@ export function parseOutboundRule(
   let host = m[3]!.toLowerCase();
   if (host.startsWith("[")) host = host.slice(1, -1);
   const ip = isIP(host);
-  if (m[3]!.startsWith("[") && ip !== 6) return { ok: false, reason: `${m[3]} is not an IPv6 address` };
-  if (ip === 6 && !m[3]!.startsWith("[")) return { ok: false, reason: "write an IPv6 host in brackets" };
-  if (ip !== 0 && wildcard) return { ok: false, reason: "a wildcard needs a domain name, not an address" };
+  if (m[3]!.startsWith("[") && ip !== 6)
+    return { ok: false, reason: `${m[3]} is not an IPv6 address` };
+  if (ip === 6 && !m[3]!.startsWith("["))
+    return { ok: false, reason: "write an IPv6 host in brackets" };
+  if (ip !== 0 && wildcard)
+    return { ok: false, reason: "a wildcard needs a domain name, not an address" };
   if (ip === 0 && !host.split(".").every((label) => HOST_LABEL.test(label))) {
     return { ok: false, reason: `${host} is not a valid host name` };
   }

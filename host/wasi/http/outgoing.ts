@@ -199,11 +199,11 @@ export function outgoingHandler(ctx: WasiContext) {
       try {
         return send(ctx, {
           url,
-        method,
-        headers,
-        body,
-        connectMs: toMs(options?.connectTimeout(), OUTBOUND_TIMEOUTS.connectMs),
-        firstByteMs: toMs(options?.firstByteTimeout(), OUTBOUND_TIMEOUTS.firstByteMs),
+          method,
+          headers,
+          body,
+          connectMs: toMs(options?.connectTimeout(), OUTBOUND_TIMEOUTS.connectMs),
+          firstByteMs: toMs(options?.firstByteTimeout(), OUTBOUND_TIMEOUTS.firstByteMs),
           betweenBytesMs: toMs(options?.betweenBytesTimeout(), OUTBOUND_TIMEOUTS.betweenBytesMs),
         });
       } catch (err) {

@@ -49,7 +49,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         fetch(`${rusm.url}${path}`).then((r) => r.text()),
       ]);
       if (viaPlain !== viaRusm || !viaRusm.startsWith("200 ")) {
-        errors.push(`outbound-proxy: bodies differ: plain ${JSON.stringify(viaPlain)}, rusm ${JSON.stringify(viaRusm)}`);
+        errors.push(
+          `outbound-proxy: bodies differ: plain ${JSON.stringify(viaPlain)}, rusm ${JSON.stringify(viaRusm)}`,
+        );
       } else {
         log(`outbound-proxy: identical bodies (${JSON.stringify(viaRusm.slice(0, 40))})`);
       }
@@ -68,12 +70,18 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         describeLoad,
       );
       const [d, p, r] = [fold(directRounds!), fold(plainRounds!), fold(rusmRounds!)];
-      for (const [name, side] of [["plain", p], ["rusm", r]] as const) {
-        if (side.failures > 0) errors.push(`outbound-proxy: ${side.failures} failed requests via ${name}`);
+      for (const [name, side] of [
+        ["plain", p],
+        ["rusm", r],
+      ] as const) {
+        if (side.failures > 0)
+          errors.push(`outbound-proxy: ${side.failures} failed requests via ${name}`);
       }
       const proxied = await rusm.metric("rusm_outbound_requests_total", { status: "200" });
       if (proxied < r.requests) {
-        errors.push(`outbound-proxy: rusm counted ${proxied} outbound requests for ${r.requests} answered`);
+        errors.push(
+          `outbound-proxy: rusm counted ${proxied} outbound requests for ${r.requests} answered`,
+        );
       }
       const row = (measure: string, a: number, b: number, digits = 0): SummaryRow => ({
         bench: "outbound-proxy",

@@ -44,7 +44,16 @@ describe("OutboundPolicy", () => {
   });
 
   it("knows loopback, private and link-local ranges", () => {
-    for (const a of ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.0.1", "169.254.1.1", "::1", "fd00::1", "0.0.0.0"]) {
+    for (const a of [
+      "127.0.0.1",
+      "10.0.0.1",
+      "172.16.5.4",
+      "192.168.0.1",
+      "169.254.1.1",
+      "::1",
+      "fd00::1",
+      "0.0.0.0",
+    ]) {
       expect(isInternalAddress(a), a).toBe(true);
     }
     for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111"]) {

@@ -9,7 +9,6 @@
  * request failed). It is owned by the process: the process's exit aborts it (the upstream
  * connection is closed). Redirects are not followed: a 3xx is the guest's to act on.
  */
-import type { Readable } from "node:stream";
 import type { WasiContext } from "../../context.ts";
 import { WitError } from "../../errors.ts";
 import type { ErrorCode } from "../error-code.ts";
@@ -120,9 +119,9 @@ export function send(ctx: WasiContext, call: OutboundCall): FutureIncomingRespon
     .request({
       origin,
       path: `${call.url.pathname}${call.url.search}`,
-      method: call.method as "GET",
+      method: call.method,
       headers: call.headers,
-      body: call.body as Readable | null,
+      body: call.body,
       signal: controller.signal,
       headersTimeout: call.firstByteMs,
       bodyTimeout: call.betweenBytesMs,
@@ -133,11 +132,8 @@ export function send(ctx: WasiContext, call: OutboundCall): FutureIncomingRespon
         res.body.destroy();
         return;
       }
-      const body = new ResponseBody(
-        res.body,
-        res.trailers,
-        ctx.bodyBufferBytes,
-        (error) => finish(error === null ? String(res.statusCode) : error.tag),
+      const body = new ResponseBody(res.body, res.trailers, ctx.bodyBufferBytes, (error) =>
+        finish(error === null ? String(res.statusCode) : error.tag),
       );
       const headers = toFields(res.headers);
       future.settle({ tag: "ok", val: new IncomingResponse(ctx, res.statusCode, headers, body) });
