@@ -74,7 +74,8 @@ hi = { path = "${join(dir, "out", "guest.wasm")}", max-memory-mb = 128 }
     } finally {
       expect(await rusm.stop()).toBe(0);
     }
-  });
+    // A StarlingMonkey build, its cached rebuild and a server start: minutes on a busy machine.
+  }, 300_000);
 
   it("a syntax error: error[RUSM_GUEST_BUILD] at the author's file:line:column, exit 1", async () => {
     await writeFile(
@@ -114,7 +115,9 @@ hi = { path = "${join(dir, "out", "guest.wasm")}", max-memory-mb = 128 }
   it("without -o: a usage error, exit 2", async () => {
     const run = await runRusm(["build", "hi.ts"], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("error[RUSM_USAGE] build needs -o <out.wasm>");
+    expect(run.stderr).toContain(
+      "error[RUSM_USAGE] required option '-o, --out <out.wasm>' not specified",
+    );
   });
 });
 

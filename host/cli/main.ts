@@ -42,6 +42,18 @@ Examples:
   rusm build ./my-crate -o app.wasm                  a Rust guest (a Cargo project using rusm_rs)
 `;
 
+const CHECK_EXAMPLES = `
+Rows, per route: a finite response ends cleanly (exit normal); a stream survives a stalled
+reader with bounded memory and idle CPU (never a spin); a disconnect ends its process within
+1 s (exit disconnected); nothing is left running. One line per route and row, then a summary;
+exit 1 if a row failed.
+
+Examples:
+  rusm check routes.toml                          every route
+  rusm check routes.toml --route "GET /feed"      one route (as written, or by path: /feed)
+  rusm check routes.toml --junit rusm-check.xml   for CI's test report
+`;
+
 const NEW_EXAMPLES = `
 Examples:
   rusm new my-app        writes my-app/ (src/app.ts, routes.toml, a test); then:
@@ -56,6 +68,11 @@ function usage(message: string, command?: string): RusmError {
   return new RusmError("RUSM_USAGE", message, {
     hint: `run \`rusm ${command === undefined ? "" : `${command} `}--help\``,
   });
+}
+
+/** commander's way to take an option more than once. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The command line: each action stores its exit status in `status`. */
@@ -95,9 +112,13 @@ function program(status: { code: number }): Command {
       "--cache-dir <dir>",
       "the transpile cache (default RUSM_CACHE_DIR, else node_modules/.cache/rusm)",
     )
+    .option("--admin <host:port>", "the admin listener (/metrics) on this loopback address")
     .addHelpText("after", SERVE_EXAMPLES)
     .action(
-      async (target: string, opts: { listen?: string; workers?: string; cacheDir?: string }) => {
+      async (
+        target: string,
+        opts: { listen?: string; workers?: string; cacheDir?: string; admin?: string },
+      ) => {
         // Imported on demand: --help and --version need none of the server.
         const { serveCommand } = await import("./serve.ts");
         status.code = await serveCommand(target, opts);
@@ -129,6 +150,21 @@ function program(status: { code: number }): Command {
       ) => {
         const { buildCommand } = await import("./build.ts");
         status.code = await buildCommand(entry, opts);
+      },
+    );
+
+  rusm
+    .command("check")
+    .description("run the lifecycle table on each route: a CI check that nothing spins or leaks")
+    .argument("<routes.toml|app.wasm>", "the app to check, served as rusm serve would")
+    .option("--route <route>", "only this route, as written or by path (repeatable)", collect, [])
+    .option("--junit <file>", "also write the results as JUnit XML")
+    .option("--cache-dir <dir>", "the transpile cache (as rusm serve's)")
+    .addHelpText("after", CHECK_EXAMPLES)
+    .action(
+      async (target: string, opts: { route: string[]; junit?: string; cacheDir?: string }) => {
+        const { checkCommand } = await import("./check.ts");
+        status.code = await checkCommand(target, opts);
       },
     );
 
@@ -172,7 +208,7 @@ function commanderExit(err: CommanderError, argv: readonly string[]): number {
     .replace(/^error: /, "")
     .replace(/\s*\n\s*\(Did you mean (.+)\?\)/, " (did you mean $1?)")
     .trim();
-  const command = ["serve", "build", "new"].find((c) => argv.includes(c));
+  const command = ["serve", "build", "check", "new"].find((c) => argv.includes(c));
   return report(usage(message === "" ? "no command given" : message, command));
 }
 

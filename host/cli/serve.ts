@@ -12,7 +12,13 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
-import { loadComponentConfig, loadConfig, parseListen, type Listen } from "../config/index.ts";
+import {
+  isLoopback,
+  loadComponentConfig,
+  loadConfig,
+  parseListen,
+  type Listen,
+} from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { startNode } from "../workers/supervisor.ts";
@@ -24,6 +30,8 @@ export interface ServeFlags {
   listen?: string | undefined;
   /** `--workers N`: overrides `[serve] workers`. */
   workers?: string | undefined;
+  /** `--admin HOST:PORT`: the admin listener there (overrides `[admin] listen`, or adds one). */
+  admin?: string | undefined;
 }
 
 /** The most workers `--workers` takes (as `[serve] workers`). */
@@ -87,6 +95,19 @@ export async function serveCommand(target: string, flags: ServeFlags): Promise<n
     );
   } else if (!config.serve.listenGiven) {
     config.serve.listen = listenFromEnv(process.env) ?? config.serve.listen;
+  }
+  if (flags.admin !== undefined) {
+    const listen = listenFrom(
+      `--admin ${flags.admin}`,
+      flags.admin,
+      "give a loopback host:port, e.g. --admin 127.0.0.1:9464 (port 0: a free one)",
+    );
+    if (!isLoopback(listen)) {
+      throw new RusmError("RUSM_USAGE", `--admin ${flags.admin}: not a loopback address`, {
+        hint: "the admin listener serves /metrics and /publish: use [admin] listen with allow-public = true to expose it",
+      });
+    }
+    config.admin = { ...(config.admin ?? { allowPublic: false, token: null }), listen };
   }
   const log = createLogger();
   const server = await startNode(config, {

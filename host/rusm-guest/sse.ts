@@ -5,6 +5,7 @@
  * body: a write that does not fit parks the process until the socket drains.
  */
 import { ByteChannel, ChannelClosed } from "../stream/channel.ts";
+import { writeAll } from "../stream/write-all.ts";
 import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse/event.ts";
 import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
@@ -23,7 +24,7 @@ const encoder = new TextEncoder();
 /**
  * A published message as a data event, encoded once per message, not once per subscriber: the
  * broker hands every subscriber the same Message object. Shared bytes are safe because a
- * channel never writes into what it is given (see #push).
+ * channel never writes into what it is given (see stream/write-all.ts).
  */
 const dataEvents = new WeakMap<Message, Uint8Array>();
 function dataEvent(message: Message): Uint8Array {
@@ -33,6 +34,12 @@ function dataEvent(message: Message): Uint8Array {
     dataEvents.set(message, bytes);
   }
   return bytes;
+}
+
+/** A write that found the channel closed or ended is false; anything else is rethrown. */
+function notClosed(err: unknown): false {
+  if (err instanceof ChannelClosed) return false;
+  throw err;
 }
 
 /** The heartbeat of a live tail: a bare comment line, which clients ignore. */
@@ -132,39 +139,19 @@ export class EventStream {
   }
 
   /**
-   * Queues `bytes` in permit-sized pieces, parking while the channel is full. Synchronous (no
-   * promise) when everything fits at once: the guest then does not suspend.
+   * Queues `bytes` in permit-sized pieces, parking while the channel is full: true when all of
+   * it is queued, false once the channel is closed or ended. Synchronous (no promise) when
+   * everything fits at once: the guest then does not suspend.
    */
   #push(bytes: Uint8Array, wait: Wait): boolean | Promise<boolean> {
-    let rest = bytes;
-    // Writes what fits now; true when all of it is queued, false when the channel is full.
-    const step = (): boolean => {
-      while (rest.length > 0) {
-        const permit = this.#channel.permit();
-        if (permit === 0) return false;
-        // Invariant: the channel keeps the array it is given and never writes into it; `subarray`
-        // views a fresh encoding, a message's shared encoding, or HEARTBEAT.
-        this.#channel.write(rest.subarray(0, permit));
-        rest = rest.subarray(permit);
-      }
-      return true;
-    };
+    const channel = this.#channel;
+    let written: void | Promise<void>;
     try {
-      if (step()) return true;
+      written = writeAll(channel, bytes, () => wait(channel.ready()));
     } catch (err) {
-      if (err instanceof ChannelClosed) return false;
-      throw err;
+      return notClosed(err);
     }
-    return (async () => {
-      try {
-        do await wait(this.#channel.ready());
-        while (!step());
-        return true;
-      } catch (err) {
-        if (err instanceof ChannelClosed) return false;
-        throw err;
-      }
-    })();
+    return written === undefined ? true : written.then(() => true, notClosed);
   }
 
   /**

@@ -116,6 +116,15 @@ export interface SpawnOptions {
   cwd?: string | undefined;
   /** Also wait for the admin listener (the routes file must have an `[admin]` table). */
   admin?: boolean | undefined;
+  /** Node options before rusm's entry point (e.g. `--disable-wasm-trap-handler`). */
+  nodeArgs?: readonly string[] | undefined;
+  /** Another rusm checkout's `bin/rusm.mjs` to run instead of this one (a before/after run). */
+  bin?: string | undefined;
+  /**
+   * Rewrites the command line before it is spawned: e.g. a shell that raises the fd limit, then
+   * `exec`s the command (so the child's pid stays the server's).
+   */
+  launch?: ((command: string, args: string[]) => [string, string[]]) | undefined;
 }
 
 /**
@@ -125,7 +134,9 @@ export interface SpawnOptions {
  * {@link startRusm} and of rusm's own integration tests (test/helpers/rusm.ts).
  */
 export function spawnRusm(serveArgs: string[], options: SpawnOptions = {}): Promise<ListeningRusm> {
-  const child = spawn(nodeWithJspi(), [BIN, "serve", ...serveArgs], {
+  const args = [...(options.nodeArgs ?? []), options.bin ?? BIN, "serve", ...serveArgs];
+  const [command, argv] = options.launch?.(nodeWithJspi(), args) ?? [nodeWithJspi(), args];
+  const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -175,3 +186,5 @@ export async function startRusm(
     stop: () => stopServer(rusm.child, rusm.exited),
   };
 }
+
+export { metricSum } from "./metrics.ts";

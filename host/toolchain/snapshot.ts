@@ -10,7 +10,7 @@
  * back at their initial values (the stack pointer is, when init returns) and tables unchanged
  * (QuickJS writes neither). The dead part of the C stack is written as zeros.
  */
-import { leb, Reader } from "../wasm/bytes.ts";
+import { leb, Reader, sleb32 } from "../wasm/bytes.ts";
 import { sectionBytes, sectionsOf, type Section } from "../wasm/binary.ts";
 
 const SECTION_MEMORY = 5;
@@ -61,19 +61,6 @@ function dataSegments(image: Uint8Array): { body: Uint8Array; count: number } {
   const count = parts.length / 2;
   const chunks = [Uint8Array.from(leb(BigInt(count))), ...parts.map((p) => Uint8Array.from(p))];
   return { body: new Uint8Array(Buffer.concat(chunks)), count };
-}
-
-function sleb32(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (b & 0x40) === 0) || (value === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
 }
 
 export interface SnapshotResult {

@@ -69,18 +69,31 @@ export function leb(value: number | bigint): number[] {
   return out;
 }
 
-/** The signed LEB128 encoding of `value` (a non-negative integer: a type index in a block type). */
+/**
+ * The signed LEB128 encoding of `value`, any safe integer: a type index in a block type (an s33),
+ * a negative constant.
+ */
 export function sleb(value: number): number[] {
   const out: number[] = [];
   for (;;) {
+    // `& 0x7f` reads the low 7 bits of the two's complement, negative values included.
     const byte = value & 0x7f;
     value = Math.floor(value / 128);
-    if (value === 0 && (byte & 0x40) === 0) {
+    const signBit = (byte & 0x40) !== 0;
+    if ((value === 0 && !signBit) || (value === -1 && signBit)) {
       out.push(byte);
       return out;
     }
     out.push(byte | 0x80);
   }
+}
+
+/**
+ * The signed LEB128 encoding of an `i32.const` operand: `value` wrapped to 32 bits first, so an
+ * address at 2 GiB or above is the negative i32 the instruction takes.
+ */
+export function sleb32(value: number): number[] {
+  return sleb(value | 0);
 }
 
 /** A wasm name (a LEB128 length, then UTF-8) at `p`, decoded; {@link lebEnd} is set past it. */

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect } from "vitest";
-import { parseLogLines, spawnRusm, stopServer } from "../../host/testing/index.ts";
+import { metricSum, parseLogLines, spawnRusm, stopServer } from "../../host/testing/index.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "rusm.mjs");
@@ -141,23 +141,6 @@ export async function writeRoutes(toml: string, name = "routes.toml"): Promise<s
   return file;
 }
 
-function parseMetrics(text: string, name: string, labels: Record<string, string>): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const have: Record<string, string | undefined> = Object.fromEntries(
-      [...(m[3] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x): [string, string] => [
-        x[1]!,
-        x[2]!,
-      ]),
-    );
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
-  }
-  return sum;
-}
-
 /** Starts `rusm serve` on a routes file with `toml`; resolves once both listeners are up. */
 export async function startRusm(
   toml: string,
@@ -182,7 +165,7 @@ export async function startRusm(
     logs: () => parseLogLines(err()),
     async metric(name, labels = {}) {
       const res = await fetch(`${addresses.adminUrl}/metrics`);
-      return parseMetrics(await res.text(), name, labels);
+      return metricSum(await res.text(), name, labels);
     },
     async metricsText() {
       return (await fetch(`${addresses.adminUrl}/metrics`)).text();
@@ -191,7 +174,7 @@ export async function startRusm(
       const text = await (await fetch(`${addresses.adminUrl}/metrics`)).text();
       const counts = {} as ExitCounts;
       for (const reason of EXIT_REASONS) {
-        counts[reason] = parseMetrics(text, "rusm_process_exits_total", { reason });
+        counts[reason] = metricSum(text, "rusm_process_exits_total", { reason });
       }
       return counts;
     },

@@ -7,6 +7,7 @@
  * calls (`blocking-*`) park the process while they wait and never spin.
  */
 import type { WasiContext } from "../context.ts";
+import { writeAll } from "../../stream/write-all.ts";
 import { blockingCall } from "../blocking.ts";
 import { WitError, trap } from "../errors.ts";
 import { IoError } from "./error.ts";
@@ -214,27 +215,8 @@ export class OutputStream {
   #writeAll(bytes: Uint8Array): void | Promise<void> {
     return blockingCall(this.ctx, (wait) => {
       this.#target.permit(); // a write of nothing still reports `closed`
-      let offset = 0;
-      // Writes what fits now; true when all of it is written.
-      const step = (): boolean => {
-        while (offset < bytes.length) {
-          const permit = this.#target.permit();
-          if (permit === 0) return false;
-          const n = Math.min(permit, bytes.length - offset);
-          this.#target.write(
-            offset === 0 && n === bytes.length ? bytes : bytes.subarray(offset, offset + n),
-          );
-          offset += n;
-        }
-        return true;
-      };
-      if (step()) return undefined;
-      return (async () => {
-        // Invariant: the target resolves whenReady() when room frees or when it closes; a
-        // closed target then throws `closed` from permit() in step().
-        do await wait(this.#target.whenReady());
-        while (!step());
-      })();
+      // A closed target throws `closed` from permit() inside the loop.
+      return writeAll(this.#target, bytes, () => wait(this.#target.whenReady()));
     });
   }
 

@@ -46,9 +46,12 @@ export interface Child {
 
 const TAIL_CHARS = 4000;
 
-/** The command and arguments to spawn: through a shell that sets the fd limit first, if asked. */
-function withFdLimit(options: ChildOptions): [string, string[]] {
-  const { command, args, raiseFdLimit } = options;
+/** `command args` as spawned: through a shell that sets the fd limit first, if asked. */
+export function withFdLimit(
+  command: string,
+  args: string[],
+  raiseFdLimit: boolean | number | undefined,
+): [string, string[]] {
   if (typeof raiseFdLimit === "number") {
     return ["bash", ["-c", `ulimit -n ${raiseFdLimit} && exec "$@"`, "_", command, ...args]];
   }
@@ -59,71 +62,46 @@ function withFdLimit(options: ChildOptions): [string, string[]] {
   return [command, args];
 }
 
-export async function startChild(options: ChildOptions): Promise<Child> {
-  const stdio: StdioOptions = options.ipc
-    ? ["pipe", "pipe", "pipe", "ipc"]
-    : ["pipe", "pipe", "pipe"];
-  const [command, args] = withFdLimit(options);
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio,
-    detached: options.group === true,
-  });
-  let tail = "";
-  let status: string | null = null;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      status = signal ?? String(code);
-      resolve();
-    });
-  });
-  const ready = await new Promise<string>((resolve, reject) => {
-    let pending = "";
-    const timeoutMs = options.readyTimeoutMs ?? 180_000;
-    const timer = setTimeout(() => {
-      reject(new Error(`${options.name} was not ready within ${timeoutMs} ms\n${tail}`));
-    }, timeoutMs);
-    const onData = (data: Buffer): void => {
-      const text = data.toString();
-      tail = (tail + text).slice(-TAIL_CHARS);
-      pending += text;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        const m = options.readyPattern.exec(line);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(m[1] ?? line);
-        }
-      }
-    };
-    // Keep reading both pipes for the child's whole life: a full pipe would block its writes.
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${options.name} exited (${status}) before it was ready\n${tail}`));
-    });
-  });
+/**
+ * The {@link Child} handle of a process already spawned (all but `ready`): keeps the tail of
+ * its output from now on (after `printed`, what it wrote before), its exit status, and stops it.
+ */
+export function watchChild(
+  name: string,
+  child: ChildProcess,
+  options: { group?: boolean | undefined; printed?: string } = {},
+): Omit<Child, "ready"> {
+  let tail = (options.printed ?? "").slice(-TAIL_CHARS);
+  const exitNow = child.signalCode ?? (child.exitCode === null ? null : String(child.exitCode));
+  let status: string | null = exitNow;
+  const exited =
+    status !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          child.once("exit", (code, signal) => {
+            status = signal ?? String(code);
+            resolve();
+          });
+        });
+  // Keep reading both pipes for the child's whole life: a full pipe would block its writes.
+  const onData = (data: Buffer): void => {
+    tail = (tail + data.toString()).slice(-TAIL_CHARS);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
   const pid = child.pid!;
-
+  const group = options.group === true;
   return {
-    name: options.name,
+    name,
     pid,
     process: child,
-    ready,
     tail: () => tail,
     exitStatus: () => status,
     exited,
     async stop(graceMs = 5_000) {
       // A group is signalled even when its leader is gone: the server it forked may live on.
-      if (status !== null && options.group !== true) return;
-      const target = options.group === true ? -pid : pid;
+      if (status !== null && !group) return;
+      const target = group ? -pid : pid;
       try {
         process.kill(target, "SIGTERM");
       } catch {
@@ -138,7 +116,7 @@ export async function startChild(options: ChildOptions): Promise<Child> {
       }, graceMs);
       await exited;
       clearTimeout(timer);
-      if (options.group === true) {
+      if (group) {
         try {
           process.kill(-pid, "SIGKILL");
         } catch {
@@ -147,6 +125,55 @@ export async function startChild(options: ChildOptions): Promise<Child> {
       }
     },
   };
+}
+
+export async function startChild(options: ChildOptions): Promise<Child> {
+  const stdio: StdioOptions = options.ipc
+    ? ["pipe", "pipe", "pipe", "ipc"]
+    : ["pipe", "pipe", "pipe"];
+  const [command, args] = withFdLimit(options.command, options.args, options.raiseFdLimit);
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio,
+    detached: options.group === true,
+  });
+  const watched = watchChild(options.name, child, { group: options.group });
+  const ready = await new Promise<string>((resolve, reject) => {
+    let pending = "";
+    const timeoutMs = options.readyTimeoutMs ?? 180_000;
+    const timer = setTimeout(() => {
+      reject(new Error(`${options.name} was not ready within ${timeoutMs} ms\n${watched.tail()}`));
+    }, timeoutMs);
+    const onData = (data: Buffer): void => {
+      pending += data.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const m = options.readyPattern.exec(line);
+        if (m !== null) {
+          clearTimeout(timer);
+          child.stdout!.off("data", onData);
+          child.stderr!.off("data", onData);
+          resolve(m[1] ?? line);
+        }
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    void watched.exited.then(() => {
+      clearTimeout(timer);
+      const status = watched.exitStatus();
+      reject(
+        new Error(`${options.name} exited (${status}) before it was ready\n${watched.tail()}`),
+      );
+    });
+  });
+  return { ...watched, ready };
 }
 
 /** Anything the bench started and must stop. */

@@ -1,14 +1,16 @@
 /**
  * @module scripts/bench/lib/rusm
  * Starts a real `rusm serve` as its own process, on free 127.0.0.1 ports, with a routes.toml
- * written to a temp dir, and reads its admin /metrics. The benchmarks' own spawner (they do not
- * import test/).
+ * written to a temp dir, and reads its admin /metrics. The start is `rusm/testing`'s spawnRusm
+ * (host/testing/), with the bench's fd limit (child.ts) as its launcher; the handle is a
+ * {@link Child} like every other server a bench runs (they do not import test/).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, type Child } from "./child.ts";
-import { NODE, ROOT, RUSM_BIN } from "./paths.ts";
+import { spawnRusm } from "../../../host/testing/index.ts";
+import { watchChild, withFdLimit, type Child } from "./child.ts";
+import { ROOT } from "./paths.ts";
 
 export interface RusmConfig {
   /** Component name -> absolute .wasm path. */
@@ -105,32 +107,30 @@ export function metricValue(
   return sum;
 }
 
-/** Starts `rusm serve`; resolves once both listeners are up (first start may transpile). */
+/**
+ * Starts `rusm serve` with `rusm/testing`'s spawnRusm (as rusm's integration tests do); resolves
+ * once both listeners are up (first start may transpile).
+ */
 export async function startRusm(config: RusmConfig): Promise<RusmServer> {
   const dir = await mkdtemp(join(tmpdir(), "rusm-bench-"));
   const file = join(dir, "routes.toml");
   await writeFile(file, toml(config));
-  const child = await startChild({
-    name: "rusm serve",
-    command: NODE,
-    args: [
-      ...(config.nodeArgs ?? []),
-      config.root === undefined ? RUSM_BIN : join(config.root, "bin", "rusm.mjs"),
-      "serve",
-      file,
-    ],
+  const rusm = await spawnRusm([file], {
+    admin: true,
+    timeoutMs: 180_000,
     cwd: config.root ?? ROOT,
     env: config.env,
-    raiseFdLimit: config.raiseFdLimit,
-    // The admin line is printed after the public one: once it is seen, both are known.
-    readyPattern: /rusm admin listening on (http:\/\/\S+)/,
+    nodeArgs: config.nodeArgs,
+    bin: config.root === undefined ? undefined : join(config.root, "bin", "rusm.mjs"),
+    launch: (command, args) => withFdLimit(command, args, config.raiseFdLimit),
   }).catch(async (err: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw err;
   });
-  const adminUrl = child.ready;
-  const url = /rusm listening on (http:\/\/\S+)/.exec(child.tail())?.[1];
-  if (url === undefined) throw new Error(`rusm printed no public address\n${child.tail()}`);
+  const { url } = rusm;
+  const adminUrl = rusm.adminUrl!; // `admin: true` waited for it
+  const printed = rusm.stdout() + rusm.stderr();
+  const child: Child = { ...watchChild("rusm serve", rusm.child, { printed }), ready: adminUrl };
 
   return {
     url,
