@@ -12,6 +12,15 @@ import { RusmError } from "../errors.ts";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 const TEMPLATES = join(ROOT, "templates", "guest-project");
 
+/**
+ * How the scaffold depends on rusm: by version, as installed from its package; run from a
+ * rusm checkout (its TypeScript sources beside this module: nothing to install from a
+ * registry), by path to the checkout.
+ */
+function rusmSpec(version: string): string {
+  return import.meta.url.endsWith(".ts") ? `file:${ROOT}` : version;
+}
+
 /** Template files whose name differs from the output's (npm drops `.gitignore` from packages). */
 const RENAMES: Record<string, string> = { "gitignore.tmpl": ".gitignore" };
 
@@ -47,6 +56,7 @@ export async function newCommand(target: string): Promise<number> {
   };
   const values: Record<string, string> = {
     name: packageName(dir),
+    rusmSpec: rusmSpec(pkg.version),
     rusmVersion: pkg.version,
     nodeVersion: pkg.dependencies["node"] ?? "24",
   };
