@@ -60,6 +60,20 @@ export const api = {
     sse.send({ event: "config", data: "{}", id: "8", retry: 2500 });
   },
 
+  /**
+   * The head before the first event: `?status=N` refuses with status N (and a header of its
+   * own); else CORS for any origin and a cache policy of its own, then one event.
+   */
+  head(request: Request, _params: Params, sse: Sse): void {
+    const status = new URL(request.url).searchParams.get("status");
+    if (status !== null) {
+      sse.head({ status: Number(status), headers: [["x-refused", "yes"]] });
+      return;
+    }
+    sse.head({ headers: { "access-control-allow-origin": "*", "cache-control": "no-store" } });
+    sse.data("hello");
+  },
+
   /** Three events, then an exception: the body must end truncated and the exit be `trap`. */
   boom(_request: Request, _params: Params, sse: Sse): void {
     for (let n = 0; n < 3; n++) sse.data(`tick ${n}`);
