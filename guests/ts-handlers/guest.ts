@@ -61,13 +61,20 @@ export const api = {
   },
 
   /**
-   * The head before the first event: `?status=N` refuses with status N (and a header of its
-   * own); else CORS for any origin and a cache policy of its own, then one event.
+   * The head before the first event: `?status=N` answers status N with no event (a refusal;
+   * with CORS for any origin, so a page on another origin sees the status); else CORS for any
+   * origin and a cache policy of its own, then one event.
    */
   head(request: Request, _params: Params, sse: Sse): void {
     const status = new URL(request.url).searchParams.get("status");
     if (status !== null) {
-      sse.head({ status: Number(status), headers: [["x-refused", "yes"]] });
+      sse.head({
+        status: Number(status),
+        headers: [
+          ["x-refused", "yes"],
+          ["access-control-allow-origin", "*"],
+        ],
+      });
       return;
     }
     sse.head({ headers: { "access-control-allow-origin": "*", "cache-control": "no-store" } });

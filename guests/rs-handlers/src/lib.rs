@@ -40,11 +40,12 @@ pub mod api {
         sse.send(&Event::data("{}").named("config").id("8").retry(2500));
     }
 
-    /// The head before the first event: `?status=N` refuses with status N (and a header of
-    /// its own); else CORS for any origin and a cache policy of its own, then one event.
+    /// The head before the first event: `?status=N` answers status N with no event (a refusal;
+    /// with CORS for any origin); else CORS for any origin and a cache policy of its own, then
+    /// one event.
     pub fn head(req: Request, _p: Params, sse: Sse) {
         if let Some(status) = req.query("status").and_then(|s| s.parse::<u16>().ok()) {
-            sse.head(status, &[("x-refused", "yes")]);
+            sse.head(status, &[("x-refused", "yes"), ("access-control-allow-origin", "*")]);
             return;
         }
         sse.head(200, &[("access-control-allow-origin", "*"), ("cache-control", "no-store")]);
