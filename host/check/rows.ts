@@ -7,11 +7,15 @@
  * - **finite**: a response whose body ends within {@link FINITE_MS} of its head ends cleanly:
  *   the whole body arrives and its process exits `normal`. A body still open then is a stream.
  * - **stalled reader** (streams): a client that reads the head and first bytes, then stops
- *   reading for {@link STALL_MS}. The stream must survive it (still open, more data once the
- *   client reads again) with bounded host memory (the body bytes rusm holds within what
- *   `body-buffer-kb` allows, RSS growth under {@link RSS_GROWTH_BYTES}) and idle CPU (under
- *   {@link IDLE_CPU_MS_PER_S} of CPU time per second over the stall's last
- *   {@link CPU_WINDOW_MS}): a guest parked on back-pressure, not spinning.
+ *   reading. Once the stream has stalled (under 16 KiB handed to the socket in a second: the
+ *   kernel's socket buffers, megabytes on loopback, are full, or the feed is slow and may never
+ *   fill them) or {@link STALL_MS} have passed, CPU is measured over {@link CPU_WINDOW_MS}: it must be
+ *   idle (under {@link IDLE_CPU_MS_PER_S} of CPU time per second), a guest parked on
+ *   back-pressure or a timer, not spinning; a stream still sending then may use more, if it
+ *   sends at least {@link MIN_BYTES_PER_CPU_MS} per ms of CPU. Host memory must be bounded: the body bytes rusm
+ *   holds within what `body-buffer-kb` allows, RSS growth over the stall under
+ *   {@link RSS_GROWTH_BYTES}. And the stream must survive it: still open, going on once the
+ *   client reads again.
  * - **disconnect** (streams): the client goes away; the process must exit `disconnected`
  *   within {@link DISCONNECT_MS}.
  * - **nothing left**: once the route's rows are done, no process of it is running
@@ -26,14 +30,23 @@ import { exitsBetween, type CheckedServer, type Reading } from "./server.ts";
 
 export const FIRST_BYTE_MS = 10_000;
 export const FINITE_MS = 10_000;
-export const STALL_MS = 5_000;
+export const STALL_MS = 30_000;
 export const CPU_WINDOW_MS = 2_000;
 export const IDLE_CPU_MS_PER_S = 100;
-export const RSS_GROWTH_BYTES = 32 * 1024 * 1024;
+export const RSS_GROWTH_BYTES = 128 * 1024 * 1024;
+/**
+ * A stream still sending when the stall ends (its producer is fast and the kernel's buffers
+ * are not full yet) may use CPU: it must then send at least this many bytes per ms of CPU
+ * (a producer writing 12-byte events from TypeScript sends ~250). A guest that burns CPU
+ * without output (waiting on a clock in a loop) sends ~0.
+ */
+export const MIN_BYTES_PER_CPU_MS = 25;
 export const DISCONNECT_MS = 1_000;
 export const SETTLE_MS = 5_000;
 /** How long a resumed reader waits for more of the stream. */
-const RESUME_MS = 10_000;
+const RESUME_MS = 3_000;
+/** A stream sending less than this per second is slow, not held back: judged at once. */
+const SLOW_BYTES_PER_S = 16 * 1024;
 
 export type RowName = "finite" | "stalled reader" | "disconnect" | "nothing left";
 
@@ -198,21 +211,34 @@ async function stalledRow(
   const res = await open(server, route);
   // The head and whatever comes first; then the client stops reading.
   await readSome(res.body, 1, 2_000);
-  await new Promise((r) => setTimeout(r, STALL_MS - CPU_WINDOW_MS));
+  const stalling = await server.read();
+  // Stalled: (almost) nothing more handed to the socket across a second, or STALL_MS passed.
+  let stalled = false;
+  for (let last = stalling, waited = 0; waited < STALL_MS && !stalled; waited += 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await server.read();
+    stalled = now.sentBytes - last.sentBytes < SLOW_BYTES_PER_S;
+    last = now;
+  }
   const windowStart = await server.read();
   await new Promise((r) => setTimeout(r, CPU_WINDOW_MS));
   const windowEnd = await server.read();
-  const cpuPerS = ((windowEnd.cpuMs - windowStart.cpuMs) * 1000) / CPU_WINDOW_MS;
-  const growth = windowEnd.rssBytes - before.rssBytes;
+  const cpuMs = windowEnd.cpuMs - windowStart.cpuMs;
+  const cpuPerS = (cpuMs * 1000) / CPU_WINDOW_MS;
+  const sent = windowEnd.sentBytes - windowStart.sentBytes;
+  const growth = windowEnd.rssBytes - stalling.rssBytes;
   const gone = exitsBetween(before, windowEnd);
-  const measured = `${kib(windowEnd.bufferedBytes)} held (limit ${kib(route.heldLimitBytes)}), RSS ${growth >= 0 ? "+" : ""}${mib(growth)}, CPU ${cpuPerS.toFixed(0)} ms/s`;
+  const pace = stalled
+    ? "stalled or slow"
+    : `still sending ${kib((sent * 1000) / CPU_WINDOW_MS)}/s`;
+  const measured = `${pace}, ${kib(windowEnd.bufferedBytes)} held (limit ${kib(route.heldLimitBytes)}), RSS ${growth >= 0 ? "+" : ""}${mib(growth)}, CPU ${cpuPerS.toFixed(0)} ms/s`;
   const problems: string[] = [];
   if (Object.keys(gone).length > 0) problems.push(`the stream ended (${describeExits(gone)})`);
   if (windowEnd.bufferedBytes > route.heldLimitBytes) problems.push("more held than its limit");
   if (growth > RSS_GROWTH_BYTES) problems.push(`RSS grew over ${mib(RSS_GROWTH_BYTES)}`);
-  if (cpuPerS > IDLE_CPU_MS_PER_S) {
+  if (cpuPerS > IDLE_CPU_MS_PER_S && sent < cpuMs * MIN_BYTES_PER_CPU_MS) {
     problems.push(
-      `not idle: over ${IDLE_CPU_MS_PER_S} ms/s of CPU while the reader stalled (a spin?)`,
+      `not idle: over ${IDLE_CPU_MS_PER_S} ms/s of CPU while the reader stalled, ${stalled ? "with nothing to send" : `sending ${Math.round(sent / Math.max(cpuMs, 1))} bytes per ms of CPU`} (a spin?)`,
     );
   }
   if (problems.length === 0) {

@@ -14,6 +14,8 @@ export interface Reading {
   /** Live processes, as the workers' last heartbeats said. */
   readonly live: number;
   readonly bufferedBytes: number;
+  /** Response body bytes handed to sockets, ever. */
+  readonly sentBytes: number;
   /** The server's CPU time (all threads), ms. */
   readonly cpuMs: number;
   readonly rssBytes: number;
@@ -66,6 +68,7 @@ export class CheckedServer {
       exits,
       live: metricSum(text, "rusm_processes"),
       bufferedBytes: metricSum(text, "rusm_body_buffered_bytes"),
+      sentBytes: metricSum(text, "rusm_body_bytes_total"),
       cpuMs: metricSum(text, "process_cpu_seconds_total") * 1000,
       rssBytes: metricSum(text, "process_resident_memory_bytes"),
     };

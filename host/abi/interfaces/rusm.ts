@@ -4,7 +4,7 @@
  * `rusm:pubsub` (broker, mailbox; wit/deps/pubsub).
  */
 import { InterfaceBuilder } from "../signature.ts";
-import { bool, list, option, own, record, string, tuple, u32, variant } from "../types.ts";
+import { bool, list, option, own, record, string, tuple, u16, u32, variant } from "../types.ts";
 
 const message = record({ topic: string, data: string });
 
@@ -40,6 +40,11 @@ export const sse = sseI
   .method(eventStreamRes, "run", [u32])
   .method(eventStreamRes, "finish", [])
   .func("open", [], own(eventStreamRes))
+  .func(
+    "open-with",
+    [record({ status: u16, headers: list(tuple(string, string)) })],
+    own(eventStreamRes),
+  )
   .build();
 
 export const process = new InterfaceBuilder("rusm:guest/process").func("abort", [string]).build();
