@@ -5,9 +5,13 @@
 const wasm = globalThis.WebAssembly;
 if (typeof wasm?.Suspending !== "function" || typeof wasm?.promising !== "function") {
   process.stderr.write(
-    `rusm: error[RUSM_NODE_UNSUPPORTED] this Node.js (${process.version}) has no JSPI (WebAssembly.Suspending); rusm needs Node >= 24: run it as \`npx rusm\` in the rusm folder (after \`npm install\`), which uses the project's own Node 24\n`,
+    `rusm: error[RUSM_NODE_UNSUPPORTED] this Node.js (${process.version}) has no JSPI (WebAssembly.Suspending); rusm needs Node >= 24: run it through npm (\`npx rusm\`, or an npm script), which puts the Node 24 that rusm depends on first on PATH\n`,
   );
   process.exit(1);
 }
-const { main } = await import("../host/cli/main.ts");
+// In the checkout, the TypeScript sources; installed from the package, their compiled
+// JavaScript (Node strips no types under node_modules).
+const source = new globalThis.URL("../host/cli/main.ts", import.meta.url);
+const { existsSync } = await import("node:fs");
+const { main } = await import(existsSync(source) ? source.href : "../host/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));

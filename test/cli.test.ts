@@ -11,13 +11,14 @@
  * - the real thing: the system Node 20 at /usr/bin/node (the machine this project targets has
  *   one: issue 2, point 1). The test fails, saying so, when it is missing.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
-import { runRusm, writeRoutes, removeTempDirs } from "./helpers/rusm.ts";
+import { ROOT, runRusm, writeRoutes, removeTempDirs } from "./helpers/rusm.ts";
 
 const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 const SYSTEM_NODE = "/usr/bin/node";
@@ -107,6 +108,20 @@ describe("rusm CLI", () => {
   it("a bad --engine: usage error naming the choices, exit 2", async () => {
     const run = await runRusm(["build", "app.ts", "-o", "app.wasm", "--engine", "qjs"]);
     expectUsageError(run, "starlingmonkey, quickjs");
+  });
+
+  it("rusm new from this checkout: the scaffold depends on the checkout by path (installed, by version)", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "rusm-new-checkout-"));
+    try {
+      const run = await runRusm(["new", join(parent, "app")]);
+      expect(run.code, run.stderr).toBe(0);
+      const pkg = JSON.parse(readFileSync(join(parent, "app", "package.json"), "utf8")) as {
+        devDependencies: Record<string, string>;
+      };
+      expect(pkg.devDependencies["rusm"]).toBe(`file:${ROOT.replace(/\/$/, "")}`);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it("serve without its routes.toml: usage error, exit 2", async () => {

@@ -1,46 +1,105 @@
 /**
- * `rusm new <dir>` (issue 3, point 5): the scaffold builds and serves in two commands,
- * `npm install` then `npm start`, and its own test (`npm test`, which uses `rusm/testing`)
- * passes. Runs real npm: `npm install` links this checkout (`file:`) and installs the `node`
- * package from npm's cache (this project's `npm ci` put the same version there).
+ * The installable package and `rusm new` (issue 3, point 5; issue 20, point 1), as a new user
+ * meets them with no checkout: `npm pack` gives a tarball (prepack compiles host/ to
+ * JavaScript with declarations and source maps; Node strips no types under node_modules), it
+ * installs into an empty directory, and from there `npx rusm --version`, `npx rusm new`, `npx
+ * rusm build` (of a file in no project at all: the SDK resolves from rusm itself) work. The
+ * scaffold depends on rusm by version; its `npm start` builds and serves, its `npm test` passes
+ * (rusm/testing, then `rusm check`). Runs real npm against the registry's cache (this project's
+ * `npm ci` put the same packages there); rusm itself, unpublished, is installed from the
+ * tarball (`npm install --no-save <tarball>`: the scaffold's package.json keeps the version).
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sseData } from "./helpers/raw-http.ts";
-import { ROOT, runRusm } from "./helpers/rusm.ts";
+import { ROOT } from "./helpers/rusm.ts";
 
 const NPM_TIMEOUT_MS = 300_000;
+const VERSION = (
+  JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string }
+).version;
+/** npm flags for every install: the registry's cache first, no audit or funding noise. */
+const INSTALL = ["--prefer-offline", "--no-audit", "--no-fund"];
 
-function npm(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((done) => {
-    const child = spawn("npm", args, { cwd, env: process.env });
+    const child = spawn(command, args, { cwd, env: process.env });
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+      stdout += d.toString();
+    });
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("exit", (code) => done({ code, output }));
+    child.on("exit", (code) => done({ code, output, stdout }));
   });
 }
 
-describe("rusm new", () => {
+const npm = (args: string[], cwd: string) => run("npm", args, cwd);
+
+describe("the packed rusm, installed into an empty directory, and rusm new", () => {
   let parent: string;
   let dir: string;
+  let tarball: string;
   beforeAll(async () => {
     parent = await mkdtemp(join(tmpdir(), "rusm-new-test-"));
     dir = join(parent, "My Feed");
-  });
+    const packed = await npm(["pack", "--pack-destination", parent], ROOT);
+    expect(packed.code, packed.output).toBe(0);
+    tarball = join(parent, `rusm-${VERSION}.tgz`);
+    await mkdir(join(parent, "empty"));
+    const install = await npm(["install", ...INSTALL, tarball], join(parent, "empty"));
+    expect(install.code, install.output).toBe(0);
+  }, NPM_TIMEOUT_MS);
   afterAll(async () => {
     await rm(parent, { recursive: true, force: true });
   });
 
+  it("ships compiled JavaScript: npx rusm --version works from node_modules", async () => {
+    const version = await run("npx", ["rusm", "--version"], join(parent, "empty"));
+    expect(version.code, version.output).toBe(0);
+    expect(version.stdout.split("\n")[0]).toBe(`rusm ${VERSION}`);
+    const files = await readdir(join(parent, "empty", "node_modules", "rusm", "host", "cli"));
+    expect(files).toContain("main.js");
+    expect(files).toContain("main.d.ts");
+    expect(files).toContain("main.js.map");
+    expect(files).not.toContain("main.ts");
+  });
+
+  it(
+    "npx rusm build: a guest in no project resolves rusm/guest from rusm itself",
+    async () => {
+      const loose = join(parent, "loose");
+      await mkdir(loose);
+      await writeFile(
+        join(loose, "hi.ts"),
+        `import type { Params } from "rusm/guest";\nexport const api = {\n  hi(_r: Request, p: Params): Response {\n    return new Response(\`hi \${p.who}\\n\`);\n  },\n};\n`,
+      );
+      const rusm = join(parent, "empty", "node_modules", ".bin", "rusm");
+      const built = await run(
+        rusm,
+        ["build", join(loose, "hi.ts"), "-o", join(loose, "hi.wasm")],
+        loose,
+      );
+      expect(built.code, built.output).toBe(0);
+      expect(built.output).toMatch(/rusm: built .*hi\.wasm/);
+    },
+    NPM_TIMEOUT_MS,
+  );
+
   it("scaffolds source, routes, a test, README and package.json, and says what to run", async () => {
-    const run = await runRusm(["new", dir], { cwd: parent });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("rusm: created My Feed/");
-    expect(run.stdout).toContain("npm install");
-    expect(run.stdout).toContain("npm start");
+    const made = await run("npx", ["rusm", "new", dir], join(parent, "empty"));
+    expect(made.code, made.output).toBe(0);
+    expect(made.stdout).toContain("rusm: created");
+    expect(made.stdout).toContain("npm install");
+    expect(made.stdout).toContain("npm start");
     const files = (await readdir(dir, { recursive: true })).sort();
     expect(files).toEqual(
       expect.arrayContaining([
@@ -58,21 +117,27 @@ describe("rusm new", () => {
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe("my-feed");
-    expect(pkg.devDependencies["rusm"]).toBe(`file:${ROOT.replace(/\/$/, "")}`);
+    // By version, not by path.
+    expect(pkg.devDependencies["rusm"]).toBe(VERSION);
     expect(await readFile(join(dir, "routes.toml"), "utf8")).toContain(`"GET /feed" = "api#feed"`);
   });
 
   it("refuses a directory that is not empty", async () => {
-    const run = await runRusm(["new", dir], { cwd: parent });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("already exists and is not empty");
+    const again = await run("npx", ["rusm", "new", dir], join(parent, "empty"));
+    expect(again.code).toBe(2);
+    expect(again.output).toContain("already exists and is not empty");
   });
 
   it(
     "npm install, then npm start: builds and serves the feed and the hello route",
     async () => {
-      const install = await npm(["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+      // rusm is not on the registry: the tarball stands in for it, the scaffold keeps its version.
+      const install = await npm(["install", ...INSTALL, "--no-save", tarball], dir);
       expect(install.code, install.output).toBe(0);
+      const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as {
+        devDependencies: Record<string, string>;
+      };
+      expect(pkg.devDependencies["rusm"]).toBe(VERSION);
 
       // `npm start -- --listen …` appends to `rusm serve routes.toml`: a free port for the test.
       const start = spawn("npm", ["start", "--", "--listen", "127.0.0.1:0"], {

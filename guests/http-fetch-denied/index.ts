@@ -1,5 +1,6 @@
 /**
- * http-fetch-denied: tries an outgoing `fetch()` (wasi:http/outgoing-handler), which rusm denies,
+ * http-fetch-denied: tries an outgoing `fetch()` (wasi:http/outgoing-handler), which rusm denies
+ * (its component lists no `allow-outbound`),
  * and answers 502 with the error it got, or 200 if the request was (wrongly) let through.
  */
 

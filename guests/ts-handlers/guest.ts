@@ -60,6 +60,27 @@ export const api = {
     sse.send({ event: "config", data: "{}", id: "8", retry: 2500 });
   },
 
+  /**
+   * The head before the first event: `?status=N` answers status N with no event (a refusal;
+   * with CORS for any origin, so a page on another origin sees the status); else CORS for any
+   * origin and a cache policy of its own, then one event.
+   */
+  head(request: Request, _params: Params, sse: Sse): void {
+    const status = new URL(request.url).searchParams.get("status");
+    if (status !== null) {
+      sse.head({
+        status: Number(status),
+        headers: [
+          ["x-refused", "yes"],
+          ["access-control-allow-origin", "*"],
+        ],
+      });
+      return;
+    }
+    sse.head({ headers: { "access-control-allow-origin": "*", "cache-control": "no-store" } });
+    sse.data("hello");
+  },
+
   /** Three events, then an exception: the body must end truncated and the exit be `trap`. */
   boom(_request: Request, _params: Params, sse: Sse): void {
     for (let n = 0; n < 3; n++) sse.data(`tick ${n}`);

@@ -71,5 +71,5 @@ export const WASI_INTERFACES: readonly HostInterface[] = [
   wasi(WASI_FILESYSTEM, "preopens", shared(preopens), null),
   wasi(WASI_FILESYSTEM, "types", shared(filesystemTypes), null),
   wasi(WASI_HTTP, "types", perProcess(httpTypes), http.httpTypes),
-  wasi(WASI_HTTP, "outgoing-handler", shared(outgoingHandler), http.outgoingHandler),
+  wasi(WASI_HTTP, "outgoing-handler", perProcess(outgoingHandler), http.outgoingHandler),
 ];

@@ -1,7 +1,7 @@
 /**
  * @module cli/new
  * `rusm new <dir>`: scaffolds a guest project from templates/guest-project/ (source,
- * routes.toml, a test, README, package.json linking this rusm checkout and its Node 24), so
+ * routes.toml, a test, README, package.json depending on this rusm version and its Node 24), so
  * that `npm install` and `npm start` build and serve it.
  */
 import { readFile, mkdir, readdir, writeFile } from "node:fs/promises";
@@ -11,6 +11,15 @@ import { RusmError } from "../errors.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 const TEMPLATES = join(ROOT, "templates", "guest-project");
+
+/**
+ * How the scaffold depends on rusm: by version, as installed from its package; run from a
+ * rusm checkout (its TypeScript sources beside this module: nothing to install from a
+ * registry), by path to the checkout.
+ */
+function rusmSpec(version: string): string {
+  return import.meta.url.endsWith(".ts") ? `file:${ROOT}` : version;
+}
 
 /** Template files whose name differs from the output's (npm drops `.gitignore` from packages). */
 const RENAMES: Record<string, string> = { "gitignore.tmpl": ".gitignore" };
@@ -42,11 +51,13 @@ export async function newCommand(target: string): Promise<number> {
     });
   }
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+    version: string;
     dependencies: Record<string, string>;
   };
   const values: Record<string, string> = {
     name: packageName(dir),
-    rusm: ROOT,
+    rusmSpec: rusmSpec(pkg.version),
+    rusmVersion: pkg.version,
     nodeVersion: pkg.dependencies["node"] ?? "24",
   };
   const written: string[] = [];
@@ -63,7 +74,7 @@ export async function newCommand(target: string): Promise<number> {
   const shown = relative(process.cwd(), dir) || ".";
   process.stdout.write(
     `rusm: created ${shown}/ (${written.join(", ")})\n\n` +
-      `Next:\n  cd ${shown}\n  npm install     # links rusm and its Node 24\n` +
+      `Next:\n  cd ${shown}\n  npm install     # rusm and its Node 24\n` +
       `  npm start       # builds build/app.wasm, serves http://127.0.0.1:8080\n` +
       `  npm test        # builds, starts a real rusm serve, checks the routes\n`,
   );

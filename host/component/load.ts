@@ -69,6 +69,8 @@ export const DEFAULT_LIMITS: ProcessLimits = {
   timeToHeadMs: null,
   maxDurationMs: null,
   maxHostMemoryMb: DEFAULTS.maxHostMemoryMb,
+  allowOutbound: [],
+  maxOutbound: DEFAULTS.maxOutboundPerProcess,
 };
 
 export interface LoadOptions {

@@ -11,7 +11,12 @@ import { HostMemory } from "../wasi/host-memory.ts";
 import { FuelGauge, threadKillFlag } from "../preempt/runtime.ts";
 import { z } from "zod";
 import { hostImports, type HostContext } from "../catalog/index.ts";
-import { type FieldEntry, type HttpExchange, type IncomingRequestData } from "../wasi/index.ts";
+import {
+  NO_OUTBOUND,
+  type FieldEntry,
+  type HttpExchange,
+  type IncomingRequestData,
+} from "../wasi/index.ts";
 import type { ByteChannel } from "../stream/channel.ts";
 
 /** WIT: `enum kind` */
@@ -94,6 +99,7 @@ export class LoadContext implements HostContext {
   readonly target = null;
   readonly upgrade = null;
   readonly bodyBufferBytes = 1;
+  readonly outbound = NO_OUTBOUND;
   readonly exchange: HttpExchange = {
     request: NO_REQUEST,
     responded: false,

@@ -17,6 +17,8 @@ const SERVE_DEFAULTS = {
     timeToHeadMs: null,
     maxDurationMs: null,
     maxHostMemoryMb: 16,
+    allowOutbound: [],
+    maxOutbound: 16,
   },
   maxInFlight: 25_000,
   maxPipelined: 16,
@@ -74,6 +76,8 @@ describe("parseConfig: valid files", () => {
           timeToHeadMs: null,
           maxDurationMs: null,
           maxHostMemoryMb: 16,
+          allowOutbound: [],
+          maxOutbound: 16,
         },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
@@ -91,6 +95,8 @@ describe("parseConfig: valid files", () => {
           timeToHeadMs: null,
           maxDurationMs: null,
           maxHostMemoryMb: 16,
+          allowOutbound: [],
+          maxOutbound: 16,
         },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
@@ -108,6 +114,8 @@ describe("parseConfig: valid files", () => {
           timeToHeadMs: null,
           maxDurationMs: null,
           maxHostMemoryMb: 16,
+          allowOutbound: [],
+          maxOutbound: 16,
         },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
@@ -177,6 +185,8 @@ describe("parseConfig: valid files", () => {
       timeToHeadMs: 2000,
       maxDurationMs: null,
       maxHostMemoryMb: 4,
+      allowOutbound: [],
+      maxOutbound: 16,
     });
     expect(config.components.get("b")?.limits).toEqual({
       maxCpuMs: 50,
@@ -184,6 +194,8 @@ describe("parseConfig: valid files", () => {
       timeToHeadMs: 2000,
       maxDurationMs: 9000,
       maxHostMemoryMb: 32,
+      allowOutbound: [],
+      maxOutbound: 16,
     });
   });
 

@@ -25,6 +25,8 @@
  * keep-alive-timeout-ms = 5000   # default, 0..86400000 (0: none): a keep-alive connection's idle time between requests
  * max-message-kb = 1024       # default, 1..1048576: a bigger WebSocket message closes its connection (1009)
  * ping-timeout-ms = 30000     # default, 0..86400000 (0: no pings): a WebSocket client silent that long after a ping is gone
+ * allow-outbound = []        # default none: origins processes may fetch, e.g. ["https://api.example.com", "http://127.0.0.1:9000", "https://*.example.org"]
+ * max-outbound-per-process = 16  # default, 1..1024: outbound requests one process has open at once
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"   # a loopback address, unless allow-public = true
  * allow-public = false        # default; true: a non-loopback listen is allowed (and warned about)
@@ -37,8 +39,8 @@
  * ticks = "guests/ticks.wasm" # or { path = "...", max-memory-mb = 256, body-buffer-kb = 16 }
  *                             # also pool = 0..1024 (idle memories kept; default by memory size)
  *                             # and prewarm = 0..64 (default 0); max-cpu-ms, preempt,
- *                             # time-to-head-ms, max-duration-ms and max-host-memory-mb
- *                             # override [serve]'s
+ *                             # time-to-head-ms, max-duration-ms, max-host-memory-mb,
+ *                             # allow-outbound and max-outbound-per-process override [serve]'s
  * [serve.routes]              # at least one
  * "GET /ticks" = "ticks"      # a component by name
  * "GET /users/:id" = "api#user" # a handler: module "api" (exported by a component), function "user"
@@ -57,6 +59,12 @@ import {
   type RouteTargetSpec,
 } from "./routes.ts";
 import { formatKey, type KeyPath } from "./tree.ts";
+import {
+  OUTBOUND_EXPECTED,
+  OUTBOUND_HINT,
+  parseOutboundRule,
+  type OutboundRule,
+} from "./outbound.ts";
 
 /** Defaults for omitted keys. */
 export const DEFAULTS = {
@@ -76,6 +84,7 @@ export const DEFAULTS = {
   keepAliveTimeoutMs: 5_000,
   maxMessageKb: 1024,
   pingTimeoutMs: 30_000,
+  maxOutboundPerProcess: 16,
   brokerBackend: "memory",
   brokerMailbox: 256,
   brokerOverflow: "drop-oldest",
@@ -132,6 +141,9 @@ export const VALUE_HINTS: Record<string, string> = {
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
   overflow: `what a full subscriber mailbox does: "drop-oldest" (keep the newest) or "drop-subscriber" (end its stream)`,
   "allow-public": "true lets [admin] listen on a non-loopback address, e.g. allow-public = true",
+  "allow-outbound": OUTBOUND_HINT,
+  "max-outbound-per-process":
+    "the outbound requests one process may have open at once, e.g. max-outbound-per-process = 16",
   token: `a secret POST /publish must present as "Authorization: Bearer <token>", e.g. the output of \`openssl rand -hex 32\``,
 };
 
@@ -156,6 +168,24 @@ const bodyBufferKb = intIn(1, 1048576);
 const POOL_MAX = 1024;
 /** Most instances a component may prewarm (`prewarm`). */
 const PREWARM_MAX = 64;
+
+/** `allow-outbound`: a list of origins, each parsed (config/outbound). */
+const allowOutbound = z
+  .array(z.string({ error: OUTBOUND_EXPECTED }), { error: `a list of ${OUTBOUND_EXPECTED}s` })
+  .transform((list, ctx) => {
+    const out: OutboundRule[] = [];
+    list.forEach((text, i) => {
+      const parsed = parseOutboundRule(text);
+      if (parsed.ok) {
+        out.push(parsed.rule);
+        return;
+      }
+      const params: IssueParams = { expected: OUTBOUND_EXPECTED, hint: OUTBOUND_HINT };
+      ctx.addIssue({ code: "custom", path: [i], message: parsed.reason, input: text, params });
+    });
+    return out;
+  });
+const maxOutbound = intIn(1, 1024);
 
 const listen = z.string({ error: LISTEN_EXPECTED }).transform((text, ctx) => {
   const parsed = parseListen(text);
@@ -226,6 +256,8 @@ const serveShape = {
   "keep-alive-timeout-ms": socketMs.default(DEFAULTS.keepAliveTimeoutMs),
   "max-message-kb": intIn(1, 1048576).default(DEFAULTS.maxMessageKb),
   "ping-timeout-ms": socketMs.default(DEFAULTS.pingTimeoutMs),
+  "allow-outbound": allowOutbound.default([]),
+  "max-outbound-per-process": maxOutbound.default(DEFAULTS.maxOutboundPerProcess),
   routes: routes.optional(),
 };
 /** An admin token: what a Bearer token may hold in a header, long enough not to guess. */
@@ -266,6 +298,8 @@ const componentShape = {
   "time-to-head-ms": wallMs.optional(),
   "max-duration-ms": wallMs.optional(),
   "max-host-memory-mb": maxMemoryMb.optional(),
+  "allow-outbound": allowOutbound.optional(),
+  "max-outbound-per-process": maxOutbound.optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

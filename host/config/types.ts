@@ -7,9 +7,11 @@
 import type { SourceLocation } from "../errors.ts";
 import type { Listen } from "./listen.ts";
 import type { RouteTargetSpec } from "./routes.ts";
+import type { OutboundRule } from "./outbound.ts";
 
 export type { Listen } from "./listen.ts";
 export type { RouteTargetSpec } from "./routes.ts";
+export type { OutboundRule } from "./outbound.ts";
 
 /** What a full subscriber mailbox does (`[broker] overflow`), see services/broker. */
 export const OVERFLOW_POLICIES = ["drop-oldest", "drop-subscriber"] as const;
@@ -30,6 +32,10 @@ export interface ProcessLimits {
   maxDurationMs: number | null;
   /** What the process may make the host hold (fields, resources), in MiB; over it: `oom`. */
   maxHostMemoryMb: number;
+  /** `allow-outbound`: the origins it may fetch (none by default). */
+  allowOutbound: readonly OutboundRule[];
+  /** `max-outbound-per-process`: outbound requests it may have open at once. */
+  maxOutbound: number;
 }
 
 /** The public listener's socket timeouts, in ms (0: none). Responses are never cut by them. */

@@ -27,6 +27,9 @@ export interface Metrics {
   readonly brokerPublished: Counter<"topic">;
   readonly brokerDelivered: Counter<"topic">;
   readonly brokerDropped: Counter<"topic" | "reason">;
+  readonly outboundRequests: Counter<"component" | "origin" | "status">;
+  readonly outboundDuration: Histogram<"component" | "origin">;
+  readonly outboundDenied: Counter<"component">;
 }
 
 /**
@@ -89,6 +92,12 @@ export function createMetrics(
     brokerPublished: new Counter(declared(m.brokerPublished)),
     brokerDelivered: new Counter(declared(m.brokerDelivered)),
     brokerDropped: new Counter(declared(m.brokerDropped)),
+    outboundRequests: new Counter(declared(m.outboundRequests)),
+    outboundDuration: new Histogram({
+      ...declared(m.outboundDuration),
+      buckets: [...m.outboundDuration.buckets],
+    }),
+    outboundDenied: new Counter(declared(m.outboundDenied)),
   };
 }
 

@@ -105,6 +105,25 @@ export const METRICS = {
     help: "Messages that did not reach someone: drop-oldest and drop-subscriber (a full mailbox), backend-unavailable (not forwarded to other nodes), by topic.",
     labelNames: ["topic", "reason"],
   },
+  outboundRequests: {
+    type: "counter",
+    name: "rusm_outbound_requests_total",
+    help: "Outbound requests (wasi:http/outgoing-handler) that ended, by component, origin and status (the response's status code, or the error-code tag it failed with: connection-refused, DNS-error, connection-read-timeout, aborted when its process ended it...).",
+    labelNames: ["component", "origin", "status"],
+  },
+  outboundDuration: {
+    type: "histogram",
+    name: "rusm_outbound_request_duration_seconds",
+    help: "Time from an outbound request's start to the end of its response body (or its failure), by component and origin.",
+    labelNames: ["component", "origin"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+  },
+  outboundDenied: {
+    type: "counter",
+    name: "rusm_outbound_denied_total",
+    help: "Outbound requests refused because allow-outbound does not list their origin, by component.",
+    labelNames: ["component"],
+  },
   workers: {
     type: "gauge",
     name: "rusm_workers",

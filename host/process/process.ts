@@ -20,8 +20,12 @@ import { Mailbox } from "../lifecycle/mailbox.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
+  IGNORE_OUTBOUND,
+  policyFor,
   type Disposable,
   type HttpExchange,
+  type OutboundAccess,
+  type OutboundObserver,
 } from "../wasi/index.ts";
 import {
   classifyExit,
@@ -120,6 +124,8 @@ export class Process implements HostContext {
   /** Armed when the process first runs after its client left ({@link DISCONNECT_GRACE_MS}). */
   #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
+  readonly #outboundObserver: OutboundObserver;
+  #outbound: OutboundAccess | undefined;
 
   constructor(
     registry: ProcessRegistry,
@@ -128,8 +134,10 @@ export class Process implements HostContext {
     log: Logger,
     target: HandlerTarget | null,
     broker: Broker,
+    outboundObserver: OutboundObserver = IGNORE_OUTBOUND,
     upgrade: WebSocketUpgrade | null = null,
   ) {
+    this.#outboundObserver = outboundObserver;
     this.upgrade = upgrade;
     this.#registry = registry;
     this.broker = broker;
@@ -213,6 +221,27 @@ export class Process implements HostContext {
       component: this.component.spec.name,
     });
     return this.#childLog;
+  }
+
+  /** What this process may fetch (`allow-outbound`), made on first use: most never fetch. */
+  get outbound(): OutboundAccess {
+    this.#outbound ??= this.#makeOutbound();
+    return this.#outbound;
+  }
+
+  #makeOutbound(): OutboundAccess {
+    const component = this.component.spec.name;
+    const observer = this.#outboundObserver;
+    const { allowOutbound, maxOutbound } = this.component.limits;
+    return {
+      policy: policyFor(allowOutbound),
+      maxOpen: maxOutbound,
+      denied: (url, why) => {
+        this.#log.warn({ url, why }, "outbound request denied");
+        observer.denied(component);
+      },
+      finished: (origin, status, seconds) => observer.finished(component, origin, status, seconds),
+    };
   }
 
   /** This process's mailbox, made on first use (most processes never subscribe). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { thrown } from "../errors.test-support.ts";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
 import { GuestTrap } from "../wasi/errors.ts";
-import type { FieldEntry, HttpExchange } from "../wasi/index.ts";
+import { NO_OUTBOUND, type FieldEntry, type HttpExchange } from "../wasi/index.ts";
 import { Mailbox } from "../lifecycle/mailbox.ts";
 import { ProcessRegistry } from "../lifecycle/registry.ts";
 import { createLogger } from "../log/index.ts";
@@ -47,6 +47,7 @@ function fakeContext() {
   const ctx: PubSubContext = {
     mailbox: new Mailbox(4),
     broker,
+    outbound: NO_OUTBOUND,
     pid: 1,
     hostMemory: HostMemory.unlimited(),
     bodyBufferBytes: CAPACITY,

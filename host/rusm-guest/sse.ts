@@ -9,6 +9,7 @@ import { writeAll } from "../stream/write-all.ts";
 import { formatComment, formatEvent, SseFieldError, type SseEvent } from "../sse/event.ts";
 import { blockingCall } from "../wasi/blocking.ts";
 import { trap } from "../wasi/errors.ts";
+import { FORBIDDEN_HEADERS, isFieldName, isFieldValue } from "../wasi/http/fields.ts";
 import type { Message } from "../lifecycle/signal.ts";
 import type { PubSubContext } from "../rusm-pubsub/context.ts";
 import { witMessage } from "../rusm-pubsub/mailbox.ts";
@@ -178,8 +179,47 @@ export class EventStream {
   }
 }
 
+/** WIT: `record head` */
+interface WitHead {
+  status: number;
+  headers: Array<[string, string]>;
+}
+
+/** Headers rusm writes itself for every stream: the guest may not set them. */
+const OWN_HEADERS = new Set(["content-type", "content-length"]);
+
+/** `head` as the response's status and header list, or a trap saying what is wrong. */
+function headOf(head: WitHead): { status: number; fields: Array<[string, Uint8Array]> } {
+  if (!Number.isInteger(head.status) || head.status < 200 || head.status > 599) {
+    trap(`sse.open-with: status ${head.status} is not from 200 to 599`);
+  }
+  const fields: Array<[string, Uint8Array]> = [];
+  let cacheControl = false;
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    const bytes = encoder.encode(value);
+    if (!isFieldName(name)) trap(`sse.open-with: ${JSON.stringify(name)} is not a header name`);
+    if (FORBIDDEN_HEADERS.has(lower) || OWN_HEADERS.has(lower)) {
+      trap(`sse.open-with: the header ${lower} is rusm's to set, not the guest's`);
+    }
+    if (!isFieldValue(bytes)) trap(`sse.open-with: the value of ${lower} is not a header value`);
+    if (lower === "cache-control") cacheControl = true;
+    fields.push([lower, bytes]);
+  }
+  return {
+    status: head.status,
+    fields: [...HEAD.filter(([n]) => !cacheControl || n !== "cache-control"), ...fields],
+  };
+}
+
 /** The per-process `rusm:guest/sse` import. */
 export function sse(ctx: PubSubContext): object {
+  const openWith = (status: number, fields: Array<[string, Uint8Array]>): EventStream => {
+    if (ctx.exchange.responded) trap("sse.open: the process has already responded");
+    const channel = new ByteChannel(ctx.bodyBufferBytes, (n) => ctx.exchange.onBodyBytes(n));
+    ctx.exchange.respond(status, fields, channel);
+    return new EventStream(ctx, channel);
+  };
   return {
     EventStream,
     /**
@@ -187,10 +227,15 @@ export function sse(ctx: PubSubContext): object {
      * Traps: when the process has already responded.
      */
     open(): EventStream {
-      if (ctx.exchange.responded) trap("sse.open: the process has already responded");
-      const channel = new ByteChannel(ctx.bodyBufferBytes, (n) => ctx.exchange.onBodyBytes(n));
-      ctx.exchange.respond(200, HEAD, channel);
-      return new EventStream(ctx, channel);
+      return openWith(200, HEAD);
+    },
+    /**
+     * WIT: `open-with: func(head: head) -> event-stream;` Sends the guest's status and headers
+     * with rusm's content-type. Traps: as `open`, and for an invalid head.
+     */
+    openWith(head: WitHead): EventStream {
+      const { status, fields } = headOf(head);
+      return openWith(status, fields);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { NO_OUTBOUND } from "../wasi/index.ts";
 import { describe, expect, it } from "vitest";
 import { thrown } from "../errors.test-support.ts";
 import { Mailbox } from "../lifecycle/mailbox.ts";
@@ -131,6 +132,7 @@ function fakeContext(offered: string[] = []) {
     pid: 1,
     hostMemory: HostMemory.unlimited(),
     bodyBufferBytes: 16,
+    outbound: NO_OUTBOUND,
     exchange,
     park: <T>(wait: Promise<T>) => {
       calls.park++;

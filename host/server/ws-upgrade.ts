@@ -127,6 +127,9 @@ export function upgradeHandler(
         route: target.pattern,
       },
       deps.broker,
+      // Outbound requests of WebSocket processes are not observed in metrics yet (the
+      // observer lives in http.ts; importing it would make a circle).
+      undefined,
       exchange,
     );
     threadRunQueue().run(() => {

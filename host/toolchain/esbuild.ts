@@ -4,8 +4,17 @@
  * (componentize-js) runs, and how esbuild's failures become a message with a place.
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BuildFailure, BuildOptions } from "esbuild";
 import type { SourceLocation } from "../errors.ts";
+
+/**
+ * `rusm/guest` is this rusm's own SDK, for any guest file: one outside a project that depends
+ * on rusm builds too, and a project's copy of rusm never differs from the one building it.
+ */
+export const SDK_ALIAS: Readonly<Record<string, string>> = {
+  "rusm/guest": fileURLToPath(new URL("../../sdk/ts/index.ts", import.meta.url)),
+};
 
 /**
  * One platform-neutral ES2022 module, nothing written to disk. `rusm:*` and `wasi:*` imports
@@ -18,6 +27,7 @@ export const GUEST_BUNDLE_OPTIONS = {
   target: "es2022",
   mainFields: ["module", "main"],
   external: ["rusm:*", "wasi:*"],
+  alias: SDK_ALIAS,
   write: false,
   logLevel: "silent",
 } as const satisfies BuildOptions;

@@ -52,7 +52,13 @@ import {
 
 /** The SDK runtime the generated entry imports. */
 const RUNTIME = fileURLToPath(new URL("../../sdk/ts/runtime.ts", import.meta.url));
-const CHILD = fileURLToPath(new URL("./componentize-child.ts", import.meta.url));
+/** componentize-child.ts, or its .js when rusm runs compiled (installed from its package). */
+const CHILD = fileURLToPath(
+  new URL(
+    `./componentize-child${import.meta.url.endsWith(".js") ? ".js" : ".ts"}`,
+    import.meta.url,
+  ),
+);
 const ENTRY_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 
 /** The JavaScript engine a TypeScript guest is built with. */

@@ -26,6 +26,7 @@ import { componentEmbed, componentNew } from "@bytecodealliance/jco";
 import type { BuildOptions, Plugin } from "esbuild";
 import { RusmError } from "../errors.ts";
 import { ensureToolPreopens } from "./preopens.ts";
+import { SDK_ALIAS } from "./esbuild.ts";
 import { snapshot } from "./snapshot.ts";
 import { WIT_DIR } from "./wit.ts";
 
@@ -208,6 +209,7 @@ export const QUICKJS_BUNDLE_OPTIONS = {
   target: "es2020",
   mainFields: ["module", "main"],
   plugins: [witShims],
+  alias: SDK_ALIAS,
   write: false,
   logLevel: "silent",
 } as const satisfies BuildOptions;

@@ -6,6 +6,7 @@
  */
 import type { HttpExchange } from "./http/exchange.ts";
 import type { HostMemory } from "./host-memory.ts";
+import type { OutboundAccess } from "./http/outbound/access.ts";
 
 /** Something to release when the process ends (timers, readers). */
 export interface Disposable {
@@ -21,6 +22,8 @@ export interface WasiContext {
   readonly exchange: HttpExchange;
   /** What the process makes the host hold (fields, pollables), against `max-host-memory-mb`. */
   readonly hostMemory: HostMemory;
+  /** What it may fetch (`allow-outbound`) and where its outbound requests are reported. */
+  readonly outbound: OutboundAccess;
 
   /**
    * Parks the process until `wait` settles: the guest is JSPI-suspended and uses no CPU.

@@ -14,6 +14,9 @@ export type {
   FieldEntry,
 } from "./http/exchange.ts";
 export { WitError, GuestTrap } from "./errors.ts";
+export type { OutboundAccess, OutboundObserver } from "./http/outbound/access.ts";
+export { IGNORE_OUTBOUND, NO_OUTBOUND } from "./http/outbound/access.ts";
+export { policyFor } from "./http/outbound/policy.ts";
 export { IncomingRequest, ResponseOutparam };
 
 /** The export jco must lift with `WebAssembly.promising` (`--async-exports`). */

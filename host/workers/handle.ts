@@ -12,7 +12,11 @@ import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
 import type { Hub } from "./hub.ts";
 import type { FromWorker, MetricsJson, ToWorker, WireError, WorkerData } from "./protocol.ts";
 
-const ENTRY = new URL("./worker.ts", import.meta.url);
+/** worker.ts, or worker.js when rusm runs compiled (installed from its package). */
+const ENTRY = new URL(
+  `./worker${import.meta.url.endsWith(".js") ? ".js" : ".ts"}`,
+  import.meta.url,
+);
 
 /** What a worker said when it closed (its drain, server/index.ts). */
 export interface Closed {

@@ -6,6 +6,7 @@
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
  *                      [workers] [preempt] [rust-guest] [compile] [ts-live] [ts-build]
  *                      [ts-engines] [websocket]
+ *                      [ts-engines] [outbound-proxy]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -20,6 +21,7 @@ import { run as fanout } from "./fanout/bench.ts";
 import { run as hello } from "./hello/bench.ts";
 import { run as jcoServe } from "./jco-serve/bench.ts";
 import { runBenches, type Bench } from "./lib/main.ts";
+import { run as outboundProxy } from "./outbound-proxy/bench.ts";
 import { parseArgs } from "./lib/report.ts";
 import { run as parked } from "./parked/bench.ts";
 import { run as preempt } from "./preempt/bench.ts";
@@ -49,6 +51,7 @@ const BENCHES: Record<string, Bench> = {
   "ts-build": tsBuild,
   "ts-engines": tsEngines,
   websocket,
+  "outbound-proxy": outboundProxy,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

@@ -59,7 +59,25 @@ export interface SseEvent extends SseFields {
  * is behind (the process parks; nothing spins) and returns false once the client is gone:
  * stop then, and return.
  */
+/** The response head an SSE action may choose before its first event ({@link Sse.head}). */
+export interface SseHead {
+  /** 200 to 599 (default 200). Anything but 2xx is a refusal a browser does not retry. */
+  status?: number;
+  /**
+   * Headers besides `content-type: text/event-stream` (CORS, caching); `cache-control`
+   * replaces rusm's `no-cache`. Not `content-type`, `content-length` or wasi:http's forbidden
+   * headers.
+   */
+  headers?: Record<string, string> | Array<[string, string]> | Headers;
+}
+
 export interface Sse {
+  /**
+   * Sends the response head now, with `head`'s status and headers. Only before the first
+   * event: the first write (or returning) sends the default head (200). Throws when the head
+   * was sent already, or for an invalid head (the process then traps).
+   */
+  head(head: SseHead): void;
   /** `data: <data>`. False once the client is gone. */
   data(data: string, fields?: SseFields): boolean;
   /** `event: <name>` + `data: <data>`. False once the client is gone. */

@@ -16,8 +16,8 @@
  */
 import { target } from "rusm:guest/context@0.1.0";
 import { abort } from "rusm:guest/process@0.1.0";
-import { open, type EventStream } from "rusm:guest/sse@0.1.0";
-import type { Handle, Params, Sse, SseEvent, SseFields } from "./index.ts";
+import { open, openWith, type EventStream } from "rusm:guest/sse@0.1.0";
+import type { Handle, Params, Sse, SseEvent, SseFields, SseHead } from "./index.ts";
 import { milliseconds, type Message } from "./pubsub.js";
 import { GuestWs, WEBSOCKET_KIND } from "./websocket.js";
 
@@ -94,12 +94,32 @@ class RouteParams implements Params {
   }
 }
 
+/** `SseHead.headers` as the WIT's list of pairs. */
+function headerPairs(headers: SseHead["headers"]): Array<[string, string]> {
+  if (headers === undefined) return [];
+  if (Array.isArray(headers)) return headers.map(([k, v]) => [String(k), String(v)]);
+  if (typeof Headers !== "undefined" && headers instanceof Headers) {
+    const pairs: Array<[string, string]> = [];
+    headers.forEach((v, k) => pairs.push([k, v]));
+    return pairs;
+  }
+  return Object.entries(headers).map(([k, v]) => [k, String(v)]);
+}
+
 class EventStreamSse implements Sse {
-  readonly #stream: EventStream;
+  #opened: EventStream | null = null;
   #open = true;
 
-  constructor(stream: EventStream) {
-    this.#stream = stream;
+  /** The stream, its head sent with the default (200) on first use. */
+  get #stream(): EventStream {
+    this.#opened ??= open();
+    return this.#opened;
+  }
+
+  head(head: SseHead): void {
+    if (this.#opened !== null)
+      throw new Error("sse.head: the head was sent already (by an earlier event)");
+    this.#opened = openWith({ status: head.status ?? 200, headers: headerPairs(head.headers) });
   }
 
   get open(): boolean {
@@ -280,8 +300,7 @@ function respond(event: FetchEvent, where: string, result: unknown): void {
 }
 
 function runSse(event: FetchEvent, where: string, fn: AnyHandler, self: unknown, params: Params) {
-  const stream = open();
-  const sse = new EventStreamSse(stream);
+  const sse = new EventStreamSse();
   let result: unknown;
   try {
     result = fn.call(self, event.request, params, sse);

@@ -37,8 +37,15 @@ declare module "rusm:guest/sse@0.1.0" {
     run(heartbeatMs: number): void;
     finish(): void;
   }
+  /** WIT: `record head` */
+  export interface Head {
+    status: number;
+    headers: Array<[string, string]>;
+  }
   /** WIT: `open: func() -> event-stream;` */
   export function open(): EventStream;
+  /** WIT: `open-with: func(head: head) -> event-stream;` */
+  export function openWith(head: Head): EventStream;
 }
 
 declare module "rusm:guest/process@0.1.0" {

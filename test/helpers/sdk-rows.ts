@@ -61,6 +61,7 @@ live = { path = "${live.path}", max-memory-mb = ${live.memoryMb} }
 "GET /users/:id" = "api#user"
 "GET /users/:id/posts/:post" = "api#user"
 "GET /fields" = "api#fields"
+"GET /head" = "api#head"
 "POST /echo/:what" = "api#${lang.echo.handler}"
 "GET /boom" = "api#boom"
 "GET /fails" = "api#fails"
@@ -163,6 +164,26 @@ export const SDK_ROWS: readonly SdkRow[] = [
           "id: 7\ndata: with id\n\n" +
           "event: config\nid: 8\nretry: 2500\ndata: {}\n\n",
       );
+    },
+  },
+  {
+    name: "the SSE head before the first event: a refusal is a real 403, CORS headers, its own cache-control",
+    path: "/head",
+    exits: { normal: 2, trap: 1 },
+    async run({ rusm }) {
+      const refused = await fetch(`${rusm.url}/head?status=403`);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("x-refused")).toBe("yes");
+      expect(refused.headers.get("content-type")).toBe("text/event-stream");
+      expect(await refused.text()).toBe("");
+      const cors = await fetch(`${rusm.url}/head`);
+      expect(cors.status).toBe(200);
+      expect(cors.headers.get("access-control-allow-origin")).toBe("*");
+      expect(cors.headers.get("cache-control")).toBe("no-store");
+      expect(await cors.text()).toBe("data: hello\n\n");
+      // A status the head cannot have traps the process before it answers: a 500.
+      expect((await fetch(`${rusm.url}/head?status=99`)).status).toBe(500);
+      await untilNoProcesses(rusm);
     },
   },
   {

@@ -40,6 +40,18 @@ pub mod api {
         sse.send(&Event::data("{}").named("config").id("8").retry(2500));
     }
 
+    /// The head before the first event: `?status=N` answers status N with no event (a refusal;
+    /// with CORS for any origin); else CORS for any origin and a cache policy of its own, then
+    /// one event.
+    pub fn head(req: Request, _p: Params, sse: Sse) {
+        if let Some(status) = req.query("status").and_then(|s| s.parse::<u16>().ok()) {
+            sse.head(status, &[("x-refused", "yes"), ("access-control-allow-origin", "*")]);
+            return;
+        }
+        sse.head(200, &[("access-control-allow-origin", "*"), ("cache-control", "no-store")]);
+        sse.data("hello");
+    }
+
     /// An HTTP action that reads the request body.
     pub fn echo(req: Request, p: Params) -> Response {
         let what = p.get("what").unwrap_or("").to_string();

@@ -40,6 +40,11 @@ export const sse = sseI
   .method(eventStreamRes, "run", [u32])
   .method(eventStreamRes, "finish", [])
   .func("open", [], own(eventStreamRes))
+  .func(
+    "open-with",
+    [record({ status: u16, headers: list(tuple(string, string)) })],
+    own(eventStreamRes),
+  )
   .build();
 
 const wsI = new InterfaceBuilder("rusm:guest/websocket");

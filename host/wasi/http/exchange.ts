@@ -18,6 +18,10 @@ export interface RequestBodySource extends InputSource {
   discard(): void;
   /** Resolves once the body has ended (or failed). Never rejects. */
   ended(): Promise<void>;
+  /** Why the body failed, once it has (an outbound response body; WIT `error-code`). */
+  error?(): unknown;
+  /** The guest dropped the body without finishing it (an outbound response: close upstream). */
+  abandon?(): void;
 }
 
 /** The incoming request, read once when the process starts. */

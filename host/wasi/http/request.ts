@@ -67,6 +67,7 @@ export class IncomingBody {
   readonly ctx: WasiContext;
   readonly source: RequestBodySource;
   #streamTaken = false;
+  #finished = false;
 
   /** Host-only constructor. */
   constructor(ctx: WasiContext, source: RequestBodySource) {
@@ -83,8 +84,14 @@ export class IncomingBody {
 
   /** WIT: `finish: static func(this: incoming-body) -> future-trailers;` */
   static finish(body: IncomingBody): FutureTrailers {
+    body.#finished = true;
     body.source.discard();
     return new FutureTrailers(body.ctx, body.source);
+  }
+
+  /** Dropped without `finish`: an outbound response's upstream connection is closed. */
+  [Symbol.dispose](): void {
+    if (!this.#finished) this.source.abandon?.();
   }
 }
 
@@ -117,11 +124,14 @@ export class FutureTrailers {
   get():
     | undefined
     | { tag: "err"; val: undefined }
-    | { tag: "ok"; val: { tag: "ok"; val: Fields | undefined } } {
+    | { tag: "ok"; val: { tag: "ok"; val: Fields | undefined } | { tag: "err"; val: unknown } } {
     const trailers = this.#source.trailers();
     if (trailers === undefined) return undefined;
     if (this.#taken) return { tag: "err", val: undefined };
     this.#taken = true;
+    // An outbound response body that failed (the upstream died): its error code.
+    const error = this.#source.error?.();
+    if (error !== undefined) return { tag: "ok", val: { tag: "err", val: error } };
     const val = trailers.length === 0 ? undefined : Fields.fromHost(trailers, true);
     return { tag: "ok", val: { tag: "ok", val } };
   }

@@ -87,11 +87,18 @@ export class OutgoingBody {
   #streamTaken = false;
   #finished = false;
 
-  /** Host-only constructor. */
-  constructor(ctx: WasiContext, declared: number | null = null) {
+  /**
+   * Host-only constructor. `onBytes` counts what leaves (default: the response's body bytes;
+   * an outbound request body counts nothing).
+   */
+  constructor(
+    ctx: WasiContext,
+    declared: number | null = null,
+    onBytes: ((n: number) => void) | undefined = (n) => ctx.exchange.onBodyBytes(n),
+  ) {
     this.ctx = ctx;
     this.declared = declared;
-    this.channel = new ByteChannel(ctx.bodyBufferBytes, (n) => ctx.exchange.onBodyBytes(n));
+    this.channel = new ByteChannel(ctx.bodyBufferBytes, onBytes);
   }
 
   /**

@@ -11,12 +11,8 @@
 import type { WasiContext } from "../context.ts";
 import { httpErrorCode } from "./error-code.ts";
 import { Fields } from "./fields.ts";
-import {
-  FutureIncomingResponse,
-  IncomingResponse,
-  OutgoingRequest,
-  RequestOptions,
-} from "./outgoing.ts";
+import { FutureIncomingResponse, IncomingResponse } from "./incoming-response.ts";
+import { OutgoingRequest, RequestOptions } from "./outgoing.ts";
 import { FutureTrailers, IncomingBody, IncomingRequest } from "./request.ts";
 import { OutgoingBody, OutgoingResponse, ResponseOutparam } from "./response.ts";
 

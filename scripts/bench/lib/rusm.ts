@@ -30,7 +30,7 @@ export interface RusmConfig {
   /** `prewarm = N` per component (by name). */
   prewarm?: Record<string, number>;
   /** More keys per component (by name), e.g. `{ preempt: "kill", "max-cpu-ms": 0 }`. */
-  componentKeys?: Record<string, Record<string, string | number>>;
+  componentKeys?: Record<string, Record<string, string | number | readonly string[]>>;
   /** Another rusm checkout to run (its `bin/rusm.mjs`); this one by default. */
   root?: string;
   /**
@@ -70,7 +70,9 @@ function toml(config: RusmConfig): string {
   }
   lines.push("", "[components]");
   for (const [name, path] of Object.entries(config.components)) {
-    const keys: Record<string, string | number> = { ...config.componentKeys?.[name] };
+    const keys: Record<string, string | number | readonly string[]> = {
+      ...config.componentKeys?.[name],
+    };
     const prewarm = config.prewarm?.[name];
     if (prewarm !== undefined) keys.prewarm = prewarm;
     const more = Object.entries(keys).map(([k, v]) => `, ${k} = ${JSON.stringify(v)}`);

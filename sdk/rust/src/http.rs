@@ -4,6 +4,7 @@ use crate::abi::http as wasi;
 use crate::abi::{bytes_at, RetArea};
 
 pub use crate::broker::Message;
+pub use crate::fetch::{fetch, Fetch, FetchError, FetchResponse, Upload};
 pub use crate::response::Response;
 pub use crate::sse::{Event, IntoEvent, Sse};
 

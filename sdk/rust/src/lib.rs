@@ -26,6 +26,7 @@ pub mod http;
 pub mod ws;
 
 mod abi;
+mod fetch;
 mod response;
 mod sse;
 

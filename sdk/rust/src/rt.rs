@@ -157,7 +157,7 @@ pub extern "C" fn __rusm_handle(request: i32, response_out: i32) {
     let params = Params(t.params);
     match handler.call {
         // The stream answers the request; response_out stays unset (rusm ignores it).
-        Call::Sse(f) => f(request, params, Sse::open()),
+        Call::Sse(f) => f(request, params, Sse::new()),
         // The socket answers the request (101 at its first use, at the latest on drop).
         Call::Ws(f) => f(request, params, Ws::new()),
         Call::Http(f) => respond(response_out, f(request, params)),

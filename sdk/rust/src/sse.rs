@@ -6,12 +6,13 @@ use crate::abi::rusm as host;
 use crate::abi::RetArea;
 use crate::broker::Message;
 
-/// The open event stream of an SSE action. The head (`200`, `text/event-stream`) is already
-/// sent. Every write parks the process while the client is behind (nothing spins) and returns
+/// The event stream of an SSE action. Its head (`200`, `text/event-stream`) is sent by the
+/// first event, or earlier with the status and headers of [`Sse::head`]. Every write parks the process while the client is behind (nothing spins) and returns
 /// false once the client is gone: stop then, and return. Returning from the action (dropping
 /// the `Sse`) ends the body cleanly; a panic ends it truncated (the process traps).
 pub struct Sse {
-    stream: i32,
+    /// The event-stream handle, once the head is sent.
+    stream: Cell<Option<i32>>,
     open: Cell<bool>,
 }
 
@@ -98,15 +99,45 @@ fn option_str(value: &Option<String>) -> (i32, *const u8, usize) {
 }
 
 impl Sse {
-    /// Sends the head and opens the stream (`sse.open`).
-    pub(crate) fn open() -> Sse {
+    /// The stream of an SSE action, its head not sent yet.
+    pub(crate) fn new() -> Sse {
+        Sse {
+            stream: Cell::new(None),
+            open: Cell::new(true),
+        }
+    }
+
+    /// The event-stream handle: the default head (`sse.open`) is sent on first use.
+    fn handle(&self) -> i32 {
+        if let Some(stream) = self.stream.get() {
+            return stream;
+        }
         // SAFETY: no arguments; traps if the process already responded, which the runtime
         // never does before an SSE action.
         let stream = unsafe { host::sse_open() };
-        Sse {
-            stream,
-            open: Cell::new(true),
-        }
+        self.stream.set(Some(stream));
+        stream
+    }
+
+    /// Sends the response head now with `status` (200 to 599; anything but 2xx is a refusal a
+    /// browser does not retry) and `headers` besides `content-type: text/event-stream` (CORS,
+    /// caching; `cache-control` replaces rusm's `no-cache`; not `content-type`,
+    /// `content-length` or wasi:http's forbidden headers: the process traps). Only before the
+    /// first event.
+    ///
+    /// # Panics
+    /// When the head was sent already (by an earlier event).
+    pub fn head(&self, status: u16, headers: &[(&str, &str)]) {
+        assert!(self.stream.get().is_none(), "Sse::head: the head was sent already");
+        let pairs: Vec<[usize; 4]> = headers
+            .iter()
+            .map(|(k, v)| [k.as_ptr() as usize, k.len(), v.as_ptr() as usize, v.len()])
+            .collect();
+        // SAFETY: `pairs` is the canonical ABI's list<tuple<string, string>> (per pair: name
+        // ptr, len, value ptr, len), borrowing `headers` for the call.
+        let stream =
+            unsafe { host::sse_open_with(i32::from(status), pairs.as_ptr().cast(), pairs.len()) };
+        self.stream.set(Some(stream));
     }
 
     fn track(&self, accepted: i32) -> bool {
@@ -121,7 +152,7 @@ impl Sse {
     pub fn data(&self, data: impl AsRef<[u8]>) -> bool {
         let data = text(data.as_ref());
         // SAFETY: the stream handle is live until drop; (ptr, len) borrow `data`.
-        self.track(unsafe { host::event_stream_data(self.stream, data.as_ptr(), data.len()) })
+        self.track(unsafe { host::event_stream_data(self.handle(), data.as_ptr(), data.len()) })
     }
 
     /// `event: <name>`, `data: <data>`, a blank line. False once the client is gone.
@@ -131,7 +162,7 @@ impl Sse {
         // SAFETY: as in `data`.
         self.track(unsafe {
             host::event_stream_event(
-                self.stream,
+                self.handle(),
                 name.as_ptr(),
                 name.len(),
                 data.as_ptr(),
@@ -151,7 +182,7 @@ impl Sse {
         // SAFETY: as in `data`; every pointer borrows `event`.
         self.track(unsafe {
             host::event_stream_send(
-                self.stream,
+                self.handle(),
                 has_name,
                 name,
                 name_len,
@@ -169,7 +200,7 @@ impl Sse {
     /// `: <text>`, a comment clients ignore (heartbeats, padding). False once the client is gone.
     pub fn comment(&self, text: &str) -> bool {
         // SAFETY: as in `data`.
-        self.track(unsafe { host::event_stream_comment(self.stream, text.as_ptr(), text.len()) })
+        self.track(unsafe { host::event_stream_comment(self.handle(), text.as_ptr(), text.len()) })
     }
 
     /// The live-tail step: waits for the next message of this process's mailbox (the topics it
@@ -182,7 +213,7 @@ impl Sse {
         }
         let mut ret = RetArea::new();
         // SAFETY: as in `data`; the host writes an option<message> into `ret`.
-        unsafe { host::event_stream_next(self.stream, heartbeat_ms.max(1) as i32, ret.ptr()) };
+        unsafe { host::event_stream_next(self.handle(), heartbeat_ms.max(1) as i32, ret.ptr()) };
         if ret.u8(0) == 0 {
             self.open.set(false);
             return None;
@@ -212,7 +243,7 @@ impl Sse {
     pub fn forward(&self, heartbeat_ms: u32) {
         if self.open.get() {
             // SAFETY: as in `data`.
-            unsafe { host::event_stream_run(self.stream, heartbeat_ms.max(1) as i32) };
+            unsafe { host::event_stream_run(self.handle(), heartbeat_ms.max(1) as i32) };
             self.open.set(false);
         }
     }
@@ -227,7 +258,7 @@ impl Sse {
     pub fn finish(&self) {
         self.open.set(false);
         // SAFETY: idempotent in the host.
-        unsafe { host::event_stream_finish(self.stream) };
+        unsafe { host::event_stream_finish(self.handle()) };
     }
 }
 
@@ -236,6 +267,6 @@ impl Drop for Sse {
     fn drop(&mut self) {
         self.finish();
         // SAFETY: the handle is not used after this.
-        unsafe { host::event_stream_drop(self.stream) };
+        unsafe { host::event_stream_drop(self.handle()) };
     }
 }

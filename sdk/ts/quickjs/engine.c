@@ -242,6 +242,36 @@ static JSValue js_sse_open(JSContext *c, JSValueConst this, int argc, JSValueCon
   return JS_NewInt32(c, sse_open());
 }
 
+/* __rusm.sseOpenWith(status, [[name, value], ...]): the list as the canonical ABI lays out a
+ * list<tuple<string, string>>: per pair, name ptr, name len, value ptr, value len. */
+static JSValue js_sse_open_with(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
+  int32_t status, n;
+  JS_ToInt32(c, &status, argv[0]);
+  JSValue len_v = JS_GetPropertyStr(c, argv[1], "length");
+  JS_ToInt32(c, &n, len_v);
+  uint32_t *list = n > 0 ? malloc((size_t)n * 16) : NULL;
+  const char **held = n > 0 ? malloc((size_t)n * 2 * sizeof(char *)) : NULL;
+  for (int32_t i = 0; i < n; i++) {
+    JSValue pair = JS_GetPropertyUint32(c, argv[1], i);
+    JSValue k = JS_GetPropertyUint32(c, pair, 0), v = JS_GetPropertyUint32(c, pair, 1);
+    size_t kn, vn;
+    held[2 * i] = cstr(k, &kn);
+    held[2 * i + 1] = cstr(v, &vn);
+    list[4 * i] = (uint32_t)(uintptr_t)held[2 * i];
+    list[4 * i + 1] = (uint32_t)kn;
+    list[4 * i + 2] = (uint32_t)(uintptr_t)held[2 * i + 1];
+    list[4 * i + 3] = (uint32_t)vn;
+    JS_FreeValue(c, k);
+    JS_FreeValue(c, v);
+    JS_FreeValue(c, pair);
+  }
+  int32_t stream = sse_open_with(status, list, (size_t)n);
+  for (int32_t i = 0; i < 2 * n; i++) JS_FreeCString(c, held[i]);
+  free(held);
+  free(list);
+  return JS_NewInt32(c, stream);
+}
+
 /* __rusm.sse(op, handle, a, b, c, d): the event-stream methods, one native. */
 static JSValue js_sse(JSContext *c, JSValueConst this, int argc, JSValueConst *argv) {
   int32_t op, h;
@@ -377,6 +407,7 @@ static const JSCFunctionListEntry NATIVES[] = {
     JS_CFUNC_DEF("request", 0, js_request),   JS_CFUNC_DEF("body", 0, js_body),
     JS_CFUNC_DEF("respond", 2, js_respond),   JS_CFUNC_DEF("write", 1, js_write),
     JS_CFUNC_DEF("finish", 0, js_finish),     JS_CFUNC_DEF("sseOpen", 0, js_sse_open),
+    JS_CFUNC_DEF("sseOpenWith", 2, js_sse_open_with),
     JS_CFUNC_DEF("sse", 6, js_sse),           JS_CFUNC_DEF("broker", 3, js_broker),
     JS_CFUNC_DEF("print", 2, js_print),       JS_CFUNC_DEF("now", 0, js_now),
     JS_CFUNC_DEF("sleep", 1, js_sleep),       JS_CFUNC_DEF("random", 0, js_random),

@@ -55,6 +55,7 @@ IMPORT("rusm:guest/context@0.1.0", "target") void ctx_target(void *);
 IMPORT("rusm:guest/process@0.1.0", "abort") void proc_abort(const char *, size_t);
 #define SSE "rusm:guest/sse@0.1.0"
 IMPORT(SSE, "open") int32_t sse_open(void);
+IMPORT(SSE, "open-with") int32_t sse_open_with(int32_t status, const void *headers, size_t n);
 IMPORT(SSE, "[method]event-stream.data") int32_t sse_data(int32_t, const char *, size_t);
 IMPORT(SSE, "[method]event-stream.event")
 int32_t sse_event(int32_t, const char *, size_t, const char *, size_t);

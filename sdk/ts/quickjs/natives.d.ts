@@ -16,6 +16,8 @@ declare const __rusm: {
   write(chunk: string | ArrayBuffer | ArrayBufferView): boolean;
   finish(): void;
   sseOpen(): number;
+  /** `sse.open-with({ status, headers })`. */
+  sseOpenWith(status: number, headers: Array<[string, string]>): number;
   /** op: 0 data, 1 event, 2 send, 3 comment, 4 next, 5 run, 6 finish. */
   sse(op: number, handle: number, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown;
   /** op: 0 subscribe, 1 unsubscribe, 2 publish, 3 receive (a = timeout ms). */

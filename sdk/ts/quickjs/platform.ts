@@ -7,7 +7,8 @@
  * (`addEventListener("fetch")`), plus the two hooks engine.c calls: `__rusm_dispatch` (a
  * request arrived) and `__rusm_timers` (run due timers, say when the next is due).
  *
- * Not covered: fetch() (rusm denies outgoing HTTP anyway), Blob/FormData, streams other than
+ * Not covered: fetch() (no binding to wasi:http/outgoing-handler yet; docs/outbound.md),
+ * Blob/FormData, streams other than
  * a default ReadableStream with start/pull, Web Crypto, structuredClone.
  */
 // In this order: each part defines globals the later ones may use at their top level.

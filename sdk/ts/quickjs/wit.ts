@@ -60,6 +60,17 @@ export function open(): EventStream {
   return new EventStream(__rusm.sseOpen());
 }
 
+/** rusm:guest/sse `record head`. */
+export interface Head {
+  status: number;
+  headers: Array<[string, string]>;
+}
+
+/** rusm:guest/sse `open-with`. */
+export function openWith(head: Head): EventStream {
+  return new EventStream(__rusm.sseOpenWith(head.status, head.headers));
+}
+
 /** rusm:pubsub/broker. */
 export function subscribe(topic: string): void {
   __rusm.broker(0, topic);

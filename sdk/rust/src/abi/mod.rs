@@ -11,6 +11,7 @@
 //!
 //! Handles are plain `i32`s here; the safe types in `http`, `sse` and `broker` own them.
 pub mod http;
+pub mod outbound;
 pub mod rusm;
 
 use std::alloc::{alloc, realloc, Layout};

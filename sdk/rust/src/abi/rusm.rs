@@ -14,6 +14,10 @@ extern "C" {
     /// `open: func() -> event-stream`. Traps when the process has already responded.
     #[link_name = "open"]
     pub fn sse_open() -> i32;
+    /// `open-with: func(head: head) -> event-stream`, the record flattened: status, then the
+    /// headers list<tuple<string, string>> (ptr to 16-byte pairs, len).
+    #[link_name = "open-with"]
+    pub fn sse_open_with(status: i32, headers: *const u8, len: usize) -> i32;
     #[link_name = "[method]event-stream.data"]
     pub fn event_stream_data(this: i32, data: *const u8, len: usize) -> i32;
     #[link_name = "[method]event-stream.event"]
