@@ -31,7 +31,7 @@ describe("rusm check", () => {
     expect(feed[0]).toMatch(/stalled reader +.*held \(limit \d+ KiB\).*CPU \d+ ms\/s/);
     expect(feed[1]).toMatch(/disconnect +exit disconnected in \d+ ms/);
     expect(feed[2]).toMatch(/nothing left +0 processes/);
-    expect(run.stdout).toMatch(/^passed: 11 routes, \d+ rows, (\d+) passed, 0 failed$/m);
+    expect(run.stdout).toMatch(/^passed: 12 routes, \d+ rows, (\d+) passed, 0 failed$/m);
     const xml = await readFile(junit, "utf8");
     expect(xml).toMatch(/<testsuites tests="\d+" failures="0"/);
     expect(xml).toContain('classname="GET /feed" name="disconnect"');
