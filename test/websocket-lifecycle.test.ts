@@ -52,7 +52,7 @@ const toml = (file: string, mem: number, serve = "") =>
   routes(
     `
 [components]
-w = { path = "${file}", max-memory-mb = ${mem}, body-buffer-kb = ${BODY_BUFFER_KB}, max-cpu-ms = 3000 }
+w = { path = "${file}", max-memory-mb = ${mem}, body-buffer-kb = ${BODY_BUFFER_KB}, max-cpu-ms = 10000 }
 ${ROUTES}`,
     `max-message-kb = 4\n${serve}`,
   );
