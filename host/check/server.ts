@@ -6,7 +6,7 @@
  * metrics). A child, so that a spinning guest cannot slow the judge.
  */
 import { EXIT_REASONS, type ExitReason } from "../lifecycle/exit.ts";
-import { metricSum, spawnRusm, stopServer, type ListeningRusm } from "../testing/index.ts";
+import { metricSum, scrape, spawnRusm, stopServer, type ListeningRusm } from "../testing/index.ts";
 
 /** One reading of the server. */
 export interface Reading {
@@ -57,7 +57,7 @@ export class CheckedServer {
   }
 
   async read(): Promise<Reading> {
-    const text = await (await fetch(`${this.#rusm.adminUrl}/metrics`)).text();
+    const text = await scrape(this.#rusm.adminUrl!);
     const exits = Object.fromEntries(
       EXIT_REASONS.map((reason) => [
         reason,

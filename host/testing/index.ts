@@ -187,4 +187,4 @@ export async function startRusm(
   };
 }
 
-export { metricSum } from "./metrics.ts";
+export { metricSum, scrape } from "./metrics.ts";

@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect } from "vitest";
-import { metricSum, parseLogLines, spawnRusm, stopServer } from "../../host/testing/index.ts";
+import {
+  metricSum,
+  parseLogLines,
+  scrape,
+  spawnRusm,
+  stopServer,
+} from "../../host/testing/index.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "rusm.mjs");
@@ -164,14 +170,13 @@ export async function startRusm(
     stdout: started.stdout,
     logs: () => parseLogLines(err()),
     async metric(name, labels = {}) {
-      const res = await fetch(`${addresses.adminUrl}/metrics`);
-      return metricSum(await res.text(), name, labels);
+      return metricSum(await scrape(addresses.adminUrl), name, labels);
     },
     async metricsText() {
-      return (await fetch(`${addresses.adminUrl}/metrics`)).text();
+      return scrape(addresses.adminUrl);
     },
     async exits() {
-      const text = await (await fetch(`${addresses.adminUrl}/metrics`)).text();
+      const text = await scrape(addresses.adminUrl);
       const counts = {} as ExitCounts;
       for (const reason of EXIT_REASONS) {
         counts[reason] = metricSum(text, "rusm_process_exits_total", { reason });
