@@ -23,7 +23,7 @@ import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi
 import { declaredLength } from "../wasi/http/content-length.ts";
 import { FORBIDDEN_HEADERS } from "../wasi/http/fields.ts";
 import { NodeRequestBody } from "./request-body.ts";
-import { threadRunQueue } from "../lifecycle/run-queue.ts";
+import { ClientGone } from "./client-gone.ts";
 
 /**
  * Request headers a guest does not see: the forbidden ones (wasmtime's list: the connection,
@@ -103,8 +103,7 @@ export class NodeExchange implements ProcessExchange {
   #body: ByteChannel | null = null;
   #responded = false;
   #eventStream = false;
-  #clientGone = false;
-  #goneListeners: Array<() => void> = [];
+  readonly #client = new ClientGone();
   #faultListeners: Array<(why: string) => void> = [];
   /** Set once the response failed on rusm's side (a fault): it is over, answered or cut. */
   #faulted = false;
@@ -133,7 +132,7 @@ export class NodeExchange implements ProcessExchange {
   }
 
   get clientGone(): boolean {
-    return this.#clientGone;
+    return this.#client.gone;
   }
 
   get eventStream(): boolean {
@@ -157,7 +156,7 @@ export class NodeExchange implements ProcessExchange {
   respond(status: number, headers: FieldEntry[], body: ByteChannel): void {
     this.#responded = true;
     this.#body = body;
-    if (this.#clientGone) {
+    if (this.#client.gone) {
       body.close();
       return;
     }
@@ -208,7 +207,7 @@ export class NodeExchange implements ProcessExchange {
   respondError(status: number, message: string): void {
     this.#responded = true;
     const res = this.#res;
-    if (this.#clientGone || res.headersSent) return;
+    if (this.#client.gone || res.headersSent) return;
     try {
       res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
       res.end(message);
@@ -234,8 +233,7 @@ export class NodeExchange implements ProcessExchange {
   }
 
   onClientGone(listener: () => void): void {
-    if (this.#clientGone) listener();
-    else this.#goneListeners.push(listener);
+    this.#client.on(listener);
   }
 
   onFault(listener: (why: string) => void): void {
@@ -243,17 +241,7 @@ export class NodeExchange implements ProcessExchange {
   }
 
   #gone(): void {
-    if (this.#clientGone) return;
-    this.#clientGone = true;
-    // What the leaving sets off (the channel closes, its writer wakes and unwinds, the process
-    // ends) goes through the run queue: 10,000 clients leaving in one read of the event loop
-    // (a proxy restarting) are then torn down a bounded share per turn.
-    threadRunQueue().run(() => {
-      this.#body?.close();
-      const listeners = this.#goneListeners;
-      this.#goneListeners = [];
-      for (const listener of listeners) listener();
-    });
+    this.#client.mark(() => this.#body?.close());
   }
 
   /**

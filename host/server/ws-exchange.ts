@@ -17,7 +17,7 @@ import type { ProcessExchange } from "../process/process.ts";
 import type { WebSocketUpgrade, WsConnection } from "../rusm-guest/index.ts";
 import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { threadRunQueue } from "../lifecycle/run-queue.ts";
+import { ClientGone } from "./client-gone.ts";
 import { NodeRequestData } from "./exchange.ts";
 import { NodeRequestBody } from "./request-body.ts";
 import { NodeWsConnection, type WsLimits } from "./ws-connection.ts";
@@ -63,8 +63,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
   readonly #metrics: Metrics;
   #conn: NodeWsConnection | null = null;
   #responded = false;
-  #clientGone = false;
-  #goneListeners: Array<() => void> = [];
+  readonly #client = new ClientGone();
   #body: ByteChannel | null = null;
   readonly #onAccept: () => void;
 
@@ -106,7 +105,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
   }
 
   get clientGone(): boolean {
-    return this.#clientGone;
+    return this.#client.gone;
   }
 
   /** A live connection: a drain ends it with 1001. */
@@ -155,7 +154,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
   respond(status: number, headers: FieldEntry[], body: ByteChannel): void {
     this.#responded = true;
     this.#body = body;
-    if (this.#clientGone) {
+    if (this.#client.gone) {
       body.close();
       return;
     }
@@ -172,7 +171,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
 
   respondError(status: number, message: string): void {
     this.#responded = true;
-    if (this.#clientGone || this.#conn !== null || this.#body !== null) return;
+    if (this.#client.gone || this.#conn !== null || this.#body !== null) return;
     rawResponse(this.#socket, status, message);
   }
 
@@ -195,8 +194,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
   }
 
   onClientGone(listener: () => void): void {
-    if (this.#clientGone) listener();
-    else this.#goneListeners.push(listener);
+    this.#client.on(listener);
   }
 
   onFault(_listener: (why: string) => void): void {
@@ -204,15 +202,7 @@ export class WsExchange implements ProcessExchange, WebSocketUpgrade {
   }
 
   #gone(): void {
-    if (this.#clientGone) return;
-    this.#clientGone = true;
-    // Through the run queue, as an HTTP client's leaving (server/exchange.ts says why).
-    threadRunQueue().run(() => {
-      this.#body?.close();
-      const listeners = this.#goneListeners;
-      this.#goneListeners = [];
-      for (const listener of listeners) listener();
-    });
+    this.#client.mark(() => this.#body?.close());
   }
 
   /** The raw HTTP answer of a guest that did not accept: head, body, then the socket ends. */
