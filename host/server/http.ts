@@ -15,8 +15,7 @@ import type { RouteTarget } from "./targets.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { connectionGate } from "./connection-gate.ts";
-import { outboundMetrics } from "./outbound-metrics.ts";
-import type { OutboundObserver } from "../wasi/index.ts";
+import { observerOf } from "./outbound-metrics.ts";
 import type { SocketTimeouts } from "../config/types.ts";
 import { shouldUpgrade, upgradeHandler, type WebSocketLimits } from "./ws-upgrade.ts";
 
@@ -197,18 +196,6 @@ function startProcess(
     deps.broker,
     observerOf(deps.metrics),
   );
-}
-
-const OBSERVERS = new WeakMap<Metrics, OutboundObserver>();
-
-/** One outbound observer per metrics registry. */
-function observerOf(metrics: Metrics): OutboundObserver {
-  let observer = OBSERVERS.get(metrics);
-  if (observer === undefined) {
-    observer = outboundMetrics(metrics);
-    OBSERVERS.set(metrics, observer);
-  }
-  return observer;
 }
 
 /** How often Node checks the headers deadline: a quarter of it, between 50 ms and 1 s. */

@@ -4,6 +4,7 @@
  * route's component, for the connection's whole life, counted against `max-in-flight` as any
  * request. An invalid handshake is answered (400, or 426 for a version) before any process.
  */
+import { observerOf } from "./outbound-metrics.ts";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { Process } from "../process/process.ts";
@@ -127,9 +128,7 @@ export function upgradeHandler(
         route: target.pattern,
       },
       deps.broker,
-      // Outbound requests of WebSocket processes are not observed in metrics yet (the
-      // observer lives in http.ts; importing it would make a circle).
-      undefined,
+      observerOf(deps.metrics),
       exchange,
     );
     threadRunQueue().run(() => {
