@@ -53,7 +53,7 @@ const LANGUAGES: Record<string, SdkLanguage> = {
       },
     ],
     echo: { handler: "echo", reply: "echo soon: 5 bytes\n" },
-    handlerList: "api#feed, api#user, api#fields, api#echo, api#boom, api#hog, api#fails",
+    handlerList: "api#feed, api#user, api#fields, api#head, api#echo, api#boom, api#hog, api#fails",
     async boom() {
       const [line, col] = await sourcePosition(
         "guests/rs-handlers/src/lib.rs",
