@@ -334,7 +334,9 @@ async function buildWithStarlingMonkey(
   work: string,
   progress: (line: string) => void,
 ): Promise<Uint8Array> {
-  progress("componentizing with StarlingMonkey (componentize-js): ~10 s on an idle machine, minutes on a busy one, ~0.9 GB of memory…");
+  progress(
+    "componentizing with StarlingMonkey (componentize-js): ~10 s on an idle machine, minutes on a busy one, ~0.9 GB of memory…",
+  );
   const witPath = await deriveStarlingMonkeyWit(join(work, "wit"));
   const job: ComponentizeJob = {
     sourcePath: join(work, BUNDLE_NAME),
