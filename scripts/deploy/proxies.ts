@@ -77,6 +77,13 @@ export interface ProxyOptions {
   variant?: "buffering" | "gzip" | "both" | undefined;
 }
 
+/** What each control variant changes, as its name. */
+const VARIANTS = {
+  buffering: "nginx with proxy_buffering on",
+  gzip: "nginx with gzip on for text/event-stream",
+  both: "nginx with proxy_buffering on and gzip on for text/event-stream",
+} as const;
+
 /** nginx (`nginx -p <dir> -g "daemon off;"`) serving deploy/nginx/rusm.conf. */
 export async function startNginx(root: string, options: ProxyOptions): Promise<Proxy> {
   const file = join(root, "deploy", "nginx", "rusm.conf");
@@ -121,12 +128,7 @@ export async function startNginx(root: string, options: ProxyOptions): Promise<P
     }
   };
   await listening(port, child, errorLog);
-  const name =
-    {
-      buffering: "nginx with proxy_buffering on",
-      gzip: "nginx with gzip on for text/event-stream",
-      both: "nginx with proxy_buffering on and gzip on for text/event-stream",
-    }[options.variant ?? ""] ?? "nginx";
+  const name = options.variant === undefined ? "nginx" : VARIANTS[options.variant];
   return { name, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child), log: errorLog };
 }
 
