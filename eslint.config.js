@@ -36,4 +36,18 @@ export default tseslint.config(
       globals: { process: "readonly" },
     },
   },
+  {
+    // Plain scripts run by systemd with no project around them (docs/deploying.md).
+    files: ["deploy/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: {
+        process: "readonly",
+        fetch: "readonly",
+        AbortSignal: "readonly",
+        setTimeout: "readonly",
+      },
+    },
+  },
 );

@@ -9,7 +9,7 @@
 const url = process.argv[2] ?? "http://127.0.0.1:9464/metrics";
 const timeoutMs = Number(process.argv[3] ?? 170) * 1000;
 const started = Date.now();
-let last = "no answer yet";
+let last;
 for (;;) {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
