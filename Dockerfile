@@ -9,6 +9,9 @@
 ARG BASE=debian:bookworm-slim
 
 FROM ${BASE} AS build
+# Behind a TLS-inspecting proxy, its CA: mount a bundle holding it over the stage's own and
+# pass its path (docs/deploying.md); stays out of the final image.
+ARG NODE_EXTRA_CA_CERTS
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates nodejs npm \
  && rm -rf /var/lib/apt/lists/*
@@ -20,6 +23,11 @@ RUN npm install --global --no-audit --no-fund node@24.21.0 \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+# `rusm build --engine quickjs` compiles with Debian's clang and wasi-libc (build:guests makes
+# a QuickJS build of the guests that ask for one, ts-handlers and ts-live among them).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 \
+ && rm -rf /var/lib/apt/lists/*
 COPY . .
 # The example's guests (WAT and TypeScript); your own: `npx rusm build` them here.
 RUN npm run build:guests -- http-hello sse-endless sse-ts-feed http-echo ts-handlers \
