@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { RusmError } from "../errors.ts";
 import { parseConfig } from "./parse.ts";
 import type { Config } from "./types.ts";
+import { loadTls } from "./tls.ts";
 
 /**
  * Loads the config at `path` (relative to the working directory).
@@ -31,7 +32,8 @@ export async function loadConfig(path: string): Promise<Config> {
       },
     );
   }
-  return config;
+  const tls = config.serve.tls;
+  return tls === null ? config : { ...config, serve: { ...config.serve, tls: await loadTls(tls) } };
 }
 
 /**

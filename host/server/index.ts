@@ -163,7 +163,11 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     { registry, metrics, log: options.log },
     options.brokerBackend,
   );
-  const { server: http, control } = createHttpServer({
+  const {
+    server: http,
+    control,
+    connections,
+  } = createHttpServer({
     router,
     registry,
     metrics,
@@ -179,6 +183,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
       pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
     },
+    tls: config.serve.tls?.pem ?? null,
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);
@@ -201,7 +206,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   }
 
   return {
-    url: urlOf(http),
+    url: urlOf(http, config.serve.tls === null ? "http" : "https"),
     adminUrl: admin === null ? null : urlOf(admin),
     registry,
     broker,
@@ -213,7 +218,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       const closed = closeServer(http).then(() => {
         allClosed = true;
       });
-      http.closeIdleConnections();
+      connections.closeIdle();
       const streamsEnded = registry.drainStreams();
       await Promise.race([registry.whenEmpty(), sleep(drainMs)]);
       const stoppedAtDeadline = registry.size;
@@ -228,10 +233,10 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       // Responses still flushing (an ended stream's last bytes) get the rest of the drain; a
       // connection closes as soon as its response is out (Node closes only idle ones).
       while (!allClosed && performance.now() < deadline) {
-        http.closeIdleConnections();
+        connections.closeIdle();
         await Promise.race([closed, sleep(50)]);
       }
-      http.closeAllConnections();
+      connections.closeAll();
       await closed;
       if (admin !== null) {
         admin.closeAllConnections();
