@@ -137,7 +137,7 @@ export class NodeExchange implements ProcessExchange {
     this.request = new NodeRequestData(req);
     res.on("close", () => {
       // A connection rusm cut itself (a truncated body, a fault) is not a client that left.
-      if (!res.writableFinished && !this.#cutByHost && !this.#faulted) this.#gone();
+      if (!wire.finished() && !this.#cutByHost && !this.#faulted) this.#gone();
     });
     // A socket error after the head also ends in 'close'; this keeps it from being thrown.
     res.on("error", () => this.#gone());

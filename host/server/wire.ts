@@ -34,6 +34,7 @@ export interface Outgoing {
   readonly headersSent: boolean;
   statusCode: number;
   readonly writableFinished: boolean;
+  readonly writableEnded: boolean;
   readonly writableLength: number;
   writeHead(status: number, headers: string[] | Record<string, string>): unknown;
   write(chunk: Uint8Array | string): boolean;
@@ -50,6 +51,12 @@ export interface Wire {
   readonly version: "1.1" | "2";
   /** The response is over (its stream or socket closed). */
   closed(): boolean;
+  /**
+   * The response ended and all of it was handed to the OS: a close after that is not a client
+   * that left. (Not `Http2ServerResponse.writableFinished`: that is also true once the stream
+   * was reset or its connection went.)
+   */
+  finished(): boolean;
   /**
    * Ends the response without ending it cleanly: the client sees a truncated body. HTTP/1.1
    * ends the socket (the terminating chunk never comes), destroying it after `flushMs` if the
@@ -75,6 +82,10 @@ class Http1Wire implements Wire {
 
   closed(): boolean {
     return this.#res.closed;
+  }
+
+  finished(): boolean {
+    return this.#res.writableFinished;
   }
 
   cut(flushMs: number): boolean {
@@ -111,6 +122,12 @@ class Http2Wire implements Wire {
 
   closed(): boolean {
     return this.#res.stream.closed || this.#res.stream.destroyed;
+  }
+
+  finished(): boolean {
+    // rusm ended it, and the stream was not cut short (Node ends a destroyed stream's writable
+    // side itself, so the stream's own writableFinished can be true after a lost connection).
+    return this.#res.writableEnded && !this.#res.stream.aborted;
   }
 
   cut(): boolean {
