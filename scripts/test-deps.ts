@@ -61,7 +61,8 @@ const PROGRAMS: Program[] = [
     command: "openssl",
     debian: ["openssl"],
     why: "the self-signed certificates of the TLS and HTTP/2 tests (test/helpers/tls.ts)",
-    present: () => Promise.resolve(spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0),
+    present: () =>
+      Promise.resolve(spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0),
   },
 ];
 

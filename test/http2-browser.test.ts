@@ -46,7 +46,12 @@ tail = "${guest("live-tail")}"
       headless: true,
       // Root in a container: chromium's sandbox needs user namespaces it may not have. The
       // certificate is the test's own, self-signed.
-      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--ignore-certificate-errors"],
+      args: [
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--ignore-certificate-errors",
+      ],
     });
     tab = await browser.newPage();
   });
@@ -61,13 +66,17 @@ tail = "${guest("live-tail")}"
     await tab.goto(`${rusm.url}/page`);
     const protocol = await tab.evaluate(
       () =>
-        (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming)
-          .nextHopProtocol,
+        // A PerformanceNavigationTiming (a DOM type; the tests are typed for Node).
+        (
+          performance.getEntriesByType("navigation" as never)[0] as unknown as {
+            nextHopProtocol: string;
+          }
+        ).nextHopProtocol,
     );
     expect(protocol).toBe("h2");
 
     await tab.evaluate((n) => {
-      const w = window as unknown as { feeds: EventSource[]; got: string[][] };
+      const w = globalThis as unknown as { feeds: EventSource[]; got: string[][] };
       w.feeds = [];
       w.got = [];
       for (let i = 0; i < n; i++) {
@@ -84,18 +93,19 @@ tail = "${guest("live-tail")}"
 
     expect((await publish(rusm, "news", "hello")).delivered).toBe(FEEDS);
     await rusm.until(`all ${FEEDS} EventSources got the message`, async () => {
-      const got = await tab.evaluate(
-        () => (window as unknown as { got: string[][] }).got.map((g) => g.join(",")),
+      const got = await tab.evaluate(() =>
+        (globalThis as unknown as { got: string[][] }).got.map((g) => g.join(",")),
       );
       return got.every((g) => g === "hello");
     });
     const states = await tab.evaluate(() =>
-      (window as unknown as { feeds: EventSource[] }).feeds.map((f) => f.readyState),
+      (globalThis as unknown as { feeds: EventSource[] }).feeds.map((f) => f.readyState),
     );
     expect(states).toEqual(Array.from({ length: FEEDS }, () => 1)); // all OPEN
 
     await tab.evaluate(() => {
-      for (const source of (window as unknown as { feeds: EventSource[] }).feeds) source.close();
+      for (const source of (globalThis as unknown as { feeds: EventSource[] }).feeds)
+        source.close();
     });
     await expectExits(rusm, before, { disconnected: FEEDS });
     await untilNoProcesses(rusm);

@@ -8,7 +8,7 @@
  * max-in-flight, and a drain that ends open streams cleanly.
  */
 import { mkdtempSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
@@ -82,26 +82,29 @@ describe("HTTP/2 over TLS: the lifecycle table, per stream", () => {
 
   it("HTTP/1.1 on the same port (ALPN http/1.1): chunked, exit normal", async () => {
     const before = await rusm.exits();
-    const got = await new Promise<{ alpn: unknown; te: unknown; text: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        `${rusm.url}/finite`,
-        { rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] },
-        (res) => {
-          const alpn = (res.socket as unknown as { alpnProtocol: unknown }).alpnProtocol;
-          let text = "";
-          res.on("data", (d: Buffer) => (text += d.toString()));
-          res.on("end", () =>
-            resolve({
-              alpn,
-              te: res.headers["transfer-encoding"],
-              text,
-            }),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
+    const got = await new Promise<{ alpn: unknown; te: unknown; text: string }>(
+      (resolve, reject) => {
+        const req = httpsRequest(
+          `${rusm.url}/finite`,
+          // ALPN offers HTTP/1.1 only (https.request passes TLS options on; its type lacks them).
+          { rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] } as RequestOptions,
+          (res) => {
+            const alpn = (res.socket as unknown as { alpnProtocol: unknown }).alpnProtocol;
+            let text = "";
+            res.on("data", (d: Buffer) => (text += d.toString()));
+            res.on("end", () =>
+              resolve({
+                alpn,
+                te: res.headers["transfer-encoding"],
+                text,
+              }),
+            );
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      },
+    );
     expect(got.alpn).toBe("http/1.1");
     expect(got.te).toBe("chunked");
     expect(events(got.text)).toEqual(ticks(5));
@@ -229,7 +232,10 @@ describe("HTTP/2 over TLS: the lifecycle table, per stream", () => {
       expect(refused.headers["retry-after"]).toBe("1");
       // The refusal ended its stream only: the connection serves on once a slot frees.
       open[0]!.stream.close(NGHTTP2_CANCEL);
-      await rusm.until("a slot frees", async () => (await rusm.metric("rusm_processes")) < MAX_IN_FLIGHT);
+      await rusm.until(
+        "a slot frees",
+        async () => (await rusm.metric("rusm_processes")) < MAX_IN_FLIGHT,
+      );
       const finite = get(session, "/finite");
       expect(await finite.closed).toBe(NGHTTP2_NO_ERROR);
       expect(finite.status).toBe(200);

@@ -16,7 +16,12 @@ function pair(prefix: string): void {
     [
       ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
       ...["-days", "1", "-subj", "/CN=localhost"],
-      ...["-keyout", join(tmp.path, `${prefix}key.pem`), "-out", join(tmp.path, `${prefix}cert.pem`)],
+      ...[
+        "-keyout",
+        join(tmp.path, `${prefix}key.pem`),
+        "-out",
+        join(tmp.path, `${prefix}cert.pem`),
+      ],
     ],
     { stdio: "ignore" },
   );
@@ -48,7 +53,10 @@ describe("[serve] tls", () => {
   });
 
   it("is off by default", async () => {
-    const file = await tmp.write("plain.toml", `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`);
+    const file = await tmp.write(
+      "plain.toml",
+      `[components]\napp = "app.wasm"\n[serve.routes]\n"GET /" = "app"\n`,
+    );
     expect((await loadConfig(file)).serve.tls).toBeNull();
   });
 

@@ -27,13 +27,25 @@ export async function loadTls(tls: TlsConfig): Promise<TlsConfig> {
   try {
     x509 = new X509Certificate(cert);
   } catch (cause) {
-    throw notPem(tls.certFile, "cert", "a PEM certificate (-----BEGIN CERTIFICATE-----)", tls.certWhere, cause);
+    throw notPem(
+      tls.certFile,
+      "cert",
+      "a PEM certificate (-----BEGIN CERTIFICATE-----)",
+      tls.certWhere,
+      cause,
+    );
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);
   } catch (cause) {
-    throw notPem(tls.keyFile, "key", "an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)", tls.keyWhere, cause);
+    throw notPem(
+      tls.keyFile,
+      "key",
+      "an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)",
+      tls.keyWhere,
+      cause,
+    );
   }
   if (!x509.checkPrivateKey(privateKey)) {
     throw new RusmError(
@@ -76,9 +88,13 @@ function notPem(
   cause: unknown,
 ): RusmError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return new RusmError("RUSM_CONFIG_INVALID", `serve.tls.${name}: ${file} is not ${expected}: ${why}`, {
-    where,
-    hint: `${name === "cert" ? "cert" : "key"} must name a PEM file; ${SELF_SIGNED_HINT}`,
-    cause,
-  });
+  return new RusmError(
+    "RUSM_CONFIG_INVALID",
+    `serve.tls.${name}: ${file} is not ${expected}: ${why}`,
+    {
+      where,
+      hint: `${name === "cert" ? "cert" : "key"} must name a PEM file; ${SELF_SIGNED_HINT}`,
+      cause,
+    },
+  );
 }

@@ -66,9 +66,7 @@ export class NodeRequestData implements IncomingRequestData {
 
   get scheme(): "http" | "https" {
     const socket = this.#req.socket;
-    return socket !== null && "encrypted" in socket && socket.encrypted === true
-      ? "https"
-      : "http";
+    return socket !== null && "encrypted" in socket && socket.encrypted === true ? "https" : "http";
   }
 
   get authority(): string | undefined {
@@ -83,7 +81,8 @@ export class NodeRequestData implements IncomingRequestData {
       for (let i = 0; i + 1 < raw.length; i += 2) {
         const name = raw[i]!.toLowerCase();
         // HTTP/2's pseudo-headers (`:path`, ...) are the request line, not fields.
-        if (!HIDDEN.has(name) && !name.startsWith(":")) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+        if (!HIDDEN.has(name) && !name.startsWith(":"))
+          headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
       }
       this.#headers = headers;
     }

@@ -31,7 +31,7 @@ export class NodeRequestBody implements RequestBodySource {
       this.#ended = true;
       this.#wake();
     });
-    req.on("error", (err) => this.#fail(err.message));
+    req.on("error", (err: Error) => this.#fail(err.message));
     req.on("close", () => {
       if (!this.#ended && !req.complete)
         this.#fail("the client closed the connection before the body ended");

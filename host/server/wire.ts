@@ -167,5 +167,5 @@ export function exchanged(
   res: ServerResponse | Http2ServerResponse,
 ): Exchanged {
   const wire = "stream" in res ? new Http2Wire(res) : new Http1Wire(res);
-  return { req: req as Incoming, res: res as unknown as Outgoing, wire };
+  return { req: req as unknown as Incoming, res, wire };
 }

@@ -41,7 +41,7 @@ const server = createSecureServer(
   { cert: readFileSync(certFile), key: readFileSync(keyFile), allowHTTP1: true },
   (req, res) => {
     if (req.method === "GET" && req.url === "/sse") {
-      void sse(res as Http2ServerResponse);
+      void sse(res);
       return;
     }
     res.writeHead(404);

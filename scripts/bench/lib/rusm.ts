@@ -63,7 +63,9 @@ function toml(config: RusmConfig): string {
   // An earlier checkout (`root`, RUSM_BENCH_BEFORE) may predate the key: it runs one thread.
   if (config.root === undefined) lines.push(`workers = ${config.workers ?? 1}`);
   if (config.tls !== undefined) {
-    lines.push(`tls = { cert = ${JSON.stringify(config.tls.cert)}, key = ${JSON.stringify(config.tls.key)} }`);
+    lines.push(
+      `tls = { cert = ${JSON.stringify(config.tls.cert)}, key = ${JSON.stringify(config.tls.key)} }`,
+    );
   }
   lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
   if (config.broker !== undefined) {
