@@ -19,3 +19,24 @@ function levelFromEnv(): string {
 export function createLogger(level = levelFromEnv()): Logger {
   return pino({ level, base: { app: "rusm" } }, pino.destination({ fd: 2, sync: true }));
 }
+
+/**
+ * The access log's logger: JSON lines on stdout, one per request (server/access-log.ts).
+ * Written asynchronously (sonic-boom buffers while a write is in flight), so a slow stdout
+ * reader never blocks a response path; `flush()` writes what is buffered, at shutdown.
+ */
+export function createAccessLogger(): { readonly logger: Logger; flush(): void } {
+  const destination = pino.destination({ fd: 1, sync: false });
+  const logger = pino({ level: "info", base: { app: "rusm", log: "access" } }, destination);
+  return {
+    logger,
+    flush() {
+      try {
+        destination.flushSync();
+      } catch {
+        // Nothing buffered yet (sonic-boom refuses to flush before it is ready), or stdout
+        // is gone: nothing to save either way.
+      }
+    },
+  };
+}

@@ -21,6 +21,7 @@ import { createRouter } from "../router/index.ts";
 import { createAdminServer, localAdmin } from "./admin.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
+import { AccessLog } from "./access-log.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
 import { startBroker, type Broker, type BrokerBackend } from "../services/broker/index.ts";
@@ -163,6 +164,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     { registry, metrics, log: options.log },
     options.brokerBackend,
   );
+  const accessLog = config.serve.accessLog ? new AccessLog() : null;
   const { server: http, control } = createHttpServer({
     router,
     registry,
@@ -175,6 +177,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     maxInFlight: config.serve.maxInFlight,
     maxPipelined: config.serve.maxPipelined,
     timeouts: config.serve.timeouts,
+    accessLog,
     websocket: {
       maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
       pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
@@ -239,6 +242,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       }
       await broker.close();
       releaseComponents();
+      accessLog?.flush();
       return { streamsEnded, stoppedAtDeadline, live };
     },
   };
