@@ -10,7 +10,8 @@
  * Startup: the public port is bound here first (port 0 resolved to a real one), then worker 1
  * starts alone, so that the first transpile/compile fills the disk cache once and its progress
  * lines print once, then the others; once all listen, this thread's own listener closes. A
- * worker's load error is thrown here as it was raised there (a RusmError prints as ever).
+ * worker's load error is thrown here as it was raised there (a RusmError prints as ever). The
+ * admin listener starts first, so that `/readyz` says 503 while the workers load.
  */
 import type { Server as HttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
@@ -25,6 +26,7 @@ import {
   type SupervisorMetrics,
 } from "../metrics/index.ts";
 import { createAdminServer, publicAdminWarning } from "../server/admin.ts";
+import type { Readiness } from "../server/admin-health.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
@@ -39,6 +41,8 @@ export interface SupervisorOptions {
   /** Worker threads (>= 1). */
   readonly workers: number;
   readonly progress?: ((line: string) => void) | undefined;
+  /** Told the admin listener's URL as soon as it listens (before the workers are loaded). */
+  readonly onAdminListening?: ((url: string) => void) | undefined;
 }
 
 export interface RunningNode {
@@ -80,6 +84,10 @@ class Supervisor {
   /** The tallies of replaced workers; `final` once the thread is gone (its live ones lost). */
   readonly #retired: Array<{ readonly tally: ExitTallyReader; final: boolean }> = [];
   #closing = false;
+  /** Until every first worker listens (`/readyz` says `starting`). */
+  #starting = true;
+  /** Indices of workers being replaced (by the watchdog, or after an unexpected end). */
+  readonly #replacing = new Set<number>();
 
   constructor(config: Config, options: SupervisorOptions) {
     this.#config = config;
@@ -135,10 +143,47 @@ class Supervisor {
       );
     }
     handle.serving = true;
+    this.#replacing.delete(index);
     this.hub.join(handle);
     void handle.exited.then((code) => this.#exited(handle, code));
     this.#own.workers.set(this.#serving().length);
     return handle;
+  }
+
+  /** Every first worker listens. */
+  started(): void {
+    this.#starting = false;
+  }
+
+  /** What `GET /readyz` says (server/admin-health.ts). */
+  readiness(): Readiness {
+    const expected = this.#options.workers;
+    const listening = this.#serving().length;
+    const components = [...this.#config.components.keys()];
+    const waiting: string[] = [];
+    if (this.#closing) waiting.push("the node is draining (shutting down): no new connections");
+    for (let i = 1; i <= expected; i++) {
+      if (this.workers.get(i)?.serving === true) continue;
+      waiting.push(
+        this.#replacing.has(i)
+          ? `worker ${i}: replaced, its replacement is loading ${components.join(", ")}`
+          : `worker ${i}: loading ${components.join(", ")}`,
+      );
+    }
+    const state = this.#closing
+      ? "draining"
+      : this.#starting
+        ? "starting"
+        : waiting.length > 0
+          ? "degraded"
+          : "serving";
+    return {
+      ready: waiting.length === 0,
+      state,
+      workers: { expected, listening },
+      components,
+      waiting,
+    };
   }
 
   /** The workers that listen (not those still loading). */
@@ -294,6 +339,7 @@ class Supervisor {
 
   #replace(handle: WorkerHandle): void {
     const index = handle.index;
+    this.#replacing.add(index);
     this.workers.delete(index);
     this.#watchdog.unwatch(index);
     this.hub.leave(index);
@@ -346,6 +392,22 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
   const supervisor = new Supervisor(workerConfig, options);
   let admin: HttpServer | null = null;
   try {
+    // The admin listener first: /readyz answers 503 while the workers load.
+    if (config.admin !== null) {
+      const server = createAdminServer(
+        {
+          metrics: () => supervisor.scrape(),
+          publish: (topic, data) => supervisor.hub.publish(topic, data),
+          readiness: () => supervisor.readiness(),
+        },
+        config.admin,
+      );
+      await listen(server, config.admin.listen, "admin.listen");
+      admin = server;
+      const warning = publicAdminWarning(config.admin);
+      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
+      options.onAdminListening?.(urlOf(admin));
+    }
     if (config.broker.backend !== "memory") {
       await supervisor.hub.useRedis(config.broker.backend, options.log);
     }
@@ -353,20 +415,13 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     const rest = [];
     for (let i = 2; i <= options.workers; i++) rest.push(supervisor.spawn(i, false));
     await Promise.all(rest);
-    if (config.admin !== null) {
-      admin = createAdminServer(
-        {
-          metrics: () => supervisor.scrape(),
-          publish: (topic, data) => supervisor.hub.publish(topic, data),
-        },
-        config.admin,
-      );
-      await listen(admin, config.admin.listen, "admin.listen");
-      const warning = publicAdminWarning(config.admin);
-      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
-    }
+    supervisor.started();
   } catch (err) {
     await closeServer(probe);
+    if (admin !== null) {
+      admin.closeAllConnections();
+      await closeServer(admin);
+    }
     await supervisor.abort();
     throw err;
   }
