@@ -159,6 +159,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   );
 
   const registry = new ProcessRegistry(metrics, options.pids, options.tally);
+  registry.declare(config.components.keys());
   const broker = await startBroker(
     config.broker,
     { registry, metrics, log: options.log },

@@ -68,6 +68,21 @@ function addExits(a: Record<string, number>, b: Record<string, number>): void {
   for (const [reason, n] of Object.entries(b)) a[reason] = (a[reason] ?? 0) + n;
 }
 
+/** Exit counts by component, then by reason. */
+type ExitsByComponent = Record<string, Record<string, number>>;
+
+/** Adds `b`'s exit counts to `a`, component by component. */
+function addExitsBy(a: ExitsByComponent, b: ExitsByComponent): void {
+  for (const [component, exits] of Object.entries(b)) addExits((a[component] ??= {}), exits);
+}
+
+/** The counts of every component, summed by reason. */
+function byReason(exits: ExitsByComponent): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of Object.values(exits)) addExits(out, counts);
+  return out;
+}
+
 class Supervisor {
   readonly #config: Config;
   /** The node's next process id, shared by all workers (lifecycle/registry.ts). */
@@ -103,8 +118,8 @@ class Supervisor {
       this.#own.watchdogRestarts.inc({ signal }, 0);
       this.#own.watchdogConnectionsCut.inc({ signal }, 0);
     }
-    // Every reason from 0; the counts come from the workers' tallies at each scrape.
-    for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
+    // Every reason of every component from 0; the counts come from the workers' tallies.
+    this.#setExits();
   }
 
   /** Starts worker `index`; resolves once it listens (and is watched and in the hub). */
@@ -212,20 +227,25 @@ class Supervisor {
    */
   #setExits(): void {
     const exits = this.#retiredExits();
-    for (const handle of this.workers.values()) addExits(exits, handle.tally.exits());
+    for (const handle of this.workers.values()) addExitsBy(exits, handle.tally.exits());
     // Set, not added: a counter whose value is read from elsewhere (it only grows there).
     this.metrics.processExits.reset();
-    for (const reason of EXIT_REASONS) {
-      this.metrics.processExits.inc({ reason }, exits[reason] ?? 0);
+    for (const component of this.#config.components.keys()) {
+      for (const reason of EXIT_REASONS) {
+        this.metrics.processExits.inc({ component, reason }, exits[component]?.[reason] ?? 0);
+      }
     }
   }
 
   /** The exits of replaced workers, those lost with them as `killed` once their thread ended. */
-  #retiredExits(): Record<string, number> {
-    const exits: Record<string, number> = {};
+  #retiredExits(): ExitsByComponent {
+    const exits: ExitsByComponent = {};
     for (const { tally, final } of this.#retired) {
-      addExits(exits, tally.exits());
-      if (final) addExits(exits, { killed: tally.live() });
+      addExitsBy(exits, tally.exits());
+      if (!final) continue;
+      for (const [component, lost] of Object.entries(tally.liveByComponent())) {
+        addExitsBy(exits, { [component]: { killed: lost } });
+      }
     }
     return exits;
   }
@@ -245,7 +265,7 @@ class Supervisor {
     const handles = [...this.workers.values()];
     const answers = await Promise.all(handles.map((h) => h.close(drainMs)));
     this.#watchdog.stop();
-    const exits = this.#retiredExits();
+    const exits = byReason(this.#retiredExits());
     let live = 0;
     let streamsEnded = 0;
     let stoppedAtDeadline = 0;
