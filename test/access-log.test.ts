@@ -140,22 +140,45 @@ describe("access log: [serve] access-log = true, two workers", () => {
 });
 
 describe("access log: the switch", () => {
-  it("is off by default, and --access-log turns it on", async () => {
-    for (const [args, lines] of [
-      [[], 0],
-      [["--access-log"], 1],
-    ] as const) {
-      const rusm = await startRusm(routes(ROUTES, "workers = 1"), { args: [...args] });
-      try {
-        const res = await request(`${rusm.url}/hello/bob`);
-        await res.body.text();
-        if (lines === 1) await lineOf(rusm, "/hello/bob");
-        // Its exit counted: had a line been written, it would be on stdout by now.
-        await untilNoProcesses(rusm);
-        expect(accessLines(rusm)).toHaveLength(lines);
-      } finally {
-        expect(await rusm.stop()).toBe(0);
-      }
+  /** Serves one request on a one-worker rusm started with `args`; its access-log lines. */
+  async function linesAfterOne(args: string[], expectLine: boolean): Promise<Line[]> {
+    const rusm = await startRusm(routes(ROUTES, "workers = 1"), { args });
+    try {
+      const res = await request(`${rusm.url}/hello/bob`);
+      await res.body.text();
+      if (expectLine) await lineOf(rusm, "/hello/bob");
+      // Its exit counted: had a line been written, it would be on its way to stdout.
+      await untilNoProcesses(rusm);
+      return accessLines(rusm);
+    } finally {
+      expect(await rusm.stop()).toBe(0);
     }
+  }
+
+  it("is off by default", { timeout: 180_000 }, async () => {
+    expect(await linesAfterOne([], false)).toEqual([]);
+  });
+
+  it("--access-log turns it on", { timeout: 180_000 }, async () => {
+    expect(await linesAfterOne(["--access-log"], true)).toHaveLength(1);
+  });
+});
+
+describe("access log: a WebSocket handshake refused at max-in-flight", () => {
+  const rusm = rusmForSuite(routes(ROUTES, "workers = 1\naccess-log = true\nmax-in-flight = 1"));
+
+  it("is answered 503, counted in rusm_requests_total and logged with no process", async () => {
+    const first = await openWs(`${rusm.url}/echo`);
+    const refused = await openWs(`${rusm.url}/echo`).then(
+      () => "opened",
+      (err: Error) => err.message,
+    );
+    expect(refused).toBe("the handshake was answered 503");
+    const line = await lineOf(rusm, "/echo");
+    expectShape(line, "none");
+    expect(line).toMatchObject({ route: "GET /echo", status: 503 });
+    expect(await rusm.metric("rusm_requests_total", { route: "GET /echo", status: "503" })).toBe(1);
+    first.ws.close();
+    await untilNoProcesses(rusm);
   });
 });

@@ -96,6 +96,7 @@ export function upgradeHandler(
       rawResponse(socket, 503, "rusm is shutting down: retry on another node", [
         ["retry-after", "1"],
       ]);
+      deps.metrics.requests.inc({ route: target.pattern, status: "503" });
       access?.status(503);
       return;
     }
@@ -106,6 +107,7 @@ export function upgradeHandler(
         `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
         [["retry-after", "1"]],
       );
+      deps.metrics.requests.inc({ route: target.pattern, status: "503" });
       access?.status(503);
       return;
     }
