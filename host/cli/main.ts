@@ -113,11 +113,18 @@ function program(status: { code: number }): Command {
       "the transpile cache (default RUSM_CACHE_DIR, else node_modules/.cache/rusm)",
     )
     .option("--admin <host:port>", "the admin listener (/metrics) on this loopback address")
+    .option("--access-log", "one JSON line per request on stdout (as [serve] access-log = true)")
     .addHelpText("after", SERVE_EXAMPLES)
     .action(
       async (
         target: string,
-        opts: { listen?: string; workers?: string; cacheDir?: string; admin?: string },
+        opts: {
+          listen?: string;
+          workers?: string;
+          cacheDir?: string;
+          admin?: string;
+          accessLog?: boolean;
+        },
       ) => {
         // Imported on demand: --help and --version need none of the server.
         const { serveCommand } = await import("./serve.ts");

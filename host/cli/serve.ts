@@ -32,6 +32,8 @@ export interface ServeFlags {
   workers?: string | undefined;
   /** `--admin HOST:PORT`: the admin listener there (overrides `[admin] listen`, or adds one). */
   admin?: string | undefined;
+  /** `--access-log`: turns `[serve] access-log` on. */
+  accessLog?: boolean | undefined;
 }
 
 /** The most workers `--workers` takes (as `[serve] workers`). */
@@ -109,20 +111,18 @@ export async function serveCommand(target: string, flags: ServeFlags): Promise<n
     }
     config.admin = { ...(config.admin ?? { allowPublic: false, token: null }), listen };
   }
+  if (flags.accessLog === true) config.serve.accessLog = true;
   const log = createLogger();
   const server = await startNode(config, {
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
     log,
     workers: workersFlag ?? config.serve.workers ?? availableParallelism(),
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
+    // The admin line as soon as it listens, before the workers load: /readyz answers 503 then.
+    onAdminListening: (url) =>
+      process.stdout.write(`rusm admin listening on ${url} (GET /metrics, /healthz, /readyz)\n`),
   });
-  // One write: a reader sees both addresses at once.
-  process.stdout.write(
-    `rusm listening on ${server.url}\n` +
-      (server.adminUrl === null
-        ? ""
-        : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
-  );
+  process.stdout.write(`rusm listening on ${server.url}\n`);
 
   const received = await signal;
   const started = performance.now();

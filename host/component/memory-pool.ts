@@ -40,8 +40,9 @@ export const POOL_MAX_DEFAULT = 64;
 /** Where an acquired memory came from. */
 export type AcquireSource = "pool" | "fresh";
 /**
- * Why a memory was not kept: it `grew`, its process did not end `unclean`ly (trap, oom,
- * killed), the pool was `full`, or the pool shrank while `idle`.
+ * Why a memory was not kept: it `grew`, its process ended `unclean` (any exit but normal or
+ * disconnected: process/process.ts `release`), the pool was `full`, or the pool shrank while
+ * `idle`.
  */
 export type DiscardReason = "grew" | "unclean" | "full" | "idle";
 

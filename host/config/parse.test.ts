@@ -23,6 +23,7 @@ const SERVE_DEFAULTS = {
   maxInFlight: 25_000,
   maxPipelined: 16,
   drainMs: 10_000,
+  accessLog: false,
   timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
   websocket: { maxMessageKb: 1024, pingTimeoutMs: 30_000 },
   tls: null,

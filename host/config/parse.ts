@@ -44,6 +44,7 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     maxInFlight: data.serve["max-in-flight"],
     maxPipelined: data.serve["max-pipelined"],
     drainMs: data.serve["drain-ms"],
+    accessLog: data.serve["access-log"],
     timeouts: {
       firstByteMs: data.serve["first-byte-timeout-ms"],
       headersMs: data.serve["headers-timeout-ms"],

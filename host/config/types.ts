@@ -126,6 +126,8 @@ export interface Config {
     maxPipelined: number;
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
+    /** `access-log`: one JSON line per request on stdout (server/access-log.ts). */
+    accessLog: boolean;
     timeouts: SocketTimeouts;
     /** `max-message-kb` and `ping-timeout-ms`: a WebSocket's limits. */
     websocket: { maxMessageKb: number; pingTimeoutMs: number };

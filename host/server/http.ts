@@ -19,10 +19,11 @@ import type { Broker } from "../services/broker/index.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { connectionGate, OPEN_GATE } from "./connection-gate.ts";
 import { createTlsServer, type Connections } from "./secure-server.ts";
-import { exchanged, type Outgoing, type Wire } from "./wire.ts";
+import { exchanged, type Incoming, type Outgoing, type Wire } from "./wire.ts";
 import { observerOf } from "./outbound-metrics.ts";
 import type { SocketTimeouts } from "../config/types.ts";
 import { shouldUpgrade, upgradeHandler, type WebSocketLimits } from "./ws-upgrade.ts";
+import type { AccessLog } from "./access-log.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -50,6 +51,8 @@ export interface HttpDeps {
   readonly websocket: WebSocketLimits;
   /** `[serve] tls`'s PEM texts: HTTPS with HTTP/2; null: plain HTTP/1.1. */
   readonly tls?: { readonly cert: string; readonly key: string } | null | undefined;
+  /** `[serve] access-log`: one line per request (server/access-log.ts), or null. */
+  readonly accessLog?: AccessLog | null | undefined;
 }
 
 /** What the listener's owner can change while it serves. */
@@ -77,12 +80,15 @@ function plain(
   status: number,
   text: string,
   headers: Record<string, string> = {},
+  deps?: Pick<HttpDeps, "accessLog">,
 ): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
   res.end(text);
+  deps?.accessLog?.of(res)?.sent(Buffer.byteLength(text));
 }
 
-function observe(deps: HttpDeps, res: Outgoing, route: string): void {
+function observe(deps: HttpDeps, req: Incoming, res: Outgoing, route: string): void {
+  deps.accessLog?.forResponse(req, res, route);
   const started = performance.now();
   res.once("close", () => {
     const status = res.headersSent ? String(res.statusCode) : "0";
@@ -92,9 +98,15 @@ function observe(deps: HttpDeps, res: Outgoing, route: string): void {
 }
 
 /** A request refused before any process: 503, with when to retry and whether to keep the connection. */
-function refuse(res: Outgoing, wire: Wire, why: string, close: boolean): void {
+function refuse(
+  deps: Pick<HttpDeps, "accessLog">,
+  res: Outgoing,
+  wire: Wire,
+  why: string,
+  close: boolean,
+): void {
   if (close) wire.closeAfter();
-  plain(res, 503, `${why}\n`, { "retry-after": "1" });
+  plain(res, 503, `${why}\n`, { "retry-after": "1" }, deps);
 }
 
 function handle(
@@ -107,18 +119,24 @@ function handle(
   const url = req.url ?? "/";
   const match = deps.router.match(method, url);
   if (match.kind !== "found") {
-    observe(deps, res, NO_ROUTE);
+    observe(deps, req, res, NO_ROUTE);
     if (match.kind === "method-not-allowed") {
-      plain(res, 405, `${method} is not allowed on ${url.split("?")[0]}\n`, {
-        allow: match.allow.join(", "),
-      });
+      plain(
+        res,
+        405,
+        `${method} is not allowed on ${url.split("?")[0]}\n`,
+        {
+          allow: match.allow.join(", "),
+        },
+        deps,
+      );
     } else {
-      plain(res, 404, `no route for ${method} ${url.split("?")[0]}\n`);
+      plain(res, 404, `no route for ${method} ${url.split("?")[0]}\n`, {}, deps);
     }
     return;
   }
   const target = match.target;
-  observe(deps, res, target.pattern);
+  observe(deps, req, res, target.pattern);
   if (target.handler?.kind === "websocket") {
     // A WebSocket action's route without a handshake (RFC 9110 section 15.5.22).
     plain(
@@ -130,15 +148,17 @@ function handle(
       wire.version === "2"
         ? { "sec-websocket-version": "13" }
         : { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13" },
+      deps,
     );
     return;
   }
   if (deps.control.draining) {
-    refuse(res, wire, "rusm is shutting down: retry on another node", true);
+    refuse(deps, res, wire, "rusm is shutting down: retry on another node", true);
     return;
   }
   if (deps.load.processes >= deps.maxInFlight) {
     refuse(
+      deps,
       res,
       wire,
       `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
@@ -151,7 +171,7 @@ function handle(
   const gate =
     wire.pipeline === null ? OPEN_GATE : connectionGate(wire.pipeline, deps.maxPipelined);
   if (gate.full) {
-    refuse(res, wire, "too many pipelined requests waiting on this connection", true);
+    refuse(deps, res, wire, "too many pipelined requests waiting on this connection", true);
     return;
   }
   // Counted from now: a guest that never yields must already count as lost with it, and a
@@ -169,13 +189,16 @@ function handle(
   gate.admit(() => {
     if (wire.closed()) return finished(); // its client left while it waited
     if (deps.control.draining) {
-      refuse(res, wire, "rusm is shutting down: retry on another node", true);
+      refuse(deps, res, wire, "rusm is shutting down: retry on another node", true);
       return finished();
     }
     const process = startProcess(deps, request, response, target, match.params);
     threadRunQueue().run(() => {
       // run() never rejects: every exit is settled and counted inside.
-      void process.run().finally(finished);
+      void process
+        .run()
+        .then((exit) => deps.accessLog?.of(res)?.exited(exit.reason))
+        .finally(finished);
     });
   });
 }
@@ -188,11 +211,15 @@ function startProcess(
   target: RouteTarget,
   params: Record<string, string>,
 ): Process {
-  const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
+  const access = deps.accessLog?.of(res);
+  const exchange = new NodeExchange(req, res, (n) => {
+    deps.metrics.bodyBytes.inc(n);
+    access?.sent(n);
+  });
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
   const handler = target.handler;
-  return new Process(
+  const process = new Process(
     deps.registry,
     target.component,
     exchange,
@@ -208,6 +235,8 @@ function startProcess(
     deps.broker,
     observerOf(deps.metrics),
   );
+  access?.served(process.pid);
+  return process;
 }
 
 /** How often Node checks the headers deadline: a quarter of it, between 50 ms and 1 s. */

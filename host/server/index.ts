@@ -21,6 +21,7 @@ import { createRouter } from "../router/index.ts";
 import { createAdminServer, localAdmin } from "./admin.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
+import { AccessLog } from "./access-log.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
 import { resolveTargets, type RouteTarget } from "./targets.ts";
 import { startBroker, type Broker, type BrokerBackend } from "../services/broker/index.ts";
@@ -158,11 +159,13 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   );
 
   const registry = new ProcessRegistry(metrics, options.pids, options.tally);
+  registry.declare(config.components.keys());
   const broker = await startBroker(
     config.broker,
     { registry, metrics, log: options.log },
     options.brokerBackend,
   );
+  const accessLog = config.serve.accessLog ? new AccessLog() : null;
   const {
     server: http,
     control,
@@ -179,6 +182,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     maxInFlight: config.serve.maxInFlight,
     maxPipelined: config.serve.maxPipelined,
     timeouts: config.serve.timeouts,
+    accessLog,
     websocket: {
       maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
       pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
@@ -244,6 +248,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       }
       await broker.close();
       releaseComponents();
+      accessLog?.flush();
       return { streamsEnded, stoppedAtDeadline, live };
     },
   };

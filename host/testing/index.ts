@@ -56,8 +56,9 @@ export function parseLogLines(stderr: string): Array<Record<string, unknown>> {
 }
 
 /**
- * The addresses in what `rusm serve` printed on stdout, once it listens (both lines come in
- * one write), or null before.
+ * The addresses in what `rusm serve` printed on stdout, once it listens, or null before. The
+ * admin line comes first, as soon as the admin listener is up (before the components load);
+ * the public line once every worker listens.
  */
 export function listeningAddresses(
   stdout: string,

@@ -44,9 +44,9 @@ export class WorkerHandle {
   readonly killFlag = createKillFlag();
   readonly #slot = createHeartbeat();
   readonly heartbeat: HeartbeatReader;
-  readonly #tallySlot = createExitTally();
+  readonly #tallySlot: SharedArrayBuffer;
   /** Its starts and exits, readable after the thread is gone (workers/exit-tally.ts). */
-  readonly tally = new ExitTallyReader(this.#tallySlot);
+  readonly tally: ExitTallyReader;
   readonly #worker: Worker;
   readonly #hub: Hub;
   /** Resolves once listening; rejects with its load error, or if it exits first. */
@@ -64,6 +64,9 @@ export class WorkerHandle {
   ) {
     this.index = index;
     this.#hub = hub;
+    const components = [...data.config.components.keys()];
+    this.#tallySlot = createExitTally(components);
+    this.tally = new ExitTallyReader(this.#tallySlot, components);
     this.heartbeat = new HeartbeatReader(this.#slot);
     this.#worker = new Worker(ENTRY, {
       workerData: {

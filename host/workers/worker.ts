@@ -43,7 +43,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       defaultMetrics: false,
       onLoad: (load) => heartbeat.load(load.connections, load.processes),
       pids: data.pids,
-      tally: new ExitTallyWriter(data.tally),
+      tally: new ExitTallyWriter(data.tally, [...data.config.components.keys()]),
     });
   } catch (err) {
     post({ type: "failed", error: toWire(err) });
