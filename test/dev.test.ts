@@ -1,0 +1,181 @@
+/**
+ * `rusm dev routes.toml` (issue 20, point 2), end to end: a real `rusm dev` process on a temp
+ * project (a TypeScript guest with a `source`, built with QuickJS for speed, beside a prebuilt
+ * component), real clients (fetch, EventSource). The test edits the files as a developer
+ * would and checks what the server answers:
+ * - an edited source is rebuilt and swapped in: new requests get the new answer;
+ * - across that swap, another component's live SSE stream keeps flowing, and a stream of the
+ *   swapped component opened before it keeps running on the old version (same connection,
+ *   contiguous events), while a stream opened after it runs the new one;
+ * - a syntax error prints its file:line, and the old answer still comes back;
+ * - an invalid routes.toml prints its config error with file:line and keeps serving; a valid
+ *   one is applied live (a new route), a changed drain time asks for a restart.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnRusm, stopServer, type ListeningRusm } from "../host/testing/index.ts";
+import { openFeed, type Feed } from "./helpers/clients.ts";
+import { guest, runRusm } from "./helpers/rusm.ts";
+
+const APP = `import type { Params, Sse } from "rusm/guest";
+import { VERSION } from "./version.ts";
+
+export const app = {
+  hello(_request: Request, _params: Params): Response {
+    return new Response(\`hello \${VERSION}\\n\`);
+  },
+  async feed(_request: Request, _params: Params, sse: Sse): Promise<void> {
+    for (let n = 0; ; n++) {
+      if (!sse.data(\`\${VERSION} \${n}\`)) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    }
+  },
+};
+`;
+
+const version = (v: string): string => `export const VERSION = "${v}";\n`;
+
+const ROUTES = `[serve]
+listen = "127.0.0.1:0"
+drain-ms = 1000
+
+[components]
+app = { path = "build/app.wasm", source = "src/app.ts", engine = "quickjs" }
+other = ${JSON.stringify(guest("ts-handlers", "quickjs"))}
+
+[serve.routes]
+"GET /hello" = "app#hello"
+"GET /feed" = "app#feed"
+"GET /other" = "api#every"
+`;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, rusm: ListeningRusm) {
+  const deadline = Date.now() + 90_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for: ${what}\n${rusm.stderr().slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const hello = async (rusm: ListeningRusm): Promise<string> =>
+  (await fetch(`${rusm.url}/hello`)).text();
+
+describe("rusm dev routes.toml", () => {
+  let dir: string;
+  let rusm: ListeningRusm;
+  const feeds: Feed[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rusm-dev-test-"));
+    await writeFile(join(dir, "routes.toml"), ROUTES);
+    await import("node:fs/promises").then((fs) => fs.mkdir(join(dir, "src")));
+    await writeFile(join(dir, "src", "app.ts"), APP);
+    await writeFile(join(dir, "src", "version.ts"), version("v1"));
+    rusm = await spawnRusm(["routes.toml", "--listen", "127.0.0.1:0"], {
+      command: "dev",
+      cwd: dir,
+      timeoutMs: 240_000,
+    });
+  }, 250_000);
+
+  afterAll(async () => {
+    for (const feed of feeds) feed.close();
+    if (rusm !== undefined) expect(await stopServer(rusm.child, rusm.exited)).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("builds the source at start and serves it", async () => {
+    expect(await hello(rusm)).toBe("hello v1\n");
+  });
+
+  it("swaps in an edited source; other streams and running processes are not disturbed", async () => {
+    const other = openFeed(`${rusm.url}/other?ms=50`);
+    const before = openFeed(`${rusm.url}/feed`);
+    feeds.push(other, before);
+    await until("both streams flowing", () => other.events.length > 2 && before.events.length > 2, rusm);
+
+    await writeFile(join(dir, "src", "version.ts"), version("v2"));
+    await until("the new answer", async () => (await hello(rusm)) === "hello v2\n", rusm);
+    expect(rusm.stderr()).toMatch(/rusm dev: swapped in \d+ ms: app reloaded/);
+
+    // After the swap, both streams go on, on their first connections (no reconnect).
+    const [otherAt, beforeAt] = [other.events.length, before.events.length];
+    await until(
+      "both streams flowing after the swap",
+      () => other.events.length > otherAt + 5 && before.events.length > beforeAt + 5,
+      rusm,
+    );
+    expect(other.errors).toBe(0);
+    expect(before.errors).toBe(0);
+    expect(other.events.slice(0, 3)).toEqual(["tick 0", "tick 1", "tick 2"]);
+    // The stream opened before the swap is still the old version's process: v1, contiguous.
+    const n = before.events.length;
+    expect(before.events).toEqual(Array.from({ length: n }, (_, i) => `v1 ${i}`));
+
+    // A stream opened now gets the new version.
+    const after = openFeed(`${rusm.url}/feed`);
+    feeds.push(after);
+    await until("a new stream", () => after.events.length > 0, rusm);
+    expect(after.events[0]).toBe("v2 0");
+    for (const feed of [other, before, after]) feed.close();
+  });
+
+  it("prints a syntax error with file:line and keeps serving the last good version", async () => {
+    const from = rusm.stderr().length;
+    await writeFile(
+      join(dir, "src", "version.ts"),
+      `export const VERSION = "v3";\nexport const broken = (;\n`,
+    );
+    await until("the build error", () => rusm.stderr().slice(from).includes("failed"), rusm);
+    const printed = rusm.stderr().slice(from);
+    expect(printed).toContain("error[RUSM_GUEST_BUILD] src/version.ts:2:24:");
+    expect(printed).toContain("build of app failed: still serving its last good version");
+    expect(await hello(rusm)).toBe("hello v2\n");
+
+    // Fixed: rebuilt and swapped.
+    await writeFile(join(dir, "src", "version.ts"), version("v4"));
+    await until("the fixed answer", async () => (await hello(rusm)) === "hello v4\n", rusm);
+  });
+
+  it("prints a bad routes.toml's error with file:line and keeps serving; a good one is applied", async () => {
+    const from = rusm.stderr().length;
+    await writeFile(join(dir, "routes.toml"), ROUTES.replace("drain-ms = 1000", 'drain-ms = "x"'));
+    await until("the config error", () => rusm.stderr().slice(from).includes("not applied"), rusm);
+    const printed = rusm.stderr().slice(from);
+    expect(printed).toContain("error[RUSM_CONFIG_INVALID] routes.toml:3:12: serve.drain-ms");
+    expect(printed).toContain("routes.toml not applied: still serving its last good version");
+    expect(await hello(rusm)).toBe("hello v4\n");
+
+    // A route to a function the component lacks: valid TOML, refused at the swap, at its line.
+    const at = rusm.stderr().length;
+    await writeFile(join(dir, "routes.toml"), ROUTES.replace('"app#hello"', '"app#nope"'));
+    await until("the route error", () => rusm.stderr().slice(at).includes("not swapped"), rusm);
+    expect(rusm.stderr().slice(at)).toContain(
+      'error[RUSM_CONFIG_INVALID] routes.toml:10:16: route "GET /hello" names handler "app#nope"',
+    );
+    expect(await hello(rusm)).toBe("hello v4\n");
+
+    // Valid: a new route is served at once; a new drain time needs a restart (said so).
+    const good = ROUTES.replace("drain-ms = 1000", "drain-ms = 2000").concat(
+      '"GET /hi" = "app#hello"\n',
+    );
+    await writeFile(join(dir, "routes.toml"), good);
+    await until("the new route", async () => (await fetch(`${rusm.url}/hi`)).status === 200, rusm);
+    expect(rusm.stderr()).toContain("[serve] drain-ms changed: restart rusm dev to apply");
+    expect(await hello(rusm)).toBe("hello v4\n");
+  });
+});
+
+describe("rusm dev --help", () => {
+  it("describes the command with an example", async () => {
+    const run = await runRusm(["dev", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Usage: rusm dev [options] <routes.toml>");
+    expect(run.stdout).toContain("rusm dev routes.toml");
+    expect(run.stdout).toContain('source = "src/app.ts"');
+  });
+});
