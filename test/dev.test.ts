@@ -96,7 +96,11 @@ describe("rusm dev routes.toml", () => {
     const other = openFeed(`${rusm.url}/other?ms=50`);
     const before = openFeed(`${rusm.url}/feed`);
     feeds.push(other, before);
-    await until("both streams flowing", () => other.events.length > 2 && before.events.length > 2, rusm);
+    await until(
+      "both streams flowing",
+      () => other.events.length > 2 && before.events.length > 2,
+      rusm,
+    );
 
     await writeFile(join(dir, "src", "version.ts"), version("v2"));
     await until("the new answer", async () => (await hello(rusm)) === "hello v2\n", rusm);
