@@ -11,7 +11,7 @@
  * - an invalid routes.toml prints its config error with file:line and keeps serving; a valid
  *   one is applied live (a new route), a changed drain time asks for a restart.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,7 +72,7 @@ describe("rusm dev routes.toml", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "rusm-dev-test-"));
     await writeFile(join(dir, "routes.toml"), ROUTES);
-    await import("node:fs/promises").then((fs) => fs.mkdir(join(dir, "src")));
+    await mkdir(join(dir, "src"));
     await writeFile(join(dir, "src", "app.ts"), APP);
     await writeFile(join(dir, "src", "version.ts"), version("v1"));
     rusm = await spawnRusm(["routes.toml", "--listen", "127.0.0.1:0"], {
@@ -181,5 +181,60 @@ describe("rusm dev --help", () => {
     expect(run.stdout).toContain("Usage: rusm dev [options] <routes.toml>");
     expect(run.stdout).toContain("rusm dev routes.toml");
     expect(run.stdout).toContain('source = "src/app.ts"');
+  });
+});
+
+describe("rusm dev: a source that does not build at start, a component without a source", () => {
+  let dir: string;
+  let rusm: ListeningRusm;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rusm-dev-test-"));
+    await mkdir(join(dir, "src"));
+    await mkdir(join(dir, "build"));
+    // An earlier build, then a broken source; and a component served from its .wasm alone.
+    await copyFile(guest("ts-hello", "quickjs"), join(dir, "build", "app.wasm"));
+    await writeFile(join(dir, "src", "app.ts"), "export default function handle( {\n");
+    await copyFile(guest("ts-hello", "quickjs"), join(dir, "plain.wasm"));
+    await writeFile(
+      join(dir, "routes.toml"),
+      `[components]
+app = { path = "build/app.wasm", source = "src/app.ts", engine = "quickjs" }
+plain = "plain.wasm"
+
+[serve.routes]
+"GET /app" = "app"
+"GET /plain" = "plain"
+`,
+    );
+    rusm = await spawnRusm(["routes.toml", "--listen", "127.0.0.1:0"], {
+      command: "dev",
+      cwd: dir,
+      timeoutMs: 240_000,
+    });
+  }, 250_000);
+
+  afterAll(async () => {
+    if (rusm !== undefined) expect(await stopServer(rusm.child, rusm.exited)).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the build error and serves the component file an earlier build left", async () => {
+    expect(rusm.stderr()).toContain("error[RUSM_GUEST_BUILD] src/app.ts:2:1:");
+    expect(rusm.stderr()).toContain("build of app failed: serving the component built before");
+    expect(await (await fetch(`${rusm.url}/app`)).text()).toBe("hello from typescript\n");
+  });
+
+  it("reloads a component without a source when its .wasm file changes", async () => {
+    expect(await (await fetch(`${rusm.url}/plain`)).text()).toBe("hello from typescript\n");
+    await copyFile(guest("ts-handlers", "quickjs"), join(dir, "plain.wasm.tmp"));
+    await rename(join(dir, "plain.wasm.tmp"), join(dir, "plain.wasm"));
+    // ts-handlers has no default handle: routed by component name it answers no more "hello".
+    await until(
+      "the new plain.wasm served",
+      async () => (await (await fetch(`${rusm.url}/plain`)).text()) !== "hello from typescript\n",
+      rusm,
+    );
+    expect(rusm.stderr()).toMatch(/swapped in \d+ ms: plain reloaded/);
   });
 });

@@ -8,6 +8,7 @@
  * (a build error, an invalid routes.toml, a component that does not load) is printed with its
  * file:line and the last good version keeps serving.
  */
+import { existsSync } from "node:fs";
 import { loadConfig, type ComponentConfig, type Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import { startServer, type RunningServer } from "../server/index.ts";
@@ -55,8 +56,17 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     watched.set(component.name, initialWatch(component));
     if (!hasSource(component)) continue;
     say(`building ${component.name}…`);
-    // At start a build error ends rusm dev: there is no last good version to serve.
-    watched.set(component.name, await buildSource(component, cacheDir, progress));
+    try {
+      watched.set(component.name, await buildSource(component, cacheDir, progress));
+    } catch (err) {
+      // The last good version at start is the component file an earlier build left; without
+      // one there is nothing to serve, and the error ends rusm dev.
+      if (!existsSync(component.path)) throw err;
+      options.fail(err);
+      say(
+        `build of ${component.name} failed: serving the component built before, ${component.path}`,
+      );
+    }
   }
   const server = await startServer(config, { cacheDir, log: options.log, progress });
 
