@@ -304,9 +304,7 @@ const componentShape = {
   "max-outbound-per-process": maxOutbound.optional(),
   // `rusm dev` only: the guest's source (a .ts/.js entry or a Cargo project) and its engine.
   source: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }).optional(),
-  engine: z
-    .enum(SOURCE_ENGINES, { error: `"starlingmonkey" or "quickjs"` })
-    .optional(),
+  engine: z.enum(SOURCE_ENGINES, { error: `"starlingmonkey" or "quickjs"` }).optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

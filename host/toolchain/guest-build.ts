@@ -126,7 +126,10 @@ async function inspectEntry(entry: string): Promise<{ shape: GuestShape; inputs:
       .filter((input) => !/^[a-z-]+:/.test(input))
       .map((input) => resolve(input));
     return {
-      shape: { plain: exports.includes("default"), exports: exports.filter((e) => e !== "default") },
+      shape: {
+        plain: exports.includes("default"),
+        exports: exports.filter((e) => e !== "default"),
+      },
       inputs,
     };
   } catch (err) {
