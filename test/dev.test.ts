@@ -238,3 +238,12 @@ plain = "plain.wasm"
     expect(rusm.stderr()).toMatch(/swapped in \d+ ms: plain reloaded/);
   });
 });
+
+describe("rusm dev app.wasm", () => {
+  it("is a usage error that says what to do", async () => {
+    const run = await runRusm(["dev", "app.wasm"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[RUSM_USAGE] rusm dev takes a routes.toml");
+    expect(run.stderr).toContain("rusm serve app.wasm");
+  });
+});

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { defaultCacheDir } from "../component/cache.ts";
 import { startDev } from "../dev/session.ts";
+import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { errorText } from "./report.ts";
 import { applyListenFlags } from "./serve.ts";
@@ -26,6 +27,11 @@ export async function devCommand(target: string, flags: DevFlags): Promise<numbe
     process.once("SIGTERM", () => done());
     whenStarterGone(() => done());
   });
+  if (target.endsWith(".wasm")) {
+    throw new RusmError("RUSM_USAGE", `rusm dev takes a routes.toml, not a component (${target})`, {
+      hint: `name it in a routes.toml, e.g. app = { path = "${target}" } (it is reloaded when it changes), or run \`rusm serve ${target}\``,
+    });
+  }
   const log = createLogger();
   const session = await startDev({
     file: resolve(target),

@@ -118,7 +118,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         }
         for (const name of change.components) {
           const component = next.components.get(name)!;
-          if (!watched.has(name) || comparableSource(config, next, name)) {
+          if (!watched.has(name) || sourceMoved(config, next, name)) {
             watched.set(name, initialWatch(component));
           }
         }
@@ -162,7 +162,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   return { server, close: () => watcher.close() };
 }
 
-function comparableSource(served: Config, next: Config, name: string): boolean {
+/** The component's source or file is another one in `next`: what it is watched by changes. */
+function sourceMoved(served: Config, next: Config, name: string): boolean {
   const a = served.components.get(name);
   const b = next.components.get(name);
   return a?.source !== b?.source || a?.path !== b?.path;
