@@ -1,7 +1,8 @@
 /**
  * `rusm dev routes.toml` (issue 20, point 2), end to end: a real `rusm dev` process on a temp
  * project (a TypeScript guest with a `source`, built with QuickJS for speed, beside a prebuilt
- * component), real clients (fetch, EventSource). The test edits the files as a developer
+ * component; two worker threads, so that a swap must reach both), real clients (fetch,
+ * EventSource). The test edits the files as a developer
  * would and checks what the server answers:
  * - an edited source is rebuilt and swapped in: new requests get the new answer;
  * - across that swap, another component's live SSE stream keeps flowing, and a stream of the
@@ -40,6 +41,7 @@ const version = (v: string): string => `export const VERSION = "${v}";\n`;
 const ROUTES = `[serve]
 listen = "127.0.0.1:0"
 drain-ms = 1000
+workers = 2
 
 [components]
 app = { path = "build/app.wasm", source = "src/app.ts", engine = "quickjs" }
@@ -105,6 +107,11 @@ describe("rusm dev routes.toml", () => {
     await writeFile(join(dir, "src", "version.ts"), version("v2"));
     await until("the new answer", async () => (await hello(rusm)) === "hello v2\n", rusm);
     expect(rusm.stderr()).toMatch(/rusm dev: swapped in \d+ ms: app reloaded/);
+    // The swap reached both workers (the kernel spreads connections over them).
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${rusm.url}/hello`, { headers: { connection: "close" } });
+      expect(await res.text()).toBe("hello v2\n");
+    }
 
     // After the swap, both streams go on, on their first connections (no reconnect).
     const [otherAt, beforeAt] = [other.events.length, before.events.length];
@@ -159,7 +166,7 @@ describe("rusm dev routes.toml", () => {
     await writeFile(join(dir, "routes.toml"), ROUTES.replace('"app#hello"', '"app#nope"'));
     await until("the route error", () => rusm.stderr().slice(at).includes("not swapped"), rusm);
     expect(rusm.stderr().slice(at)).toContain(
-      'error[RUSM_CONFIG_INVALID] routes.toml:10:16: route "GET /hello" names handler "app#nope"',
+      'error[RUSM_CONFIG_INVALID] routes.toml:11:16: route "GET /hello" names handler "app#nope"',
     );
     expect(await hello(rusm)).toBe("hello v4\n");
 

@@ -1,7 +1,7 @@
 /**
  * @module cli/dev
- * `rusm dev routes.toml`: serves on this thread and keeps the served components and routes up
- * to date with their files (dev/session.ts). Build errors and config errors are printed with
+ * `rusm dev routes.toml`: serves (one worker thread unless `--workers` or `[serve] workers`
+ * say more) and keeps the served components and routes up to date with their files (dev/session.ts). Build errors and config errors are printed with
  * their file:line as they happen; the last good version keeps serving. SIGINT/SIGTERM (or the
  * npm process that started it going away) drains and exits 0.
  */
@@ -11,13 +11,15 @@ import { startDev } from "../dev/session.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { errorText } from "./report.ts";
-import { applyListenFlags } from "./serve.ts";
+import { applyListenFlags, parseWorkers } from "./serve.ts";
 import { whenStarterGone } from "./starter.ts";
 
 export interface DevFlags {
   cacheDir?: string | undefined;
   listen?: string | undefined;
   admin?: string | undefined;
+  /** `--workers N`: overrides `[serve] workers` (default 1 for rusm dev). */
+  workers?: string | undefined;
 }
 
 /** Runs `rusm dev` until a signal; resolves to the exit status. */
@@ -37,6 +39,7 @@ export async function devCommand(target: string, flags: DevFlags): Promise<numbe
     file: resolve(target),
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
     log,
+    workers: flags.workers === undefined ? undefined : parseWorkers(flags.workers),
     adjust: (config) => applyListenFlags(config, flags),
     say: (line) => process.stderr.write(`rusm dev: ${line}\n`),
     fail: (err) => process.stderr.write(`${errorText(err)}\n`),

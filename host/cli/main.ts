@@ -55,7 +55,7 @@ Examples:
 `;
 
 const DEV_EXAMPLES = `
-Serves like rusm serve (one thread), and keeps what it serves up to date: a component with a
+Serves like rusm serve (one worker thread by default), and keeps what it serves up to date: a component with a
 source in routes.toml (app = { path = "build/app.wasm", source = "src/app.ts" }) is built at
 start and rebuilt when a file it is made of changes; a component without one is reloaded when
 its .wasm file changes; routes.toml is applied again when it changes. New requests get the new
@@ -190,11 +190,18 @@ function program(status: { code: number }): Command {
       "--listen <host:port>",
       "where to listen (overrides [serve] listen; port 0: a free one)",
     )
+    .option(
+      "--workers <n>",
+      "worker threads, 1..256 (default [serve] workers, else 1); a swap reaches every one",
+    )
     .option("--cache-dir <dir>", "the transpile and build cache (as rusm serve's)")
     .option("--admin <host:port>", "the admin listener (/metrics) on this loopback address")
     .addHelpText("after", DEV_EXAMPLES)
     .action(
-      async (target: string, opts: { listen?: string; cacheDir?: string; admin?: string }) => {
+      async (
+        target: string,
+        opts: { listen?: string; workers?: string; cacheDir?: string; admin?: string },
+      ) => {
         const { devCommand } = await import("./dev.ts");
         status.code = await devCommand(target, opts);
       },

@@ -39,7 +39,7 @@ export interface ServeFlags {
 const MAX_WORKERS = 256;
 
 /** `--workers N` as a number, or a RUSM_USAGE error. */
-function parseWorkers(text: string): number {
+export function parseWorkers(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
     throw new RusmError(

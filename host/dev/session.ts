@@ -1,17 +1,18 @@
 /**
  * @module dev/session
- * `rusm dev`: one server on this thread, kept up to date with the files it was made from.
+ * `rusm dev`: a server (worker threads, as `rusm serve`'s; one unless told otherwise) kept up
+ * to date with the files it was made from.
  * Builds every component that names a `source`, serves, then watches the sources, the `.wasm`
  * files of components without one, and routes.toml. Each burst of changes is handled in turn
  * (never two at once): routes.toml is validated again, changed sources are rebuilt, and what
- * changed is swapped into the running server (server/live-routes.ts). Anything that fails
+ * changed is swapped into every worker (workers/ `swap`, then server/live-routes.ts). Anything that fails
  * (a build error, an invalid routes.toml, a component that does not load) is printed with its
  * file:line and the last good version keeps serving.
  */
 import { existsSync } from "node:fs";
 import { loadConfig, type ComponentConfig, type Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
-import { startServer, type RunningServer } from "../server/index.ts";
+import { startNode, type RunningNode } from "../workers/supervisor.ts";
 import { configChange } from "./config-change.ts";
 import { buildSource, initialWatch, type ComponentWatch } from "./source-build.ts";
 import { Watcher } from "./watcher.ts";
@@ -21,6 +22,8 @@ export interface DevOptions {
   file: string;
   cacheDir: string;
   log: Logger;
+  /** Worker threads: `--workers`, else `[serve] workers`, else 1 (a swap reaches each). */
+  workers: number | undefined;
   /** Applied to every routes.toml read (`--listen`, `--admin`, the environment). */
   adjust: (config: Config) => void;
   /** A line for the developer (stderr). */
@@ -30,7 +33,7 @@ export interface DevOptions {
 }
 
 export interface DevSession {
-  readonly server: RunningServer;
+  readonly server: RunningNode;
   /** Stops watching (the server is closed by the caller). */
   close(): void;
 }
@@ -68,7 +71,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       );
     }
   }
-  const server = await startServer(config, { cacheDir, log: options.log, progress });
+  const server = await startNode(config, {
+    cacheDir,
+    log: options.log,
+    workers: options.workers ?? config.serve.workers ?? 1,
+    progress,
+  });
 
   const watcher = new Watcher((changed) => {
     queue = queue.then(() => onChanges(changed)).catch((err: unknown) => options.fail(err));
