@@ -10,7 +10,10 @@
  *   contiguous events), while a stream opened after it runs the new one;
  * - a syntax error prints its file:line, and the old answer still comes back;
  * - an invalid routes.toml prints its config error with file:line and keeps serving; a valid
- *   one is applied live (a new route), a changed drain time asks for a restart.
+ *   one is applied live (a new route), a changed drain time asks for a restart;
+ * - a source that does not build at start serves the component file an earlier build left;
+ *   a component without a source is reloaded when its .wasm changes, and kept when the new
+ *   file does not load.
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -247,6 +250,20 @@ plain = "plain.wasm"
       rusm,
     );
     expect(rusm.stderr()).toMatch(/swapped in \d+ ms: plain reloaded/);
+  });
+
+  it("keeps serving a component whose new .wasm file does not load, and says why", async () => {
+    // The version served now (ts-handlers, routed by name: it has no default handle) answers a
+    // 500 naming the process; a different text would be another version.
+    const answer = async (): Promise<string> =>
+      (await (await fetch(`${rusm.url}/plain`)).text()).replace(/process \d+/, "process N");
+    const served = await answer();
+    const from = rusm.stderr().length;
+    await writeFile(join(dir, "plain.wasm.tmp"), "not a component");
+    await rename(join(dir, "plain.wasm.tmp"), join(dir, "plain.wasm"));
+    await until("the load error", () => rusm.stderr().slice(from).includes("not swapped"), rusm);
+    expect(rusm.stderr().slice(from)).toMatch(/error\[RUSM_COMPONENT_INVALID\] routes.toml:3:1: /);
+    expect(await answer()).toBe(served);
   });
 });
 
