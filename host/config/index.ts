@@ -10,8 +10,10 @@ export type {
   Config,
   Listen,
   RouteConfig,
+  SourceEngine,
   TlsConfig,
 } from "./types.ts";
+export type { LoadConfigOptions } from "./load.ts";
 export { loadComponentConfig, loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
 export { isLoopback, parseListen } from "./listen.ts";

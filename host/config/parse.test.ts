@@ -83,6 +83,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
+        source: null,
+        engine: "starlingmonkey",
       },
       {
         name: "big",
@@ -102,6 +104,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
+        source: null,
+        engine: "starlingmonkey",
       },
       {
         name: "site",
@@ -121,6 +125,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
+        source: null,
+        engine: "starlingmonkey",
       },
     ]);
   });

@@ -87,6 +87,8 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       },
       where: doc.locate(["components", name], "key"),
       pathWhere: doc.locate(["components", name, "path"], "value"),
+      source: c.source === undefined ? null : resolve(base, c.source),
+      engine: c.engine ?? "starlingmonkey",
     });
   }
   // The schema rejects a missing [serve.routes], so `routes` is set here.

@@ -50,7 +50,7 @@
  */
 
 import { z } from "zod";
-import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS } from "./types.ts";
+import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS, SOURCE_ENGINES } from "./types.ts";
 import { isLoopback, LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
 import {
   parseRouteKey,
@@ -145,6 +145,8 @@ export const VALUE_HINTS: Record<string, string> = {
   "ping-timeout-ms":
     "how long a WebSocket client may stay silent after a ping before it counts as gone, in ms; 0 for no pings, e.g. ping-timeout-ms = 30000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
+  source: `the guest's source that \`rusm dev\` builds into path, relative to routes.toml: a .ts/.js entry or a Cargo project, e.g. source = "src/app.ts"`,
+  engine: `the JavaScript engine \`rusm dev\` builds a TypeScript source with: "starlingmonkey" (default) or "quickjs"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
   overflow: `what a full subscriber mailbox does: "drop-oldest" (keep the newest) or "drop-subscriber" (end its stream)`,
@@ -319,6 +321,9 @@ const componentShape = {
   "max-host-memory-mb": maxMemoryMb.optional(),
   "allow-outbound": allowOutbound.optional(),
   "max-outbound-per-process": maxOutbound.optional(),
+  // `rusm dev` only: the guest's source (a .ts/.js entry or a Cargo project) and its engine.
+  source: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }).optional(),
+  engine: z.enum(SOURCE_ENGINES, { error: `"starlingmonkey" or "quickjs"` }).optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -28,6 +28,7 @@ import {
 import { createAdminServer, publicAdminWarning } from "../server/admin.ts";
 import type { Readiness } from "../server/admin-health.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
+import type { Swapped } from "../server/index.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
@@ -58,6 +59,11 @@ export interface RunningNode {
   close(drainMs?: number): Promise<Closed>;
   /** Stops every worker at once (a second signal during a drain). */
   terminate(): Promise<void>;
+  /**
+   * Swaps new versions of `config`'s components and routes into every worker (`rusm dev`,
+   * see server/index.ts `swap`); other settings stay as started.
+   */
+  swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped>;
 }
 
 /** How long a scrape waits for a worker before using its last answer. */
@@ -84,7 +90,8 @@ function byReason(exits: ExitsByComponent): Record<string, number> {
 }
 
 class Supervisor {
-  readonly #config: Config;
+  /** What a worker started now serves (a swap changes its components and routes). */
+  #config: Config;
   /** The node's next process id, shared by all workers (lifecycle/registry.ts). */
   readonly #pids = new SharedArrayBuffer(4);
   readonly #options: SupervisorOptions;
@@ -255,6 +262,32 @@ class Supervisor {
     let n = 0;
     for (const handle of this.workers.values()) n += handle.heartbeat.processes;
     return n;
+  }
+
+  /**
+   * Swaps `config`'s components and routes into every serving worker (`rusm dev`); a worker
+   * started later (a replacement) serves them too. Only components and routes are taken from
+   * `config`. Throws the first worker's error: every worker loads the same files, so they fail
+   * alike, and then none changed; a worker that fails alone keeps its old version (said in the
+   * log).
+   */
+  async swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped> {
+    const next: Config = { ...this.#config, components: config.components, routes: config.routes };
+    const handles = [...this.workers.values()].filter((h) => h.serving);
+    const answers = await Promise.allSettled(handles.map((h) => h.swap(next, reload)));
+    const failed = answers.flatMap((a) => (a.status === "rejected" ? [a.reason as unknown] : []));
+    const done = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+    if (done.length > 0) this.#config = next;
+    if (failed.length > 0) {
+      if (done.length > 0) {
+        this.#log.error(
+          { swapped: done.length, failed: failed.length, err: failed[0] },
+          "a swap failed on some workers only: they serve the old version",
+        );
+      }
+      throw failed[0];
+    }
+    return done[0] ?? { loaded: [], removed: [] };
   }
 
   /** Drains every worker (server/index.ts `close`) for up to `drainMs`; what they did, summed. */
@@ -452,6 +485,7 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     adminUrl: adminServer === null ? null : urlOf(adminServer),
     live: () => supervisor.live(),
     terminate: () => supervisor.terminate(),
+    swap: (next, reload) => supervisor.swap(next, reload),
     async close(drainMs = config.serve.drainMs) {
       const closed = await supervisor.close(drainMs);
       if (adminServer !== null) {
