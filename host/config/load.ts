@@ -8,6 +8,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { RusmError } from "../errors.ts";
 import { parseConfig } from "./parse.ts";
 import type { Config } from "./types.ts";
+import { loadTls } from "./tls.ts";
+
+export interface LoadConfigOptions {
+  /** `rusm dev`: a component with a `source` is built before it is loaded, so its file may be missing. */
+  sourcesBuild?: boolean | undefined;
+}
 
 /**
  * Loads the config at `path` (relative to the working directory).
@@ -15,11 +21,12 @@ import type { Config } from "./types.ts";
  * Errors: `RUSM_FILE_NOT_FOUND` when the config or a component file is missing or unreadable
  * (for a component, `where` is its path value); otherwise as {@link parseConfig}.
  */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<Config> {
   const file = resolve(path);
   const text = await readConfig(file);
   const config = parseConfig(text, file);
   for (const component of config.components.values()) {
+    if (options.sourcesBuild === true && component.source !== null) continue;
     const problem = await fileProblem(component.path);
     if (problem === null) continue;
     throw new RusmError(
@@ -31,7 +38,8 @@ export async function loadConfig(path: string): Promise<Config> {
       },
     );
   }
-  return config;
+  const tls = config.serve.tls;
+  return tls === null ? config : { ...config, serve: { ...config.serve, tls: await loadTls(tls) } };
 }
 
 /**

@@ -21,6 +21,10 @@ export type Overflow = (typeof OVERFLOW_POLICIES)[number];
 export const PREEMPT_PLACEMENTS = ["loops", "calls", "kill", "none"] as const;
 export type PreemptPlacement = (typeof PREEMPT_PLACEMENTS)[number];
 
+/** The engines a TypeScript `source` is built with (`engine`), as `rusm build --engine`. */
+export const SOURCE_ENGINES = ["starlingmonkey", "quickjs"] as const;
+export type SourceEngine = (typeof SOURCE_ENGINES)[number];
+
 /** A process's limits, the component's own values, else `[serve]`'s. */
 export interface ProcessLimits {
   /** CPU time a process may use (parked time not counted); 0: no budget. */
@@ -66,6 +70,13 @@ export interface ComponentConfig {
   where: SourceLocation;
   /** The path value (same line as `where` in the string form), for errors about the file. */
   pathWhere: SourceLocation;
+  /**
+   * `source`: the guest's source, absolute (a .ts/.js entry or a Cargo project), which
+   * `rusm dev` builds into `path`; null when not given. `rusm serve` ignores it.
+   */
+  source: string | null;
+  /** `engine`: how `rusm dev` builds a TypeScript source (default StarlingMonkey). */
+  engine: SourceEngine;
 }
 
 /** One `[serve.routes]` entry. */
@@ -82,6 +93,18 @@ export interface RouteConfig {
   where: SourceLocation;
   /** The route's value (its target). */
   targetWhere: SourceLocation;
+}
+
+/** `[serve] tls`: the public listener serves HTTPS (HTTP/2 and HTTP/1.1, ALPN). */
+export interface TlsConfig {
+  /** Absolute: resolved against the directory of routes.toml. */
+  certFile: string;
+  keyFile: string;
+  /** The `cert` and `key` values, for errors about the files. */
+  certWhere: SourceLocation;
+  keyWhere: SourceLocation;
+  /** The PEM texts, read and checked by loadConfig (config/tls.ts); null until then. */
+  pem: { cert: string; key: string } | null;
 }
 
 /** `[admin]`. */
@@ -114,9 +137,13 @@ export interface Config {
     maxPipelined: number;
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
+    /** `access-log`: one JSON line per request on stdout (server/access-log.ts). */
+    accessLog: boolean;
     timeouts: SocketTimeouts;
     /** `max-message-kb` and `ping-timeout-ms`: a WebSocket's limits. */
     websocket: { maxMessageKb: number; pingTimeoutMs: number };
+    /** `tls`: HTTPS with HTTP/2 on the public listener; null: plain HTTP/1.1. */
+    tls: TlsConfig | null;
   };
   admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */

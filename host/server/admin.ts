@@ -2,6 +2,7 @@
  * @module server/admin
  * The admin listener, meant for a private address:
  *
+ * - `GET /healthz`, `GET /readyz`: the probes (server/admin-health.ts), open without the token.
  * - `GET /metrics`: Prometheus text (under `rusm serve`: every worker thread's, summed, see
  *   workers/metrics.ts).
  * - `POST /publish/<topic>`: publishes the request body (UTF-8 text, at most
@@ -24,6 +25,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { isLoopback, type AdminConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
+import { isHealthPath, serveHealth, type Readiness } from "./admin-health.ts";
 
 /** What the admin listener serves. */
 export interface AdminSource {
@@ -31,7 +33,18 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Publishes on this node. Throws (or rejects with) a TopicError for a bad topic. */
   publish(topic: string, data: string): Published | Promise<Published>;
+  /** What `GET /readyz` says (server/admin-health.ts); absent: ready once listening. */
+  readiness?(): Readiness;
 }
+
+/** A source with no readiness of its own: ready as soon as its admin listener answers. */
+const alwaysReady = (): Readiness => ({
+  ready: true,
+  state: "serving",
+  workers: { expected: 1, listening: 1 },
+  components: [],
+  waiting: [],
+});
 
 /** One server's own metrics and broker. */
 export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
@@ -47,7 +60,8 @@ export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
 /** The largest message `POST /publish` takes. */
 export const MAX_PUBLISH_BYTES = 1024 * 1024;
 
-const USAGE = "rusm admin: GET /metrics, POST /publish/<topic> (the body is the message)\n";
+const USAGE =
+  "rusm admin: GET /metrics, GET /healthz, GET /readyz, POST /publish/<topic> (the body is the message)\n";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
@@ -153,7 +167,9 @@ export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, 
   const token = admin.token === null ? null : sha256(admin.token);
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (path === "/metrics") {
+    if (isHealthPath(path)) {
+      serveHealth(path, req, res, () => source.readiness?.() ?? alwaysReady());
+    } else if (path === "/metrics") {
       serveMetrics(source, req, res);
     } else if (path.startsWith("/publish/")) {
       if (token !== null && !authorized(token, req, res)) return;

@@ -57,6 +57,14 @@ export type FromWorker =
   /** The answer to a `deliver` with an id: subscribers reached on this worker. */
   | { readonly type: "delivered"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number; readonly metrics: MetricsJson }
+  /** The answer to a `swap`: what it loaded and removed, or why nothing changed. */
+  | {
+      readonly type: "swapped";
+      readonly id: number;
+      readonly loaded: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | { readonly type: "swap-failed"; readonly id: number; readonly error: WireError }
   | {
       readonly type: "closed";
       readonly exits: Record<string, number>;
@@ -80,5 +88,16 @@ export type ToWorker =
   /** The answer to a `publish` with an id: subscribers reached on the other workers. */
   | { readonly type: "published"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number }
+  /**
+   * Serve `config`'s components and routes (`rusm dev`): load those named in `reload` and any
+   * new one, then swap them in at once (server/index.ts `swap`); answer `swapped` or
+   * `swap-failed` (then nothing changed on this worker).
+   */
+  | {
+      readonly type: "swap";
+      readonly id: number;
+      readonly config: Config;
+      readonly reload: readonly string[];
+    }
   /** Drain (server/index.ts `close`) for up to `drainMs`, then answer `closed`. */
   | { readonly type: "close"; readonly drainMs: number };
