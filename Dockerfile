@@ -50,9 +50,9 @@ EXPOSE 8080
 # 10 s by default): give `docker stop` more than that, e.g. `docker stop -t 30`.
 STOPSIGNAL SIGTERM
 # The admin listener stays on the container's loopback (127.0.0.1:9464, from routes.toml);
-# Node's fetch checks it, no curl needed. /readyz replaces /metrics once it exists.
+# Node's fetch asks its /readyz (200 once every worker serves), no curl needed.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=180s --retries=3 \
-  CMD ["/app/node_modules/.bin/node", "-e", "fetch('http://127.0.0.1:9464/metrics').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["/app/node_modules/.bin/node", "-e", "fetch('http://127.0.0.1:9464/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1 (no npm or shell in between), so SIGTERM reaches rusm.
 ENTRYPOINT ["/app/node_modules/.bin/node", "/app/bin/rusm.mjs"]
 CMD ["serve", "examples/routes.toml", "--listen", "0.0.0.0:8080"]

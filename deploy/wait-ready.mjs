@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Waits until a URL answers 2xx (rusm's admin listener), polling twice a second; exit 0 then,
+// Waits until a URL answers 2xx (rusm's admin /readyz), polling twice a second; exit 0 then,
 // exit 1 after the timeout. For systemd's ExecStartPost= (deploy/systemd/rusm.service), so
 // that `systemctl start rusm` returns, and units ordered after rusm start, once it serves.
 //
-//   node wait-ready.mjs [URL] [TIMEOUT_SECONDS]     (default http://127.0.0.1:9464/metrics 170)
+//   node wait-ready.mjs [URL] [TIMEOUT_SECONDS]     (default http://127.0.0.1:9464/readyz 170)
 //
 // Plain JavaScript with no imports: any Node >= 18 runs it (fetch).
-const url = process.argv[2] ?? "http://127.0.0.1:9464/metrics";
+const url = process.argv[2] ?? "http://127.0.0.1:9464/readyz";
 const timeoutMs = Number(process.argv[3] ?? 170) * 1000;
 const started = Date.now();
 let last;
