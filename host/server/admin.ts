@@ -12,6 +12,8 @@
  *   nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a body
  *   too large. With `[admin] token`, it needs `Authorization: Bearer <token>` (compared in
  *   constant time): `401 {"error": …}` without it or with another token.
+ * - `GET /`, `GET /status.json`, `GET /status/events`: the live status page, its snapshot and
+ *   its stream (server/admin-status.ts); with `[admin] token`, they need it too.
  *
  * The listener is meant for a loopback address: config/schema refuses any other unless
  * `allow-public = true`, and {@link publicAdminWarning} is what the node then logs once.
@@ -22,8 +24,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { isLoopback, type AdminConfig } from "../config/index.ts";
+import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
+import { STATUS_PATHS, StatusRoutes } from "./admin-status.ts";
+import { ExitWindow } from "./exit-window.ts";
+import { mergeStatus, serverStatus, type StatusSnapshot } from "./status-snapshot.ts";
 
 /** What the admin listener serves. */
 export interface AdminSource {
@@ -31,23 +37,51 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Publishes on this node. Throws (or rejects with) a TopicError for a bad topic. */
   publish(topic: string, data: string): Published | Promise<Published>;
+  /** The node's status now (server/status-snapshot.ts). */
+  status(): Promise<StatusSnapshot>;
+  /** Stops what it runs for the listener (called when the listener closes). */
+  close?(): void;
 }
 
-/** One server's own metrics and broker. */
-export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
+/** How often the exits' rolling window samples the exit counts. */
+export const EXIT_SAMPLE_MS = 1_000;
+
+/** One server's own metrics, broker and processes. */
+export function localAdmin(
+  metrics: Metrics,
+  broker: Broker,
+  registry: ProcessRegistry,
+): AdminSource {
+  const startedAt = Date.now();
+  const window = new ExitWindow();
+  const totals = (): Record<string, number> => Object.fromEntries(registry.exits());
+  window.sample(totals());
+  const sampler = setInterval(() => window.sample(totals()), EXIT_SAMPLE_MS).unref();
   return {
     metrics: async () => ({
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
     }),
     publish: (topic, data) => broker.publish(topic, data),
+    status: async () => {
+      window.sample(totals());
+      return mergeStatus([{ worker: 0, status: serverStatus(registry, broker) }], {
+        startedAt,
+        exitsByMinute: window.minutes(),
+        exitsTotal: totals(),
+        workers: [],
+        watchdogRestarts: {},
+      });
+    },
+    close: () => clearInterval(sampler),
   };
 }
 
 /** The largest message `POST /publish` takes. */
 export const MAX_PUBLISH_BYTES = 1024 * 1024;
 
-const USAGE = "rusm admin: GET /metrics, POST /publish/<topic> (the body is the message)\n";
+const USAGE =
+  "rusm admin: GET / (the status page), GET /status.json, GET /status/events, GET /metrics, POST /publish/<topic> (the body is the message)\n";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
@@ -147,13 +181,16 @@ function servePublish(
 
 /**
  * Creates the admin server (not yet listening). `admin.token`, when set, is required by
- * `POST /publish` (`GET /metrics` stays open).
+ * `POST /publish` and the status routes (`GET /metrics` stays open).
  */
 export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, "token">): Server {
   const token = admin.token === null ? null : sha256(admin.token);
-  return createServer((req, res) => {
+  const status = new StatusRoutes(() => source.status(), token);
+  const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (path === "/metrics") {
+    if (STATUS_PATHS.has(path)) {
+      status.serve(path, req, res);
+    } else if (path === "/metrics") {
       serveMetrics(source, req, res);
     } else if (path.startsWith("/publish/")) {
       if (token !== null && !authorized(token, req, res)) return;
@@ -162,6 +199,11 @@ export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, 
       text(res, 404, USAGE);
     }
   });
+  server.once("close", () => {
+    status.close();
+    source.close?.();
+  });
+  return server;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { Config } from "../config/index.ts";
 import type { RusmErrorCode, SourceLocation } from "../errors.ts";
+import type { ServerStatus } from "../server/status-snapshot.ts";
 
 /** What the supervisor hands a worker at its start (`workerData`). */
 export interface WorkerData {
@@ -57,6 +58,8 @@ export type FromWorker =
   /** The answer to a `deliver` with an id: subscribers reached on this worker. */
   | { readonly type: "delivered"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number; readonly metrics: MetricsJson }
+  /** The answer to a `status`: this worker's part of the status page (bounded in size). */
+  | { readonly type: "status"; readonly id: number; readonly status: ServerStatus }
   | {
       readonly type: "closed";
       readonly exits: Record<string, number>;
@@ -80,5 +83,7 @@ export type ToWorker =
   /** The answer to a `publish` with an id: subscribers reached on the other workers. */
   | { readonly type: "published"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number }
+  /** Answer `status` with this worker's part of the status page (server/status-snapshot.ts). */
+  | { readonly type: "status"; readonly id: number }
   /** Drain (server/index.ts `close`) for up to `drainMs`, then answer `closed`. */
   | { readonly type: "close"; readonly drainMs: number };
