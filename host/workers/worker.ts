@@ -60,7 +60,11 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
         .then((metrics) => post({ type: "metrics", id: message.id, metrics }));
     } else if (message.type === "status") {
       // One pass over its live processes and a sort, bounded output (server/status-snapshot.ts).
-      post({ type: "status", id: message.id, status: serverStatus(server.registry, server.broker) });
+      post({
+        type: "status",
+        id: message.id,
+        status: serverStatus(server.registry, server.broker),
+      });
     } else if (message.type === "close") {
       void server.close(message.drainMs).then((drained) => {
         heartbeat.stop();
