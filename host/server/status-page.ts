@@ -19,6 +19,8 @@ table { border-collapse: collapse; background: #fff; min-width: 24rem; }
 th, td { border: 1px solid #d8dce3; padding: .2rem .6rem; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(26rem, 1fr)); gap: 0 1.5rem; }
+.grid > div { overflow-x: auto; }
+.grid > .wide { grid-column: 1 / -1; }
 `;
 
 const SCRIPT = `
@@ -81,7 +83,7 @@ export const STATUS_PAGE = `<!doctype html>
 <div class="grid">
   <div><h2>Live processes by component and route</h2><table id="routes"></table></div>
   <div><h2>Top processes by CPU</h2><table id="top"></table></div>
-  <div><h2>Exits by reason, last minutes</h2><table id="exits"></table></div>
+  <div class="wide"><h2>Exits by reason, last minutes</h2><table id="exits"></table></div>
   <div><h2>Broker topics</h2><table id="topics"></table></div>
   <div><h2>Workers</h2><table id="workers"></table><p>Watchdog restarts: <span id="restarts">-</span></p></div>
 </div>
