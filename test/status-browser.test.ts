@@ -22,6 +22,21 @@ const WIDTH = 1200;
 const HEIGHT = 900;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** The few browser globals the page functions use (the project's TypeScript lib has no DOM). */
+interface BrowserGlobals {
+  document: { getElementById(id: string): { textContent: string | null } | null };
+  createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>;
+  OffscreenCanvas: new (
+    width: number,
+    height: number,
+  ) => {
+    getContext(kind: "2d"): {
+      drawImage(image: unknown, x: number, y: number): void;
+      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+    } | null;
+  };
+}
+
 /** What chromium made of a PNG: its size and how varied its pixels are. */
 interface Decoded {
   width: number;
@@ -65,12 +80,18 @@ tail = "${guest("live-tail")}"
     await browser?.close();
   });
 
-  const text = (id: string): Promise<string> => page.$eval(`#${id}`, (el) => el.textContent ?? "");
+  const text = (id: string): Promise<string> =>
+    page.evaluate(
+      (i) =>
+        (globalThis as unknown as BrowserGlobals).document.getElementById(i)?.textContent ?? "",
+      id,
+    );
 
   /** Waits until the page's element `id` reads `want` (set only by the page's EventSource). */
   const untilText = (id: string, want: string): Promise<unknown> =>
     page.waitForFunction(
-      (i, w) => document.getElementById(i)?.textContent === w,
+      (i, w) =>
+        (globalThis as unknown as BrowserGlobals).document.getElementById(i)?.textContent === w,
       { timeout: 20_000 },
       id,
       want,
@@ -126,9 +147,11 @@ async function decodeInBrowser(browser: Browser, png: Buffer): Promise<Decoded> 
   const tab = await browser.newPage();
   try {
     return await tab.evaluate(async (base64: string): Promise<Decoded> => {
+      // Runs in the tab: the casts are types only.
+      const g = globalThis as unknown as BrowserGlobals;
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const bitmap = await g.createImageBitmap(new Blob([bytes], { type: "image/png" }));
+      const canvas = new g.OffscreenCanvas(bitmap.width, bitmap.height);
       const ctx = canvas.getContext("2d")!;
       ctx.drawImage(bitmap, 0, 0);
       const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);

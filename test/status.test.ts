@@ -158,8 +158,8 @@ trap = "${guest("sse-trap-midstream")}"
     const reader = res.body!.getReader();
     let text = "";
     while ((text.match(/^event: status$/gm) ?? []).length < 2) {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
+      const chunk = (await reader.read()) as { value?: Uint8Array };
+      text += new TextDecoder().decode(chunk.value);
     }
     await reader.cancel();
     const data = /^event: status\ndata: (.*)$/m.exec(text)![1]!;

@@ -63,15 +63,16 @@ export function localAdmin(
       body: await metrics.registry.metrics(),
     }),
     publish: (topic, data) => broker.publish(topic, data),
-    status: async () => {
+    status: () => {
       window.sample(totals());
-      return mergeStatus([{ worker: 0, status: serverStatus(registry, broker) }], {
+      const snapshot = mergeStatus([{ worker: 0, status: serverStatus(registry, broker) }], {
         startedAt,
         exitsByMinute: window.minutes(),
         exitsTotal: totals(),
         workers: [],
         watchdogRestarts: {},
       });
+      return Promise.resolve(snapshot);
     },
     close: () => clearInterval(sampler),
   };
