@@ -114,7 +114,13 @@ trap = "${guest("sse-trap-midstream")}"
   });
 
   it("rusm ps --admin prints the same as tables", async () => {
-    const ps = await runRusm(["ps", "--admin", rusm.adminUrl]);
+    // The stalled feed may still be moving bytes into the kernel's socket buffers, running for
+    // a moment between parks: asked until it shows parked.
+    let ps = await runRusm(["ps", "--admin", rusm.adminUrl]);
+    await rusm.until("rusm ps shows the 3 processes parked", async () => {
+      ps = await runRusm(["ps", "--admin", rusm.adminUrl]);
+      return ps.code !== 0 || /3 live processes, 3 parked, 0 running/.test(ps.stdout);
+    });
     process.stdout.write(ps.stdout);
     expect(ps.stderr).toBe("");
     expect(ps.code).toBe(0);
