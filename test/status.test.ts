@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openFeed, readBody, type Feed } from "./helpers/clients.ts";
 import { untilNoProcesses } from "./helpers/exits.ts";
 import { RawHttp } from "./helpers/raw-http.ts";
-import { guest, routes, rusmForSuite, runRusm, type Rusm } from "./helpers/rusm.ts";
+import { guest, routes, rusmForSuite, runRusm, writeRoutes, type Rusm } from "./helpers/rusm.ts";
 
 /** The parts of the snapshot this test reads (server/status-snapshot.ts, pinned here). */
 interface Snapshot {
@@ -188,6 +188,35 @@ describe("rusm ps when the admin listener cannot be reached", () => {
       `rusm: error[RUSM_ADMIN_UNREACHABLE] cannot reach rusm's admin listener at http://127.0.0.1:${port} (ECONNREFUSED)`,
     );
     expect(ps.stderr).toContain("hint: ");
+  });
+});
+
+describe("rusm ps routes.toml: the admin address from [admin] listen", () => {
+  const body = `[components]\ntail = "${guest("live-tail")}"\n[serve.routes]\n"GET /t/:topic" = "tail"\n`;
+
+  it("asks the [admin] listen it names (nothing there: RUSM_ADMIN_UNREACHABLE at that URL)", async () => {
+    const { createServer } = await import("node:net");
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((done) => server.close(done));
+    const file = await writeRoutes(`[admin]\nlisten = "127.0.0.1:${port}"\n${body}`);
+    const ps = await runRusm(["ps", file]);
+    expect(ps.code).toBe(1);
+    expect(ps.stderr).toContain(`admin listener at http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it("refuses a file whose [admin] listen is port 0, or that has no [admin], saying what to give", async () => {
+    const zero = await runRusm([
+      "ps",
+      await writeRoutes(`[admin]\nlisten = "127.0.0.1:0"\n${body}`),
+    ]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/error\[RUSM_USAGE\] .*\[admin\] listen has port 0/);
+    expect(zero.stderr).toContain("hint: give that address as --admin http://HOST:PORT");
+    const none = await runRusm(["ps", await writeRoutes(body)]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/error\[RUSM_USAGE\] .* has no \[admin\] table/);
   });
 });
 

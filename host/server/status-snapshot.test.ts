@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeStatus, TOP_PROCESSES, type ServerStatus } from "./status-snapshot.ts";
+import { mergeStatus, topByCpu, TOP_PROCESSES, type ServerStatus } from "./status-snapshot.ts";
 
 const proc = (pid: number, component: string, cpuMs: number, parked = true) => ({
   pid,
@@ -51,5 +51,14 @@ describe("mergeStatus", () => {
     expect(s.top[0]).toMatchObject({ pid: 500, worker: 2, component: "b" });
     expect(s.top.map((p) => p.cpuMs)).toEqual([500, 107, 106, 105, 104, 103, 102, 101, 100, 8]);
     expect(s.uptimeSeconds).toBe(5);
+  });
+});
+
+describe("topByCpu", () => {
+  it("keeps the n busiest, busiest first, as a full sort would", () => {
+    const all = Array.from({ length: 200 }, (_, i) => proc(i, "a", (i * 7919) % 101));
+    const sorted = [...all].sort((a, b) => b.cpuMs - a.cpuMs || a.pid - b.pid).slice(0, 10);
+    expect(topByCpu(all, 10)).toEqual(sorted);
+    expect(topByCpu(all.slice(0, 3), 10)).toHaveLength(3);
   });
 });
