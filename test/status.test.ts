@@ -170,6 +170,9 @@ trap = "${guest("sse-trap-midstream")}"
     await reader.cancel();
     const data = /^event: status\ndata: (.*)$/m.exec(text)![1]!;
     expect((JSON.parse(data) as Snapshot).processes.live).toBe(0);
+    // HEAD: the head only, no stream left open.
+    const head = await fetch(`${rusm.adminUrl}/status/events`, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-type")]).toEqual([200, "text/event-stream"]);
   });
 });
 

@@ -84,6 +84,10 @@ export class StatusRoutes {
           res.end(`status failed: ${String(err)}\n`);
         },
       );
+    } else if (req.method === "HEAD") {
+      // The head only: a HEAD response has no body, so no stream to keep open.
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+      res.end();
     } else {
       this.#open(res);
     }

@@ -215,7 +215,7 @@ export function publicAdminWarning(admin: AdminConfig): string | null {
   if (isLoopback(admin.listen)) return null;
   const publish =
     admin.token === null
-      ? "so is POST /publish (no [admin] token): anyone who reaches it can publish"
-      : "POST /publish needs the [admin] token";
+      ? "so are POST /publish and the status page (no [admin] token): anyone who reaches it can publish and see the processes"
+      : "POST /publish and the status page need the [admin] token";
   return `the admin listener is on a non-loopback address (allow-public = true): GET /metrics is open to anyone who can reach it, ${publish}`;
 }
