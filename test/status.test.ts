@@ -177,6 +177,17 @@ trap = "${guest("sse-trap-midstream")}"
 });
 
 describe("rusm ps when the admin listener cannot be reached", () => {
+  it("rusm ps --help: its usage, options, the default admin URL and examples", async () => {
+    const help = await runRusm(["ps", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: rusm ps [options] [routes.toml]");
+    expect(help.stdout).toContain("--admin <url>");
+    expect(help.stdout).toContain("--token <token>");
+    expect(help.stdout).toContain("http://127.0.0.1:9464");
+    expect(help.stdout).toContain("rusm ps routes.toml");
+    expect((await runRusm(["ps", "--hlep"])).stderr).toMatch(/error\[RUSM_USAGE\] .*--help/);
+  });
+
   it("exits 1 with RUSM_ADMIN_UNREACHABLE, naming the URL and what to do", async () => {
     // A port nothing listens on: one taken and released.
     const { createServer } = await import("node:net");
