@@ -74,7 +74,7 @@ export class StatusRoutes {
       });
       res.end(STATUS_PAGE);
     } else if (path === "/status.json") {
-      this.#source().then(
+      this.#snapshot().then(
         (snapshot) => {
           res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
           res.end(`${JSON.stringify(snapshot)}\n`);
@@ -91,6 +91,11 @@ export class StatusRoutes {
     } else {
       this.#open(res);
     }
+  }
+
+  /** A snapshot; a synchronous throw of the source rejects it instead. */
+  #snapshot(): Promise<StatusSnapshot> {
+    return Promise.resolve().then(() => this.#source());
   }
 
   /** Ends every open stream (the admin listener closes). */
@@ -142,7 +147,7 @@ export class StatusRoutes {
     const ready = streams.filter((res) => !res.destroyed && res.writableLength <= MAX_UNSENT_BYTES);
     if (ready.length === 0) return;
     // A failed snapshot skips this tick (said once in the stream as a comment): on purpose.
-    this.#source().then(
+    this.#snapshot().then(
       (snapshot) => {
         const event = formatEvent({ name: "status", data: JSON.stringify(snapshot) });
         for (const res of ready) if (!res.destroyed) res.write(event);
