@@ -180,7 +180,7 @@ function startProcess(
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
   const handler = target.handler;
-  const spawned = new Process(
+  const process = new Process(
     deps.registry,
     target.component,
     exchange,
@@ -197,8 +197,8 @@ function startProcess(
     observerOf(deps.metrics),
   );
   // A route to a component by name has no handler target: its route, for the status page.
-  spawned.route = target.pattern;
-  return spawned;
+  process.route = target.pattern;
+  return process;
 }
 
 /** How often Node checks the headers deadline: a quarter of it, between 50 ms and 1 s. */
