@@ -117,13 +117,12 @@ export function serverStatus(registry: ProcessRegistry, broker: Broker): ServerS
       running: p.parked ? 0 : 1,
     });
   }
-  const topics = broker.topics(TOP_ROWS);
   return {
     live: statuses.length,
     parked,
     routes: [...rows.values()].sort(byLoad).slice(0, TOP_ROWS),
     top: topByCpu(statuses, TOP_PROCESSES),
-    topics: topics.top,
+    topics: broker.topics(TOP_ROWS),
     subscriptions: broker.subscriptions(),
   };
 }

@@ -136,17 +136,17 @@ export class Broker {
   }
 
   /**
-   * Every topic and pattern with subscribers here, and how many, most subscribed first, at most
-   * `limit` of them (the status page), and how many keys there are in all.
+   * The topics and patterns with subscribers here, and how many, most subscribed first, at most
+   * `limit` of them (the status page).
    */
-  topics(limit: number): { readonly keys: number; readonly top: TopicSubscribers[] } {
+  topics(limit: number): TopicSubscribers[] {
     const all: TopicSubscribers[] = [];
     for (const [topic, pids] of this.#exact) all.push({ topic, subscribers: pids.size });
     for (const [topic, entry] of this.#patterns) {
       all.push({ topic, subscribers: entry.pids.size });
     }
     all.sort((a, b) => b.subscribers - a.subscribers || (a.topic < b.topic ? -1 : 1));
-    return { keys: all.length, top: all.slice(0, limit) };
+    return all.slice(0, limit);
   }
 
   /** Subscribes `subscriber` to a topic or pattern; monitors it on its first subscription. */
