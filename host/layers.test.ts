@@ -36,6 +36,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["process"],
   ["server"],
   ["workers", "toolchain"],
+  ["dev"],
   ["testing"],
   ["check"],
   ["cli"],

@@ -4,9 +4,9 @@
  * "did you mean" for a mistyped command or option), and every error reported the one way: a
  * RusmError printed as `rusm: error[CODE] ...` and a non-zero exit status (2 for usage).
  */
-import { isAbsolute, relative } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { RusmError } from "../errors.ts";
+import { errorText } from "./report.ts";
 import { VERSION, versionText } from "./version.ts";
 
 const DESCRIPTION = `rusm ${VERSION}: a WebAssembly component host (wasi:http, one process per request)`;
@@ -52,6 +52,20 @@ Examples:
   rusm check routes.toml                          every route
   rusm check routes.toml --route "GET /feed"      one route (as written, or by path: /feed)
   rusm check routes.toml --junit rusm-check.xml   for CI's test report
+`;
+
+const DEV_EXAMPLES = `
+Serves like rusm serve (one worker thread by default), and keeps what it serves up to date: a component with a
+source in routes.toml (app = { path = "build/app.wasm", source = "src/app.ts" }) is built at
+start and rebuilt when a file it is made of changes; a component without one is reloaded when
+its .wasm file changes; routes.toml is applied again when it changes. New requests get the new
+version; running processes (live streams too) finish on the one they started with. A build
+error or an invalid routes.toml is printed with its file:line, and the last good version keeps
+serving.
+
+Examples:
+  rusm dev routes.toml                       build, serve and watch (npm run dev in a rusm new project)
+  rusm dev routes.toml --listen 127.0.0.1:0  on a free port
 `;
 
 const NEW_EXAMPLES = `
@@ -126,11 +140,18 @@ function program(status: { code: number }): Command {
       "the transpile cache (default RUSM_CACHE_DIR, else node_modules/.cache/rusm)",
     )
     .option("--admin <host:port>", "the admin listener (/metrics) on this loopback address")
+    .option("--access-log", "one JSON line per request on stdout (as [serve] access-log = true)")
     .addHelpText("after", SERVE_EXAMPLES)
     .action(
       async (
         target: string,
-        opts: { listen?: string; workers?: string; cacheDir?: string; admin?: string },
+        opts: {
+          listen?: string;
+          workers?: string;
+          cacheDir?: string;
+          admin?: string;
+          accessLog?: boolean;
+        },
       ) => {
         // Imported on demand: --help and --version need none of the server.
         const { serveCommand } = await import("./serve.ts");
@@ -178,6 +199,31 @@ function program(status: { code: number }): Command {
       async (target: string, opts: { route: string[]; junit?: string; cacheDir?: string }) => {
         const { checkCommand } = await import("./check.ts");
         status.code = await checkCommand(target, opts);
+      },
+    );
+
+  rusm
+    .command("dev")
+    .description("serve routes.toml and rebuild and swap in what changes (sources, .wasm, routes)")
+    .argument("<routes.toml>", "the routes file; components may name a source to build")
+    .option(
+      "--listen <host:port>",
+      "where to listen (overrides [serve] listen; port 0: a free one)",
+    )
+    .option(
+      "--workers <n>",
+      "worker threads, 1..256 (default [serve] workers, else 1); a swap reaches every one",
+    )
+    .option("--cache-dir <dir>", "the transpile and build cache (as rusm serve's)")
+    .option("--admin <host:port>", "the admin listener (/metrics) on this loopback address")
+    .addHelpText("after", DEV_EXAMPLES)
+    .action(
+      async (
+        target: string,
+        opts: { listen?: string; workers?: string; cacheDir?: string; admin?: string },
+      ) => {
+        const { devCommand } = await import("./dev.ts");
+        status.code = await devCommand(target, opts);
       },
     );
 
@@ -239,21 +285,11 @@ function commanderExit(err: CommanderError, argv: readonly string[]): number {
     .replace(/^error: /, "")
     .replace(/\s*\n\s*\(Did you mean (.+)\?\)/, " (did you mean $1?)")
     .trim();
-  const command = ["serve", "build", "check", "ps", "new"].find((c) => argv.includes(c));
+  const command = ["serve", "dev", "build", "check", "ps", "new"].find((c) => argv.includes(c));
   return report(usage(message === "" ? "no command given" : message, command));
 }
 
-/** A path relative to the working directory when it is inside it, else absolute. */
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
-}
-
 function report(err: unknown): number {
-  if (err instanceof RusmError) {
-    process.stderr.write(`rusm: ${err.format(displayPath)}\n`);
-    return err.code === "RUSM_USAGE" ? EXIT_USAGE : EXIT_ERROR;
-  }
-  process.stderr.write(`rusm: error[RUSM_INTERNAL] ${(err as Error)?.stack ?? String(err)}\n`);
-  return EXIT_ERROR;
+  process.stderr.write(`${errorText(err)}\n`);
+  return err instanceof RusmError && err.code === "RUSM_USAGE" ? EXIT_USAGE : EXIT_ERROR;
 }

@@ -17,6 +17,7 @@ import {
   loadComponentConfig,
   loadConfig,
   parseListen,
+  type Config,
   type Listen,
 } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
@@ -32,13 +33,15 @@ export interface ServeFlags {
   workers?: string | undefined;
   /** `--admin HOST:PORT`: the admin listener there (overrides `[admin] listen`, or adds one). */
   admin?: string | undefined;
+  /** `--access-log`: turns `[serve] access-log` on. */
+  accessLog?: boolean | undefined;
 }
 
 /** The most workers `--workers` takes (as `[serve] workers`). */
 const MAX_WORKERS = 256;
 
 /** `--workers N` as a number, or a RUSM_USAGE error. */
-function parseWorkers(text: string): number {
+export function parseWorkers(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
     throw new RusmError(
@@ -74,19 +77,14 @@ export function listenFromEnv(env: NodeJS.ProcessEnv): Listen | null {
   return null;
 }
 
-/** Runs the server until a signal; resolves to the exit status. */
-export async function serveCommand(target: string, flags: ServeFlags): Promise<number> {
-  // Handlers first: a signal that comes as soon as the listening line is out (a supervisor
-  // waiting for it) must get the graceful shutdown, not Node's default action.
-  const signal = new Promise<NodeJS.Signals | "starter gone">((done) => {
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-    whenStarterGone(() => done("starter gone"));
-  });
-  const workersFlag = flags.workers === undefined ? undefined : parseWorkers(flags.workers);
-  const config = target.endsWith(".wasm")
-    ? await loadComponentConfig(resolve(target))
-    : await loadConfig(resolve(target));
+/**
+ * Where to listen, from `--listen`, the file, the environment; `--admin`'s listener; `--access-log`.
+ * Errors: `RUSM_USAGE` for a bad address.
+ */
+export function applyListenFlags(
+  config: Config,
+  flags: Pick<ServeFlags, "listen" | "admin" | "accessLog">,
+): void {
   if (flags.listen !== undefined) {
     config.serve.listen = listenFrom(
       `--listen ${flags.listen}`,
@@ -109,20 +107,34 @@ export async function serveCommand(target: string, flags: ServeFlags): Promise<n
     }
     config.admin = { ...(config.admin ?? { allowPublic: false, token: null }), listen };
   }
+  if (flags.accessLog === true) config.serve.accessLog = true;
+}
+
+/** Runs the server until a signal; resolves to the exit status. */
+export async function serveCommand(target: string, flags: ServeFlags): Promise<number> {
+  // Handlers first: a signal that comes as soon as the listening line is out (a supervisor
+  // waiting for it) must get the graceful shutdown, not Node's default action.
+  const signal = new Promise<NodeJS.Signals | "starter gone">((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+    whenStarterGone(() => done("starter gone"));
+  });
+  const workersFlag = flags.workers === undefined ? undefined : parseWorkers(flags.workers);
+  const config = target.endsWith(".wasm")
+    ? await loadComponentConfig(resolve(target))
+    : await loadConfig(resolve(target));
+  applyListenFlags(config, flags);
   const log = createLogger();
   const server = await startNode(config, {
     cacheDir: flags.cacheDir ?? defaultCacheDir(),
     log,
     workers: workersFlag ?? config.serve.workers ?? availableParallelism(),
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
+    // The admin line as soon as it listens, before the workers load: /readyz answers 503 then.
+    onAdminListening: (url) =>
+      process.stdout.write(`rusm admin listening on ${url} (GET /metrics, /healthz, /readyz)\n`),
   });
-  // One write: a reader sees both addresses at once.
-  process.stdout.write(
-    `rusm listening on ${server.url}\n` +
-      (server.adminUrl === null
-        ? ""
-        : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
-  );
+  process.stdout.write(`rusm listening on ${server.url}\n`);
 
   const received = await signal;
   const started = performance.now();

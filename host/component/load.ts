@@ -113,7 +113,11 @@ export interface LoadedComponent {
     imports: Record<string, object>,
     onMemory: (memory: WebAssembly.Memory) => void,
   ): Promise<ComponentInstance>;
-  /** Stops making prewarmed instances and drops those not used (server shutdown). */
+  /**
+   * Stops making prewarmed instances, drops those not used and retires its memory pools
+   * (server shutdown, or the component replaced by `rusm dev`). Processes already running
+   * finish; the memories they release are dropped.
+   */
   close(): void;
 }
 
@@ -418,15 +422,25 @@ async function load(spec: ComponentSpec, options: LoadOptions): Promise<LoadedCo
     instantiate: lean.ok
       ? (imports, onMemory) => instantiateLeanPooled(lean.lean, pools, imports, onMemory)
       : viaGlue,
-    close: () => undefined,
+    close: () => retirePools(),
   };
+  // Its pools go with it: a replaced version's memories never reach the new one's pools.
+  function retirePools(): void {
+    for (const pool of new Set(pools.values())) {
+      if (options.pools === undefined) pool.retire();
+      else options.pools.remove(pool);
+    }
+  }
   const prewarm = spec.prewarm ?? 0;
   if (prewarm > 0) {
     const warm = prewarming(component.instantiate.bind(component), prewarm, () =>
       new LoadContext().imports(),
     );
     component.instantiate = (imports, onMemory) => warm.instantiate(imports, onMemory);
-    component.close = () => warm.close();
+    component.close = () => {
+      warm.close();
+      retirePools();
+    };
   }
   async function viaGlue(
     imports: Record<string, object>,

@@ -209,3 +209,30 @@ describe("MemoryPools", () => {
     );
   });
 });
+
+describe("a retired pool (its component replaced by rusm dev)", () => {
+  it("drops its idle memories and every one released later", () => {
+    const pools = new MemoryPools({ idleSeconds: 30 });
+    const old = pools.create("app", limits, { image: image() });
+    const kept = old.acquire();
+    const running = old.acquire();
+    old.release(kept, true);
+    expect(old.idle).toBe(1);
+    expect(pools.idleByComponent().get("app")).toBe(1);
+
+    pools.remove(old);
+    expect(old.idle).toBe(0);
+    // A process of the old version ends after the swap: its memory is not kept.
+    old.release(running, true);
+    expect(old.idle).toBe(0);
+
+    // The new version's pool never sees the old one's memories.
+    const next = pools.create("app", limits, { image: image() });
+    const memory = next.acquire();
+    expect(memory).not.toBe(kept);
+    expect(memory).not.toBe(running);
+    next.release(memory, true);
+    expect(pools.idleByComponent().get("app")).toBe(1);
+    pools.close();
+  });
+});

@@ -40,8 +40,9 @@ export const POOL_MAX_DEFAULT = 64;
 /** Where an acquired memory came from. */
 export type AcquireSource = "pool" | "fresh";
 /**
- * Why a memory was not kept: it `grew`, its process did not end `unclean`ly (trap, oom,
- * killed), the pool was `full`, or the pool shrank while `idle`.
+ * Why a memory was not kept: it `grew`, its process ended `unclean` (any exit but normal or
+ * disconnected: process/process.ts `release`), the pool was `full`, or the pool shrank while
+ * `idle`.
  */
 export type DiscardReason = "grew" | "unclean" | "full" | "idle";
 
@@ -94,6 +95,7 @@ export class MemoryPool {
   /** Where each memory the pool restored lives (resident-pages.ts); null: not found. */
   readonly #addresses = new WeakMap<WebAssembly.Memory, number | null>();
   #acquiredSinceShrink = false;
+  #retired = false;
 
   constructor(limits: MemoryLimits, options: MemoryPoolOptions = {}) {
     const initial = Number(limits.initialPages);
@@ -138,6 +140,8 @@ export class MemoryPool {
    * client went away), so nothing it left behind matters once the image is restored.
    */
   release(memory: WebAssembly.Memory, clean: boolean): void {
+    // A retired pool's component was replaced (`rusm dev`): its memories are not kept.
+    if (this.#retired) return;
     if (!clean) return this.#discard("unclean");
     if (memory.buffer.byteLength !== this.#initialBytes) return this.#discard("grew");
     if (this.#idle.length >= this.#size) return this.#discard("full");
@@ -162,6 +166,15 @@ export class MemoryPool {
   /** Drops every idle memory (server shutdown). */
   clear(): void {
     this.#idle.length = 0;
+  }
+
+  /**
+   * Drops every idle memory and every one released later: its component was replaced by a new
+   * version (`rusm dev`), whose own pools never see these memories.
+   */
+  retire(): void {
+    this.#retired = true;
+    this.clear();
   }
 
   /** The pages of `memory` the kernel holds (all, as far as the restore knows, when unknown). */
@@ -218,6 +231,13 @@ export class MemoryPools {
       }, this.#options.idleSeconds * 1000).unref();
     }
     return pool;
+  }
+
+  /** Retires `pool` (see {@link MemoryPool.retire}) and forgets it (idle timer, metrics). */
+  remove(pool: MemoryPool): void {
+    pool.retire();
+    const i = this.#pools.findIndex((p) => p.pool === pool);
+    if (i >= 0) this.#pools.splice(i, 1);
   }
 
   /** Idle memories by component (every component with a pool, 0 included). */

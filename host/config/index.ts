@@ -4,7 +4,15 @@
  * of the offending key or value and a `hint`.
  */
 
-export type { AdminConfig, ComponentConfig, Config, Listen, RouteConfig } from "./types.ts";
+export type {
+  AdminConfig,
+  ComponentConfig,
+  Config,
+  Listen,
+  RouteConfig,
+  SourceEngine,
+} from "./types.ts";
+export type { LoadConfigOptions } from "./load.ts";
 export { loadComponentConfig, loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
 export { isLoopback, parseListen } from "./listen.ts";

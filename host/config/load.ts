@@ -9,17 +9,23 @@ import { RusmError } from "../errors.ts";
 import { parseConfig } from "./parse.ts";
 import type { Config } from "./types.ts";
 
+export interface LoadConfigOptions {
+  /** `rusm dev`: a component with a `source` is built before it is loaded, so its file may be missing. */
+  sourcesBuild?: boolean | undefined;
+}
+
 /**
  * Loads the config at `path` (relative to the working directory).
  *
  * Errors: `RUSM_FILE_NOT_FOUND` when the config or a component file is missing or unreadable
  * (for a component, `where` is its path value); otherwise as {@link parseConfig}.
  */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<Config> {
   const file = resolve(path);
   const text = await readConfig(file);
   const config = parseConfig(text, file);
   for (const component of config.components.values()) {
+    if (options.sourcesBuild === true && component.source !== null) continue;
     const problem = await fileProblem(component.path);
     if (problem === null) continue;
     throw new RusmError(

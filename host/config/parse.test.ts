@@ -23,6 +23,7 @@ const SERVE_DEFAULTS = {
   maxInFlight: 25_000,
   maxPipelined: 16,
   drainMs: 10_000,
+  accessLog: false,
   timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
   websocket: { maxMessageKb: 1024, pingTimeoutMs: 30_000 },
 };
@@ -81,6 +82,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 7, column: 1 },
         pathWhere: { file: FILE, line: 7, column: 9 },
+        source: null,
+        engine: "starlingmonkey",
       },
       {
         name: "big",
@@ -100,6 +103,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 8, column: 1 },
         pathWhere: { file: FILE, line: 8, column: 16 },
+        source: null,
+        engine: "starlingmonkey",
       },
       {
         name: "site",
@@ -119,6 +124,8 @@ describe("parseConfig: valid files", () => {
         },
         where: { file: FILE, line: 9, column: 13 },
         pathWhere: { file: FILE, line: 10, column: 8 },
+        source: null,
+        engine: "starlingmonkey",
       },
     ]);
   });

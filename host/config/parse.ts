@@ -44,6 +44,7 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
     maxInFlight: data.serve["max-in-flight"],
     maxPipelined: data.serve["max-pipelined"],
     drainMs: data.serve["drain-ms"],
+    accessLog: data.serve["access-log"],
     timeouts: {
       firstByteMs: data.serve["first-byte-timeout-ms"],
       headersMs: data.serve["headers-timeout-ms"],
@@ -75,6 +76,8 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       },
       where: doc.locate(["components", name], "key"),
       pathWhere: doc.locate(["components", name, "path"], "value"),
+      source: c.source === undefined ? null : resolve(base, c.source),
+      engine: c.engine ?? "starlingmonkey",
     });
   }
   // The schema rejects a missing [serve.routes], so `routes` is set here.

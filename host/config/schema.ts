@@ -20,6 +20,7 @@
  * max-in-flight = 25000       # default, 1..1000000: requests queued or running per worker; then 503
  * max-pipelined = 16          # default, 1..1024: requests of one connection started at once; the rest wait
  * drain-ms = 10000            # default, 0..3600000: SIGTERM/SIGINT waits this long for finite requests
+ * access-log = false          # default; true: one JSON line per request on stdout (server/access-log.ts)
  * first-byte-timeout-ms = 10000  # default, 0..86400000 (0: none): a new connection's idle time before its first byte
  * headers-timeout-ms = 30000     # default, 0..86400000 (0: none): a request's whole head must arrive by then (408)
  * keep-alive-timeout-ms = 5000   # default, 0..86400000 (0: none): a keep-alive connection's idle time between requests
@@ -48,7 +49,7 @@
  */
 
 import { z } from "zod";
-import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS } from "./types.ts";
+import { OVERFLOW_POLICIES, PREEMPT_PLACEMENTS, SOURCE_ENGINES } from "./types.ts";
 import { isLoopback, LISTEN_EXPECTED, LISTEN_HINT, parseListen } from "./listen.ts";
 import {
   parseRouteKey,
@@ -79,6 +80,7 @@ export const DEFAULTS = {
   maxInFlight: 25_000,
   maxPipelined: 16,
   drainMs: 10_000,
+  accessLog: false,
   firstByteTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -126,6 +128,8 @@ export const VALUE_HINTS: Record<string, string> = {
     "the requests of one connection run at once (later pipelined ones wait), e.g. max-pipelined = 16",
   "drain-ms":
     "how long a shutdown waits for finite requests to finish, in ms, e.g. drain-ms = 10000",
+  "access-log":
+    "true writes one JSON line per request on stdout (method, path, route, status, bytes, ms, pid, exit), e.g. access-log = true",
   "first-byte-timeout-ms":
     "how long a new connection may stay silent before its first byte, in ms; 0 for no limit, e.g. first-byte-timeout-ms = 10000",
   "headers-timeout-ms":
@@ -137,6 +141,8 @@ export const VALUE_HINTS: Record<string, string> = {
   "ping-timeout-ms":
     "how long a WebSocket client may stay silent after a ping before it counts as gone, in ms; 0 for no pings, e.g. ping-timeout-ms = 30000",
   path: `the component file, relative to routes.toml, e.g. path = "guests/app.wasm"`,
+  source: `the guest's source that \`rusm dev\` builds into path, relative to routes.toml: a .ts/.js entry or a Cargo project, e.g. source = "src/app.ts"`,
+  engine: `the JavaScript engine \`rusm dev\` builds a TypeScript source with: "starlingmonkey" (default) or "quickjs"`,
   backend: `"memory" (this node only) or a Redis URL shared by every node, e.g. backend = "redis://127.0.0.1:6379"`,
   mailbox: "messages queued per subscriber before overflow applies, e.g. mailbox = 256",
   overflow: `what a full subscriber mailbox does: "drop-oldest" (keep the newest) or "drop-subscriber" (end its stream)`,
@@ -251,6 +257,7 @@ const serveShape = {
   "max-in-flight": intIn(1, 1_000_000).default(DEFAULTS.maxInFlight),
   "max-pipelined": intIn(1, 1024).default(DEFAULTS.maxPipelined),
   "drain-ms": intIn(0, 3_600_000).default(DEFAULTS.drainMs),
+  "access-log": z.boolean({ error: "true or false" }).default(DEFAULTS.accessLog),
   "first-byte-timeout-ms": socketMs.default(DEFAULTS.firstByteTimeoutMs),
   "headers-timeout-ms": socketMs.default(DEFAULTS.headersTimeoutMs),
   "keep-alive-timeout-ms": socketMs.default(DEFAULTS.keepAliveTimeoutMs),
@@ -300,6 +307,9 @@ const componentShape = {
   "max-host-memory-mb": maxMemoryMb.optional(),
   "allow-outbound": allowOutbound.optional(),
   "max-outbound-per-process": maxOutbound.optional(),
+  // `rusm dev` only: the guest's source (a .ts/.js entry or a Cargo project) and its engine.
+  source: z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" }).optional(),
+  engine: z.enum(SOURCE_ENGINES, { error: `"starlingmonkey" or "quickjs"` }).optional(),
 };
 
 const COMPONENT_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -21,6 +21,10 @@ export type Overflow = (typeof OVERFLOW_POLICIES)[number];
 export const PREEMPT_PLACEMENTS = ["loops", "calls", "kill", "none"] as const;
 export type PreemptPlacement = (typeof PREEMPT_PLACEMENTS)[number];
 
+/** The engines a TypeScript `source` is built with (`engine`), as `rusm build --engine`. */
+export const SOURCE_ENGINES = ["starlingmonkey", "quickjs"] as const;
+export type SourceEngine = (typeof SOURCE_ENGINES)[number];
+
 /** A process's limits, the component's own values, else `[serve]`'s. */
 export interface ProcessLimits {
   /** CPU time a process may use (parked time not counted); 0: no budget. */
@@ -66,6 +70,13 @@ export interface ComponentConfig {
   where: SourceLocation;
   /** The path value (same line as `where` in the string form), for errors about the file. */
   pathWhere: SourceLocation;
+  /**
+   * `source`: the guest's source, absolute (a .ts/.js entry or a Cargo project), which
+   * `rusm dev` builds into `path`; null when not given. `rusm serve` ignores it.
+   */
+  source: string | null;
+  /** `engine`: how `rusm dev` builds a TypeScript source (default StarlingMonkey). */
+  engine: SourceEngine;
 }
 
 /** One `[serve.routes]` entry. */
@@ -114,6 +125,8 @@ export interface Config {
     maxPipelined: number;
     /** How long a shutdown waits for finite requests. */
     drainMs: number;
+    /** `access-log`: one JSON line per request on stdout (server/access-log.ts). */
+    accessLog: boolean;
     timeouts: SocketTimeouts;
     /** `max-message-kb` and `ping-timeout-ms`: a WebSocket's limits. */
     websocket: { maxMessageKb: number; pingTimeoutMs: number };

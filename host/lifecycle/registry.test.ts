@@ -5,7 +5,12 @@ import { ProcessRegistry, type RegisteredProcess } from "./registry.ts";
 import type { Down } from "./signal.ts";
 
 function start(registry: ProcessRegistry): RegisteredProcess {
-  const process = { pid: registry.nextPid(), stop: () => undefined, drain: () => false };
+  const process = {
+    pid: registry.nextPid(),
+    componentName: "app",
+    stop: () => undefined,
+    drain: () => false,
+  };
   registry.started(process);
   return process;
 }

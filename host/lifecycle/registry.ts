@@ -1,7 +1,8 @@
 /**
  * @module lifecycle/registry
- * The live processes of one server: ids, the live and parked counts, exits counted by reason,
- * monitors, and shutdown (kill everything, wait until every process is reclaimed).
+ * The live processes of one server: ids, the live and parked counts and the exits by reason,
+ * each by component (the `component` label of `rusm_processes`, `rusm_processes_parked` and
+ * `rusm_process_exits_total`), monitors, and shutdown (kill everything, wait until every process is reclaimed).
  *
  * Monitors are Erlang's: {@link ProcessRegistry.monitor} asks for one `down` signal when a
  * process ends, whatever the reason. Monitoring a process that has already ended (or never
@@ -15,6 +16,8 @@ import type { Down, MonitorRef } from "./signal.ts";
 /** What the registry needs to know of a process. */
 export interface RegisteredProcess {
   readonly pid: number;
+  /** The name of the component it is an instance of (`[components]`). */
+  readonly componentName: string;
   /** Stops it from outside (process/process.ts `stop`); the first stop wins. */
   stop(stop: Stop): void;
   /**
@@ -31,8 +34,15 @@ export interface RegisteredProcess {
  * counts where the supervisor still reads them after the worker is gone).
  */
 export interface ProcessTally {
-  started(): void;
-  exited(reason: ExitReason): void;
+  started(component: string): void;
+  exited(component: string, reason: ExitReason): void;
+}
+
+/** Adds `delta` to `counts[key]`; the new count. */
+function bump(counts: Map<string, number>, key: string, delta: number): number {
+  const n = (counts.get(key) ?? 0) + delta;
+  counts.set(key, n);
+  return n;
 }
 
 export class ProcessRegistry {
@@ -47,6 +57,9 @@ export class ProcessRegistry {
   readonly #sharedPids: Int32Array | null;
   readonly #tally: ProcessTally | null;
   #parked = 0;
+  /** Live and parked processes by component. */
+  readonly #liveBy = new Map<string, number>();
+  readonly #parkedBy = new Map<string, number>();
   #emptyWaiters: Array<() => void> = [];
 
   /** `pids`: a counter shared with the node's other workers, so that a pid names one process. */
@@ -54,8 +67,18 @@ export class ProcessRegistry {
     this.#sharedPids = pids === undefined ? null : new Int32Array(pids);
     this.#tally = tally ?? null;
     this.#metrics = metrics;
-    // Every reason is exported from the start, at 0, so dashboards see the full set.
-    for (const reason of EXIT_REASONS) metrics.processExits.inc({ reason }, 0);
+  }
+
+  /**
+   * Exports every component's series from the start, at 0 (every exit reason, the live and
+   * parked counts), so that dashboards see the full set.
+   */
+  declare(components: Iterable<string>): void {
+    for (const component of components) {
+      for (const reason of EXIT_REASONS) this.#metrics.processExits.inc({ component, reason }, 0);
+      this.#metrics.processes.set({ component }, this.#liveBy.get(component) ?? 0);
+      this.#metrics.processesParked.set({ component }, this.#parkedBy.get(component) ?? 0);
+    }
   }
 
   nextPid(): number {
@@ -113,17 +136,19 @@ export class ProcessRegistry {
 
   started(process: RegisteredProcess): void {
     this.#live.set(process.pid, process);
-    this.#tally?.started();
-    this.#metrics.processes.set(this.#live.size);
+    const component = process.componentName;
+    this.#tally?.started(component);
+    this.#metrics.processes.set({ component }, bump(this.#liveBy, component, 1));
   }
 
   exited(process: RegisteredProcess, exit: Exit): void {
     if (this.#live.get(process.pid) !== process) return;
     this.#live.delete(process.pid);
     this.#exits.set(exit.reason, (this.#exits.get(exit.reason) ?? 0) + 1);
-    this.#tally?.exited(exit.reason);
-    this.#metrics.processExits.inc({ reason: exit.reason });
-    this.#metrics.processes.set(this.#live.size);
+    const component = process.componentName;
+    this.#tally?.exited(component, exit.reason);
+    this.#metrics.processExits.inc({ component, reason: exit.reason });
+    this.#metrics.processes.set({ component }, bump(this.#liveBy, component, -1));
     const watchers = this.#monitors.get(process.pid);
     if (watchers !== undefined) {
       this.#monitors.delete(process.pid);
@@ -138,10 +163,10 @@ export class ProcessRegistry {
     }
   }
 
-  /** A process entered (+1) or left (-1) a parked call. */
-  parked(delta: 1 | -1): void {
+  /** A process of `component` entered (+1) or left (-1) a parked call. */
+  parked(component: string, delta: 1 | -1): void {
     this.#parked += delta;
-    this.#metrics.processesParked.set(this.#parked);
+    this.#metrics.processesParked.set({ component }, bump(this.#parkedBy, component, delta));
   }
 
   /** Stops every live process (they end at their current or next park or check). */

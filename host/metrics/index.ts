@@ -11,9 +11,9 @@ export { METRICS };
 /** The metric handles the host updates. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly processes: Gauge;
-  readonly processesParked: Gauge;
-  readonly processExits: Counter<"reason">;
+  readonly processes: Gauge<"component">;
+  readonly processesParked: Gauge<"component">;
+  readonly processExits: Counter<"component" | "reason">;
   readonly requests: Counter<"route" | "status">;
   readonly requestDuration: Histogram<"route">;
   readonly runQueueDeferred: Counter;

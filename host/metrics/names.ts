@@ -4,38 +4,45 @@
  * Code imports these declarations; no metric name is spelled anywhere else.
  */
 
-/** The exit reasons a process can end with (see lifecycle/exit.ts). */
+/**
+ * The exit reasons a process can end with (see lifecycle/exit.ts). metrics/ sits below
+ * lifecycle/, so the help text below spells them out; lifecycle/exit-help.test.ts fails when it
+ * and `EXIT_REASONS` differ.
+ */
 export const EXIT_REASON_LABEL = "reason";
+
+/** The label naming a process's component (`[components]`), on every per-process metric. */
+export const COMPONENT_LABEL = "component";
 
 export const METRICS = {
   processes: {
     type: "gauge",
     name: "rusm_processes",
-    help: "Live processes (one per in-flight request).",
-    labelNames: [],
+    help: "Live processes (one per request being served: an HTTP exchange or a WebSocket connection; requests still waiting for their turn not included), by component.",
+    labelNames: [COMPONENT_LABEL],
   },
   processesParked: {
     type: "gauge",
     name: "rusm_processes_parked",
-    help: "Live processes parked in a blocking WASI call (JSPI-suspended, using no CPU).",
-    labelNames: [],
+    help: "Live processes parked in a blocking call (JSPI-suspended, using no CPU), by component.",
+    labelNames: [COMPONENT_LABEL],
   },
   processExits: {
     type: "counter",
     name: "rusm_process_exits_total",
-    help: "Processes that ended, by exit reason (normal, disconnected, trap, oom, killed, timeout, cpu, shutdown).",
-    labelNames: [EXIT_REASON_LABEL],
+    help: "Processes that ended, by component and exit reason (normal, disconnected, trap, oom, killed, timeout, cpu, shutdown).",
+    labelNames: [COMPONENT_LABEL, EXIT_REASON_LABEL],
   },
   requests: {
     type: "counter",
     name: "rusm_requests_total",
-    help: "HTTP requests answered, by route pattern and status code.",
+    help: "Requests answered, WebSocket handshakes included (101, or the status a refused one got), by route pattern ((none): no route matched) and status code (0: the connection closed before a head was sent).",
     labelNames: ["route", "status"],
   },
   requestDuration: {
     type: "histogram",
     name: "rusm_request_duration_seconds",
-    help: "Time from request arrival to the end of its response (streams included).",
+    help: "Time from an HTTP request's arrival to the end of its response (streams included; WebSocket connections not observed), by route pattern.",
     labelNames: ["route"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
   },
@@ -60,7 +67,7 @@ export const METRICS = {
   bodyBytes: {
     type: "counter",
     name: "rusm_body_bytes_total",
-    help: "Response body bytes handed to sockets.",
+    help: "HTTP response body bytes handed to sockets (rusm's own error answers included; WebSocket frames not counted).",
     labelNames: [],
   },
   poolIdleMemories: {
@@ -78,7 +85,7 @@ export const METRICS = {
   poolDiscarded: {
     type: "counter",
     name: "rusm_pool_discarded_total",
-    help: "Linear memories not kept for reuse, by component and reason (grew, unclean: trap/oom/killed, full: pool at its size, idle: pool shrank).",
+    help: "Linear memories not kept for reuse, by component and reason (grew, unclean: its process ended other than normal or disconnected, full: pool at its size, idle: pool shrank).",
     labelNames: ["component", "reason"],
   },
   brokerSubscriptions: {

@@ -97,6 +97,8 @@ export class Process implements HostContext {
   readonly pid: number;
   readonly exchange: ProcessExchange;
   readonly component: LoadedComponent;
+  /** Its component's name: the `component` label of its metrics. */
+  readonly componentName: string;
   readonly target: HandlerTarget | null;
   readonly upgrade: WebSocketUpgrade | null;
   readonly bodyBufferBytes: number;
@@ -146,6 +148,7 @@ export class Process implements HostContext {
     this.broker = broker;
     this.pid = registry.nextPid();
     this.component = component;
+    this.componentName = component.spec.name;
     this.target = target;
     this.exchange = exchange;
     this.bodyBufferBytes = component.bodyBufferBytes;
@@ -283,7 +286,7 @@ export class Process implements HostContext {
     // Invariant: a process has at most one parked call (JSPI suspends its whole stack).
     const parking: Parking = { wakePending: false };
     this.#parking = parking;
-    this.#registry.parked(1);
+    this.#registry.parked(this.componentName, 1);
     const promise = new Promise<T>((resolve, reject) => {
       const wake = (settle: () => void): void => {
         if (parking.wakePending) return; // the first of settle or interrupt wins
@@ -291,7 +294,7 @@ export class Process implements HostContext {
         this.#runQueue.run(() => {
           this.#interrupt = null;
           this.#parking = null;
-          this.#registry.parked(-1);
+          this.#registry.parked(this.componentName, -1);
           this.#running();
           settle();
         });

@@ -2,6 +2,7 @@
  * @module server/admin
  * The admin listener, meant for a private address:
  *
+ * - `GET /healthz`, `GET /readyz`: the probes (server/admin-health.ts), open without the token.
  * - `GET /metrics`: Prometheus text (under `rusm serve`: every worker thread's, summed, see
  *   workers/metrics.ts).
  * - `POST /publish/<topic>`: publishes the request body (UTF-8 text, at most
@@ -27,6 +28,7 @@ import { isLoopback, type AdminConfig } from "../config/index.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
+import { isHealthPath, serveHealth, type Readiness } from "./admin-health.ts";
 import { STATUS_PATHS, StatusRoutes } from "./admin-status.ts";
 import { ExitWindow } from "./exit-window.ts";
 import { mergeStatus, serverStatus, type StatusSnapshot } from "./status-snapshot.ts";
@@ -37,11 +39,22 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Publishes on this node. Throws (or rejects with) a TopicError for a bad topic. */
   publish(topic: string, data: string): Published | Promise<Published>;
+  /** What `GET /readyz` says (server/admin-health.ts); absent: ready once listening. */
+  readiness?(): Readiness;
   /** The node's status now (server/status-snapshot.ts). */
   status(): Promise<StatusSnapshot>;
   /** Stops what it runs for the listener (called when the listener closes). */
   close?(): void;
 }
+
+/** A source with no readiness of its own: ready as soon as its admin listener answers. */
+const alwaysReady = (): Readiness => ({
+  ready: true,
+  state: "serving",
+  workers: { expected: 1, listening: 1 },
+  components: [],
+  waiting: [],
+});
 
 /** How often the exits' rolling window samples the exit counts. */
 export const EXIT_SAMPLE_MS = 1_000;
@@ -82,7 +95,7 @@ export function localAdmin(
 export const MAX_PUBLISH_BYTES = 1024 * 1024;
 
 const USAGE =
-  "rusm admin: GET / (the status page), GET /status.json, GET /status/events, GET /metrics, POST /publish/<topic> (the body is the message)\n";
+  "rusm admin: GET / (the status page), GET /status.json, GET /status/events, GET /metrics, GET /healthz, GET /readyz, POST /publish/<topic> (the body is the message)\n";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
@@ -189,7 +202,9 @@ export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, 
   const status = new StatusRoutes(() => source.status(), token);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (STATUS_PATHS.has(path)) {
+    if (isHealthPath(path)) {
+      serveHealth(path, req, res, () => source.readiness?.() ?? alwaysReady());
+    } else if (STATUS_PATHS.has(path)) {
       status.serve(path, req, res);
     } else if (path === "/metrics") {
       serveMetrics(source, req, res);

@@ -211,6 +211,7 @@ export class NodeExchange implements ProcessExchange {
     try {
       res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
       res.end(message);
+      this.#onBytes(Buffer.byteLength(message));
     } catch {
       // Swallowed on purpose: a connection that cannot take an error answer is cut instead,
       // which ends this exchange only.

@@ -18,6 +18,7 @@ import { connectionGate } from "./connection-gate.ts";
 import { observerOf } from "./outbound-metrics.ts";
 import type { SocketTimeouts } from "../config/types.ts";
 import { shouldUpgrade, upgradeHandler, type WebSocketLimits } from "./ws-upgrade.ts";
+import type { AccessLog } from "./access-log.ts";
 
 export interface HttpDeps {
   readonly router: Router<RouteTarget>;
@@ -43,6 +44,8 @@ export interface HttpDeps {
   readonly maxPipelined: number;
   /** `[serve]`'s WebSocket limits. */
   readonly websocket: WebSocketLimits;
+  /** `[serve] access-log`: one line per request (server/access-log.ts), or null. */
+  readonly accessLog?: AccessLog | null | undefined;
 }
 
 /** What the listener's owner can change while it serves. */
@@ -70,12 +73,15 @@ function plain(
   status: number,
   text: string,
   headers: Record<string, string> = {},
+  deps?: Pick<HttpDeps, "accessLog">,
 ): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
   res.end(text);
+  deps?.accessLog?.of(res)?.sent(Buffer.byteLength(text));
 }
 
-function observe(deps: HttpDeps, res: ServerResponse, route: string): void {
+function observe(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, route: string): void {
+  deps.accessLog?.forResponse(req, res, route);
   const started = performance.now();
   res.once("close", () => {
     const status = res.headersSent ? String(res.statusCode) : "0";
@@ -85,9 +91,14 @@ function observe(deps: HttpDeps, res: ServerResponse, route: string): void {
 }
 
 /** A request refused before any process: 503, with when to retry and whether to keep the connection. */
-function refuse(res: ServerResponse, why: string, close: boolean): void {
+function refuse(
+  deps: Pick<HttpDeps, "accessLog">,
+  res: ServerResponse,
+  why: string,
+  close: boolean,
+): void {
   if (close) res.shouldKeepAlive = false;
-  plain(res, 503, `${why}\n`, { "retry-after": "1" });
+  plain(res, 503, `${why}\n`, { "retry-after": "1" }, deps);
 }
 
 function handle(
@@ -99,18 +110,24 @@ function handle(
   const url = req.url ?? "/";
   const match = deps.router.match(method, url);
   if (match.kind !== "found") {
-    observe(deps, res, NO_ROUTE);
+    observe(deps, req, res, NO_ROUTE);
     if (match.kind === "method-not-allowed") {
-      plain(res, 405, `${method} is not allowed on ${url.split("?")[0]}\n`, {
-        allow: match.allow.join(", "),
-      });
+      plain(
+        res,
+        405,
+        `${method} is not allowed on ${url.split("?")[0]}\n`,
+        {
+          allow: match.allow.join(", "),
+        },
+        deps,
+      );
     } else {
-      plain(res, 404, `no route for ${method} ${url.split("?")[0]}\n`);
+      plain(res, 404, `no route for ${method} ${url.split("?")[0]}\n`, {}, deps);
     }
     return;
   }
   const target = match.target;
-  observe(deps, res, target.pattern);
+  observe(deps, req, res, target.pattern);
   if (target.handler?.kind === "websocket") {
     // A WebSocket action's route without a handshake (RFC 9110 section 15.5.22).
     plain(
@@ -122,15 +139,17 @@ function handle(
         connection: "Upgrade",
         "sec-websocket-version": "13",
       },
+      deps,
     );
     return;
   }
   if (deps.control.draining) {
-    refuse(res, "rusm is shutting down: retry on another node", true);
+    refuse(deps, res, "rusm is shutting down: retry on another node", true);
     return;
   }
   if (deps.load.processes >= deps.maxInFlight) {
     refuse(
+      deps,
       res,
       `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
       false,
@@ -139,7 +158,7 @@ function handle(
   }
   const gate = connectionGate(req.socket, deps.maxPipelined);
   if (gate.full) {
-    refuse(res, "too many pipelined requests waiting on this connection", true);
+    refuse(deps, res, "too many pipelined requests waiting on this connection", true);
     return;
   }
   // Counted from now: a guest that never yields must already count as lost with it, and a
@@ -157,13 +176,16 @@ function handle(
   gate.admit(() => {
     if (res.closed) return finished(); // its client left while it waited
     if (deps.control.draining) {
-      refuse(res, "rusm is shutting down: retry on another node", true);
+      refuse(deps, res, "rusm is shutting down: retry on another node", true);
       return finished();
     }
     const process = startProcess(deps, req, res, target, match.params);
     threadRunQueue().run(() => {
       // run() never rejects: every exit is settled and counted inside.
-      void process.run().finally(finished);
+      void process
+        .run()
+        .then((exit) => deps.accessLog?.of(res)?.exited(exit.reason))
+        .finally(finished);
     });
   });
 }
@@ -176,7 +198,11 @@ function startProcess(
   target: RouteTarget,
   params: Record<string, string>,
 ): Process {
-  const exchange = new NodeExchange(req, res, (n) => deps.metrics.bodyBytes.inc(n));
+  const access = deps.accessLog?.of(res);
+  const exchange = new NodeExchange(req, res, (n) => {
+    deps.metrics.bodyBytes.inc(n);
+    access?.sent(n);
+  });
   deps.exchanges.add(exchange);
   res.once("close", () => deps.exchanges.delete(exchange));
   const handler = target.handler;
@@ -198,6 +224,7 @@ function startProcess(
   );
   // A route to a component by name has no handler target: its route, for the status page.
   process.route = target.pattern;
+  access?.served(process.pid);
   return process;
 }
 

@@ -17,15 +17,16 @@ import type { Config } from "../config/index.ts";
 import { ProcessRegistry, type ProcessTally } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics, type Metrics } from "../metrics/index.ts";
-import { createRouter } from "../router/index.ts";
 import { createAdminServer, localAdmin } from "./admin.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
+import { AccessLog } from "./access-log.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
-import { resolveTargets, type RouteTarget } from "./targets.ts";
+import { LiveRoutes, type LoadOne, type Swapped } from "./live-routes.ts";
 import { startBroker, type Broker, type BrokerBackend } from "../services/broker/index.ts";
 
 export type { ServerLoad } from "./http.ts";
+export type { Swapped } from "./live-routes.ts";
 
 export interface ServeOptions {
   cacheDir: string;
@@ -66,6 +67,13 @@ export interface RunningServer {
    * those to unwind before closing every connection. Resolves with what it did.
    */
   close(drainMs?: number): Promise<Drained>;
+  /**
+   * Serves a new version of the config's components and routes (`rusm dev`): loads the
+   * components named in `reload` and any new one, then swaps them in at once; new requests get
+   * them, running processes finish on the versions they started with. On an error nothing
+   * changes. Only `components` and `routes` are read: other settings need a restart.
+   */
+  swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped>;
 }
 
 /** What a drain did. */
@@ -122,47 +130,46 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     () => threadRunQueue().deferred,
   );
   const loaded = new Map<string, LoadedComponent>();
+  const loadOne: LoadOne = async (spec) => {
+    const component = await loadComponent(spec, {
+      cacheDir: options.cacheDir,
+      progress: options.progress,
+      pools,
+      log: options.log,
+    });
+    const abi = component.abi;
+    options.log.debug(
+      { component: spec.name, abi: abi.kind, why: abi.kind === "jco" ? abi.reason : undefined },
+      abi.kind === "lean" ? "served through rusm's lean ABI" : "served through jco's glue",
+    );
+    return component;
+  };
   // Prewarmed instances hold pooled memories: components close before their pools.
-  const releaseComponents = (): void => {
+  let releaseComponents = (): void => {
     for (const component of loaded.values()) component.close();
     pools.close();
   };
+  let router: LiveRoutes;
   try {
-    for (const spec of config.components.values()) {
-      const component = await loadComponent(spec, {
-        cacheDir: options.cacheDir,
-        progress: options.progress,
-        pools,
-        log: options.log,
-      });
-      loaded.set(spec.name, component);
-      const abi = component.abi;
-      options.log.debug(
-        { component: spec.name, abi: abi.kind, why: abi.kind === "jco" ? abi.reason : undefined },
-        abi.kind === "lean" ? "served through rusm's lean ABI" : "served through jco's glue",
-      );
-    }
+    for (const spec of config.components.values()) loaded.set(spec.name, await loadOne(spec));
+    router = new LiveRoutes(config.routes, loaded);
   } catch (err) {
     releaseComponents();
     throw err;
   }
-  const targets = resolveTargets(config.routes, loaded);
-  const router = createRouter<RouteTarget>(
-    config.routes.map((route, i) => ({
-      method: route.method,
-      path: route.path,
-      pattern: route.pattern,
-      where: route.where,
-      target: targets[i]!,
-    })),
-  );
+  releaseComponents = () => {
+    router.close();
+    pools.close();
+  };
 
   const registry = new ProcessRegistry(metrics, options.pids, options.tally);
+  registry.declare(config.components.keys());
   const broker = await startBroker(
     config.broker,
     { registry, metrics, log: options.log },
     options.brokerBackend,
   );
+  const accessLog = config.serve.accessLog ? new AccessLog() : null;
   const { server: http, control } = createHttpServer({
     router,
     registry,
@@ -175,6 +182,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     maxInFlight: config.serve.maxInFlight,
     maxPipelined: config.serve.maxPipelined,
     timeouts: config.serve.timeouts,
+    accessLog,
     websocket: {
       maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
       pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
@@ -206,6 +214,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     registry,
     broker,
     metrics,
+    swap: (next, reload) => router.swap(next.components, next.routes, reload, loadOne),
     async close(drainMs = config.serve.drainMs) {
       control.draining = true;
       const deadline = performance.now() + drainMs;
@@ -239,6 +248,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       }
       await broker.close();
       releaseComponents();
+      accessLog?.flush();
       return { streamsEnded, stoppedAtDeadline, live };
     },
   };

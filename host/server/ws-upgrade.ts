@@ -17,6 +17,7 @@ import type { Broker } from "../services/broker/index.ts";
 import type { RouteTarget } from "./targets.ts";
 import { WsExchange, type WsHandshake } from "./ws-exchange.ts";
 import { checkHandshake, createWsServer, rawResponse, wantsWebSocket } from "./ws-handshake.ts";
+import type { AccessLog } from "./access-log.ts";
 
 /** `[serve]`'s WebSocket limits. */
 export interface WebSocketLimits {
@@ -39,6 +40,8 @@ export interface UpgradeDeps {
   readonly onLoad?: ((load: { connections: number; processes: number }) => void) | undefined;
   readonly load: { connections: number; processes: number };
   readonly control: { readonly draining: boolean };
+  /** `[serve] access-log` (server/access-log.ts), or null. */
+  readonly accessLog?: AccessLog | null | undefined;
 }
 
 /** A WebSocket action's route and the request's params in it. */
@@ -78,17 +81,23 @@ export function upgradeHandler(
     socket.setNoDelay(true);
     const route = webSocketRoute(deps, req);
     const target = route?.target ?? null;
+    const access = deps.accessLog?.begin(req, target?.pattern ?? "(none)");
+    // A WebSocket's line ends with its socket: `bytes` is all that was written on it.
+    socket.once("close", () => access?.ended(undefined, socket.bytesWritten));
     const refusal = checkHandshake(req);
     if (route === null || target === null || refusal !== null) {
       const why = refusal ?? { status: 404, message: "no WebSocket route here" };
       rawResponse(socket, why.status, why.message, why.headers);
       deps.metrics.requests.inc({ route: target?.pattern ?? "(none)", status: String(why.status) });
+      access?.status(why.status);
       return;
     }
     if (deps.control.draining) {
       rawResponse(socket, 503, "rusm is shutting down: retry on another node", [
         ["retry-after", "1"],
       ]);
+      deps.metrics.requests.inc({ route: target.pattern, status: "503" });
+      access?.status(503);
       return;
     }
     if (deps.load.processes >= deps.maxInFlight) {
@@ -98,6 +107,8 @@ export function upgradeHandler(
         `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
         [["retry-after", "1"]],
       );
+      deps.metrics.requests.inc({ route: target.pattern, status: "503" });
+      access?.status(503);
       return;
     }
     deps.load.processes++;
@@ -112,7 +123,10 @@ export function upgradeHandler(
         pingTimeoutMs: deps.websocket.pingTimeoutMs,
       },
       deps.metrics,
-      () => deps.metrics.requests.inc({ route: target.pattern, status: "101" }),
+      () => {
+        deps.metrics.requests.inc({ route: target.pattern, status: "101" });
+        access?.status(101);
+      },
     );
     deps.exchanges.add(exchange);
     const handler = target.handler!;
@@ -131,13 +145,17 @@ export function upgradeHandler(
       observerOf(deps.metrics),
       exchange,
     );
+    access?.served(process.pid);
     threadRunQueue().run(() => {
       // run() never rejects: every exit is settled and counted inside.
-      void process.run().finally(() => {
-        deps.exchanges.delete(exchange);
-        deps.load.processes--;
-        deps.onLoad?.(deps.load);
-      });
+      void process
+        .run()
+        .then((exit) => access?.exited(exit.reason))
+        .finally(() => {
+          deps.exchanges.delete(exchange);
+          deps.load.processes--;
+          deps.onLoad?.(deps.load);
+        });
     });
   };
 }

@@ -56,8 +56,9 @@ export function parseLogLines(stderr: string): Array<Record<string, unknown>> {
 }
 
 /**
- * The addresses in what `rusm serve` printed on stdout, once it listens (both lines come in
- * one write), or null before.
+ * The addresses in what `rusm serve` printed on stdout, once it listens, or null before. The
+ * admin line comes first, as soon as the admin listener is up (before the components load);
+ * the public line once every worker listens.
  */
 export function listeningAddresses(
   stdout: string,
@@ -108,6 +109,8 @@ export interface ListeningRusm {
 }
 
 export interface SpawnOptions {
+  /** The rusm command to run (default `serve`; `dev` takes the same listen flags). */
+  command?: "serve" | "dev" | undefined;
   /** Extra environment for the server. */
   env?: Record<string, string> | undefined;
   /** How long the start may take; default 120 s. Past it the server is killed. */
@@ -128,13 +131,18 @@ export interface SpawnOptions {
 }
 
 /**
- * Runs `rusm serve <serveArgs...>` on a Node with JSPI and resolves once it listens (and, with
+ * Runs `rusm serve <serveArgs...>` (or `rusm dev`, with `command`) on a Node with JSPI and resolves once it listens (and, with
  * `admin`, once its admin listener does too). Rejects with the server's stderr when it exits
  * first (a config error, a bad component) or does not listen in time. The building block of
  * {@link startRusm} and of rusm's own integration tests (test/helpers/rusm.ts).
  */
 export function spawnRusm(serveArgs: string[], options: SpawnOptions = {}): Promise<ListeningRusm> {
-  const args = [...(options.nodeArgs ?? []), options.bin ?? BIN, "serve", ...serveArgs];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    options.bin ?? BIN,
+    options.command ?? "serve",
+    ...serveArgs,
+  ];
   const [command, argv] = options.launch?.(nodeWithJspi(), args) ?? [nodeWithJspi(), args];
   const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },

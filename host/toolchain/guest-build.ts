@@ -87,6 +87,8 @@ export interface GuestShape {
 
 export interface GuestBuildResult {
   shape: GuestShape;
+  /** The files the bundle was made of (absolute; the SDK's included): what `rusm dev` watches. */
+  inputs: string[];
   bytes: number;
   cached: boolean;
   ms: number;
@@ -108,8 +110,8 @@ function fromEsbuild(entry: string, err: unknown, engine?: Engine): RusmError {
   return invalid(`cannot bundle the guest: ${failure.text}${more}`, failure.where, hint, err);
 }
 
-/** Pass 1: the author's entry alone, for its errors and its export names. */
-async function inspectEntry(entry: string): Promise<GuestShape> {
+/** Pass 1: the author's entry alone, for its errors, its export names and its input files. */
+async function inspectEntry(entry: string): Promise<{ shape: GuestShape; inputs: string[] }> {
   try {
     const result = await build({
       ...GUEST_BUNDLE_OPTIONS,
@@ -119,7 +121,17 @@ async function inspectEntry(entry: string): Promise<GuestShape> {
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const exports = output?.exports ?? [];
-    return { plain: exports.includes("default"), exports: exports.filter((e) => e !== "default") };
+    // esbuild's paths are relative to the working directory; `ns:path` ones are not files.
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((input) => !/^[a-z-]+:/.test(input))
+      .map((input) => resolve(input));
+    return {
+      shape: {
+        plain: exports.includes("default"),
+        exports: exports.filter((e) => e !== "default"),
+      },
+      inputs,
+    };
   } catch (err) {
     throw fromEsbuild(entry, err);
   }
@@ -259,7 +271,7 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
     );
   }
   progress(`bundling ${shownPath(entry)}…`);
-  const shape = await inspectEntry(entry);
+  const { shape, inputs } = await inspectEntry(entry);
   if (!shape.plain && shape.exports.length === 0) {
     throw invalid(
       `${shownPath(entry)} exports nothing rusm can serve`,
@@ -290,7 +302,7 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
       await mkdir(dirname(out), { recursive: true });
       await copyFile(cached, out);
       const bytes = (await stat(out)).size;
-      return { shape, bytes, cached: true, ms: performance.now() - started };
+      return { shape, inputs, bytes, cached: true, ms: performance.now() - started };
     }
     const component =
       engine === "quickjs"
@@ -298,7 +310,13 @@ export async function buildGuest(options: GuestBuildOptions): Promise<GuestBuild
         : await buildWithStarlingMonkey(bundle, entry, work, progress);
     if (cached !== null) await writeAtomically(cached, component);
     await writeAtomically(out, component);
-    return { shape, bytes: component.length, cached: false, ms: performance.now() - started };
+    return {
+      shape,
+      inputs,
+      bytes: component.length,
+      cached: false,
+      ms: performance.now() - started,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

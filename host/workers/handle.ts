@@ -1,11 +1,13 @@
 /**
  * @module workers/handle
  * The supervisor's handle on one worker thread: starts it, routes its messages (hub traffic to
- * the hub, answers to whoever asked), and asks it for metrics, its status or to close.
+ * the hub, answers to whoever asked), and asks it for metrics, its status, to swap components,
+ * or to close.
  */
 import { Worker } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
-import { STOP_GRACE_MS } from "../server/index.ts";
+import type { Config } from "../config/index.ts";
+import { STOP_GRACE_MS, type Swapped } from "../server/index.ts";
 import { createKillFlag } from "../preempt/kill-flag.ts";
 import { createExitTally, ExitTallyReader } from "./exit-tally.ts";
 import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
@@ -45,9 +47,9 @@ export class WorkerHandle {
   readonly killFlag = createKillFlag();
   readonly #slot = createHeartbeat();
   readonly heartbeat: HeartbeatReader;
-  readonly #tallySlot = createExitTally();
+  readonly #tallySlot: SharedArrayBuffer;
   /** Its starts and exits, readable after the thread is gone (workers/exit-tally.ts). */
-  readonly tally = new ExitTallyReader(this.#tallySlot);
+  readonly tally: ExitTallyReader;
   readonly #worker: Worker;
   readonly #hub: Hub;
   /** Resolves once listening; rejects with its load error, or if it exits first. */
@@ -57,6 +59,7 @@ export class WorkerHandle {
   #nextId = 1;
   readonly #scrapes = new Map<number, (metrics: MetricsJson) => void>();
   readonly #statusAsks = new Map<number, (status: ServerStatus) => void>();
+  readonly #swaps = new Map<number, (answer: Swapped | Error) => void>();
   #onClosed: ((closed: Closed) => void) | null = null;
 
   constructor(
@@ -66,6 +69,9 @@ export class WorkerHandle {
   ) {
     this.index = index;
     this.#hub = hub;
+    const components = [...data.config.components.keys()];
+    this.#tallySlot = createExitTally(components);
+    this.tally = new ExitTallyReader(this.#tallySlot, components);
     this.heartbeat = new HeartbeatReader(this.#slot);
     this.#worker = new Worker(ENTRY, {
       workerData: {
@@ -144,6 +150,27 @@ export class WorkerHandle {
   }
 
   /**
+   * Asks it to serve `config`'s components and routes, loading those in `reload` (`rusm dev`);
+   * resolves with what it did, rejects with its load error (nothing changed on it then) or when
+   * the thread ends first.
+   */
+  swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const settle = (answer: Swapped | Error): void => {
+        this.#swaps.delete(id);
+        if (answer instanceof Error) reject(answer);
+        else resolve(answer);
+      };
+      this.#swaps.set(id, settle);
+      void this.exited.then(() =>
+        settle(new Error(`worker ${this.index} ended before it swapped`)),
+      );
+      this.post({ type: "swap", id, config, reload: [...reload] });
+    });
+  }
+
+  /**
    * Asks it to drain for up to `drainMs` and close, and resolves with what it says; null when it
    * did not answer in time (it is then terminated).
    */
@@ -186,6 +213,12 @@ export class WorkerHandle {
       case "status":
         this.#statusAsks.get(message.id)?.(message.status);
         this.#statusAsks.delete(message.id);
+        break;
+      case "swapped":
+        this.#swaps.get(message.id)?.({ loaded: message.loaded, removed: message.removed });
+        break;
+      case "swap-failed":
+        this.#swaps.get(message.id)?.(fromWire(message.error));
         break;
       case "closed":
         this.#onClosed?.({

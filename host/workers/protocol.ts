@@ -60,6 +60,14 @@ export type FromWorker =
   | { readonly type: "metrics"; readonly id: number; readonly metrics: MetricsJson }
   /** The answer to a `status`: this worker's part of the status page (bounded in size). */
   | { readonly type: "status"; readonly id: number; readonly status: ServerStatus }
+  /** The answer to a `swap`: what it loaded and removed, or why nothing changed. */
+  | {
+      readonly type: "swapped";
+      readonly id: number;
+      readonly loaded: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | { readonly type: "swap-failed"; readonly id: number; readonly error: WireError }
   | {
       readonly type: "closed";
       readonly exits: Record<string, number>;
@@ -85,5 +93,16 @@ export type ToWorker =
   | { readonly type: "metrics"; readonly id: number }
   /** Answer `status` with this worker's part of the status page (server/status-snapshot.ts). */
   | { readonly type: "status"; readonly id: number }
+  /**
+   * Serve `config`'s components and routes (`rusm dev`): load those named in `reload` and any
+   * new one, then swap them in at once (server/index.ts `swap`); answer `swapped` or
+   * `swap-failed` (then nothing changed on this worker).
+   */
+  | {
+      readonly type: "swap";
+      readonly id: number;
+      readonly config: Config;
+      readonly reload: readonly string[];
+    }
   /** Drain (server/index.ts `close`) for up to `drainMs`, then answer `closed`. */
   | { readonly type: "close"; readonly drainMs: number };

@@ -10,7 +10,8 @@
  * Startup: the public port is bound here first (port 0 resolved to a real one), then worker 1
  * starts alone, so that the first transpile/compile fills the disk cache once and its progress
  * lines print once, then the others; once all listen, this thread's own listener closes. A
- * worker's load error is thrown here as it was raised there (a RusmError prints as ever).
+ * worker's load error is thrown here as it was raised there (a RusmError prints as ever). The
+ * admin listener starts first, so that `/readyz` says 503 while the workers load.
  */
 import type { Server as HttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
@@ -25,9 +26,11 @@ import {
   type SupervisorMetrics,
 } from "../metrics/index.ts";
 import { createAdminServer, EXIT_SAMPLE_MS, publicAdminWarning } from "../server/admin.ts";
+import type { Readiness } from "../server/admin-health.ts";
 import { ExitWindow } from "../server/exit-window.ts";
 import type { StatusSnapshot } from "../server/status-snapshot.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
+import type { Swapped } from "../server/index.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
 import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
@@ -42,6 +45,8 @@ export interface SupervisorOptions {
   /** Worker threads (>= 1). */
   readonly workers: number;
   readonly progress?: ((line: string) => void) | undefined;
+  /** Told the admin listener's URL as soon as it listens (before the workers are loaded). */
+  readonly onAdminListening?: ((url: string) => void) | undefined;
 }
 
 export interface RunningNode {
@@ -57,6 +62,11 @@ export interface RunningNode {
   close(drainMs?: number): Promise<Closed>;
   /** Stops every worker at once (a second signal during a drain). */
   terminate(): Promise<void>;
+  /**
+   * Swaps new versions of `config`'s components and routes into every worker (`rusm dev`,
+   * see server/index.ts `swap`); other settings stay as started.
+   */
+  swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped>;
 }
 
 /** How long a scrape waits for a worker before using its last answer. */
@@ -67,8 +77,24 @@ function addExits(a: Record<string, number>, b: Record<string, number>): void {
   for (const [reason, n] of Object.entries(b)) a[reason] = (a[reason] ?? 0) + n;
 }
 
+/** Exit counts by component, then by reason. */
+type ExitsByComponent = Record<string, Record<string, number>>;
+
+/** Adds `b`'s exit counts to `a`, component by component. */
+function addExitsBy(a: ExitsByComponent, b: ExitsByComponent): void {
+  for (const [component, exits] of Object.entries(b)) addExits((a[component] ??= {}), exits);
+}
+
+/** The counts of every component, summed by reason. */
+function byReason(exits: ExitsByComponent): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of Object.values(exits)) addExits(out, counts);
+  return out;
+}
+
 class Supervisor {
-  readonly #config: Config;
+  /** What a worker started now serves (a swap changes its components and routes). */
+  #config: Config;
   /** The node's next process id, shared by all workers (lifecycle/registry.ts). */
   readonly #pids = new SharedArrayBuffer(4);
   readonly #options: SupervisorOptions;
@@ -88,6 +114,10 @@ class Supervisor {
   readonly #exitWindow = new ExitWindow();
   readonly #restarts: Record<string, number> = Object.fromEntries(STALL_SIGNALS.map((s) => [s, 0]));
   #exitSampler: NodeJS.Timeout | null = null;
+  /** Until every first worker listens (`/readyz` says `starting`). */
+  #starting = true;
+  /** Indices of workers being replaced (by the watchdog, or after an unexpected end). */
+  readonly #replacing = new Set<number>();
 
   constructor(config: Config, options: SupervisorOptions) {
     this.#config = config;
@@ -103,8 +133,8 @@ class Supervisor {
       this.#own.watchdogRestarts.inc({ signal }, 0);
       this.#own.watchdogConnectionsCut.inc({ signal }, 0);
     }
-    // Every reason from 0; the counts come from the workers' tallies at each scrape.
-    for (const reason of EXIT_REASONS) this.metrics.processExits.inc({ reason }, 0);
+    // Every reason of every component from 0; the counts come from the workers' tallies.
+    this.#setExits();
   }
 
   /** Starts worker `index`; resolves once it listens (and is watched and in the hub). */
@@ -143,10 +173,47 @@ class Supervisor {
       );
     }
     handle.serving = true;
+    this.#replacing.delete(index);
     this.hub.join(handle);
     void handle.exited.then((code) => this.#exited(handle, code));
     this.#own.workers.set(this.#serving().length);
     return handle;
+  }
+
+  /** Every first worker listens. */
+  started(): void {
+    this.#starting = false;
+  }
+
+  /** What `GET /readyz` says (server/admin-health.ts). */
+  readiness(): Readiness {
+    const expected = this.#options.workers;
+    const listening = this.#serving().length;
+    const components = [...this.#config.components.keys()];
+    const waiting: string[] = [];
+    if (this.#closing) waiting.push("the node is draining (shutting down): no new connections");
+    for (let i = 1; i <= expected; i++) {
+      if (this.workers.get(i)?.serving === true) continue;
+      waiting.push(
+        this.#replacing.has(i)
+          ? `worker ${i}: replaced, its replacement is loading ${components.join(", ")}`
+          : `worker ${i}: loading ${components.join(", ")}`,
+      );
+    }
+    const state = this.#closing
+      ? "draining"
+      : this.#starting
+        ? "starting"
+        : waiting.length > 0
+          ? "degraded"
+          : "serving";
+    return {
+      ready: waiting.length === 0,
+      state,
+      workers: { expected, listening },
+      components,
+      waiting,
+    };
   }
 
   /** The workers that listen (not those still loading). */
@@ -172,8 +239,8 @@ class Supervisor {
   /** Exits by reason over the node's life (every tally, as {@link #setExits} counts them). */
   exitTotals(): Record<string, number> {
     const exits = this.#retiredExits();
-    for (const handle of this.workers.values()) addExits(exits, handle.tally.exits());
-    return exits;
+    for (const handle of this.workers.values()) addExitsBy(exits, handle.tally.exits());
+    return byReason(exits);
   }
 
   /** Samples the exits for the status page's window every {@link EXIT_SAMPLE_MS} until close. */
@@ -202,20 +269,25 @@ class Supervisor {
    */
   #setExits(): void {
     const exits = this.#retiredExits();
-    for (const handle of this.workers.values()) addExits(exits, handle.tally.exits());
+    for (const handle of this.workers.values()) addExitsBy(exits, handle.tally.exits());
     // Set, not added: a counter whose value is read from elsewhere (it only grows there).
     this.metrics.processExits.reset();
-    for (const reason of EXIT_REASONS) {
-      this.metrics.processExits.inc({ reason }, exits[reason] ?? 0);
+    for (const component of this.#config.components.keys()) {
+      for (const reason of EXIT_REASONS) {
+        this.metrics.processExits.inc({ component, reason }, exits[component]?.[reason] ?? 0);
+      }
     }
   }
 
   /** The exits of replaced workers, those lost with them as `killed` once their thread ended. */
-  #retiredExits(): Record<string, number> {
-    const exits: Record<string, number> = {};
+  #retiredExits(): ExitsByComponent {
+    const exits: ExitsByComponent = {};
     for (const { tally, final } of this.#retired) {
-      addExits(exits, tally.exits());
-      if (final) addExits(exits, { killed: tally.live() });
+      addExitsBy(exits, tally.exits());
+      if (!final) continue;
+      for (const [component, lost] of Object.entries(tally.liveByComponent())) {
+        addExitsBy(exits, { [component]: { killed: lost } });
+      }
     }
     return exits;
   }
@@ -227,6 +299,32 @@ class Supervisor {
     return n;
   }
 
+  /**
+   * Swaps `config`'s components and routes into every serving worker (`rusm dev`); a worker
+   * started later (a replacement) serves them too. Only components and routes are taken from
+   * `config`. Throws the first worker's error: every worker loads the same files, so they fail
+   * alike, and then none changed; a worker that fails alone keeps its old version (said in the
+   * log).
+   */
+  async swap(config: Config, reload: ReadonlySet<string>): Promise<Swapped> {
+    const next: Config = { ...this.#config, components: config.components, routes: config.routes };
+    const handles = [...this.workers.values()].filter((h) => h.serving);
+    const answers = await Promise.allSettled(handles.map((h) => h.swap(next, reload)));
+    const failed = answers.flatMap((a) => (a.status === "rejected" ? [a.reason as unknown] : []));
+    const done = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+    if (done.length > 0) this.#config = next;
+    if (failed.length > 0) {
+      if (done.length > 0) {
+        this.#log.error(
+          { swapped: done.length, failed: failed.length, err: failed[0] },
+          "a swap failed on some workers only: they serve the old version",
+        );
+      }
+      throw failed[0];
+    }
+    return done[0] ?? { loaded: [], removed: [] };
+  }
+
   /** Drains every worker (server/index.ts `close`) for up to `drainMs`; what they did, summed. */
   async close(drainMs: number): Promise<Closed> {
     this.#closing = true;
@@ -236,7 +334,7 @@ class Supervisor {
     const handles = [...this.workers.values()];
     const answers = await Promise.all(handles.map((h) => h.close(drainMs)));
     this.#watchdog.stop();
-    const exits = this.#retiredExits();
+    const exits = byReason(this.#retiredExits());
     let live = 0;
     let streamsEnded = 0;
     let stoppedAtDeadline = 0;
@@ -331,6 +429,7 @@ class Supervisor {
 
   #replace(handle: WorkerHandle): void {
     const index = handle.index;
+    this.#replacing.add(index);
     this.workers.delete(index);
     this.#watchdog.unwatch(index);
     this.hub.leave(index);
@@ -383,6 +482,24 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
   const supervisor = new Supervisor(workerConfig, options);
   let admin: HttpServer | null = null;
   try {
+    // The admin listener first: /readyz answers 503 while the workers load.
+    if (config.admin !== null) {
+      supervisor.sampleExits();
+      const server = createAdminServer(
+        {
+          metrics: () => supervisor.scrape(),
+          publish: (topic, data) => supervisor.hub.publish(topic, data),
+          readiness: () => supervisor.readiness(),
+          status: () => supervisor.status(),
+        },
+        config.admin,
+      );
+      await listen(server, config.admin.listen, "admin.listen");
+      admin = server;
+      const warning = publicAdminWarning(config.admin);
+      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
+      options.onAdminListening?.(urlOf(admin));
+    }
     if (config.broker.backend !== "memory") {
       await supervisor.hub.useRedis(config.broker.backend, options.log);
     }
@@ -390,22 +507,13 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     const rest = [];
     for (let i = 2; i <= options.workers; i++) rest.push(supervisor.spawn(i, false));
     await Promise.all(rest);
-    if (config.admin !== null) {
-      supervisor.sampleExits();
-      admin = createAdminServer(
-        {
-          metrics: () => supervisor.scrape(),
-          publish: (topic, data) => supervisor.hub.publish(topic, data),
-          status: () => supervisor.status(),
-        },
-        config.admin,
-      );
-      await listen(admin, config.admin.listen, "admin.listen");
-      const warning = publicAdminWarning(config.admin);
-      if (warning !== null) options.log.warn({ admin: urlOf(admin) }, warning);
-    }
+    supervisor.started();
   } catch (err) {
     await closeServer(probe);
+    if (admin !== null) {
+      admin.closeAllConnections();
+      await closeServer(admin);
+    }
     await supervisor.abort();
     throw err;
   }
@@ -416,6 +524,7 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
     adminUrl: adminServer === null ? null : urlOf(adminServer),
     live: () => supervisor.live(),
     terminate: () => supervisor.terminate(),
+    swap: (next, reload) => supervisor.swap(next, reload),
     async close(drainMs = config.serve.drainMs) {
       const closed = await supervisor.close(drainMs);
       if (adminServer !== null) {

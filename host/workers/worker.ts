@@ -3,7 +3,7 @@
  * A worker thread's entry: one single-thread server (server/index.ts) on the shared public
  * port (`SO_REUSEPORT`), with its own processes, metrics registry and broker; the broker's
  * backend is the supervisor's hub. It beats the watchdog's heartbeat, answers the supervisor's
- * scrapes and status requests, and closes when asked (kill processes, grace, reclaim), answering its exit counts.
+ * scrapes and status requests, swaps in new component versions when asked (`rusm dev`), and closes when asked (kill processes, grace, reclaim), answering its exit counts.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
@@ -44,7 +44,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       defaultMetrics: false,
       onLoad: (load) => heartbeat.load(load.connections, load.processes),
       pids: data.pids,
-      tally: new ExitTallyWriter(data.tally),
+      tally: new ExitTallyWriter(data.tally, [...data.config.components.keys()]),
     });
   } catch (err) {
     post({ type: "failed", error: toWire(err) });
@@ -65,6 +65,11 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
         id: message.id,
         status: serverStatus(server.registry, server.broker),
       });
+    } else if (message.type === "swap") {
+      server.swap(message.config, new Set(message.reload)).then(
+        (swapped) => post({ type: "swapped", id: message.id, ...swapped }),
+        (err: unknown) => post({ type: "swap-failed", id: message.id, error: toWire(err) }),
+      );
     } else if (message.type === "close") {
       void server.close(message.drainMs).then((drained) => {
         heartbeat.stop();

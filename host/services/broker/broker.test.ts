@@ -17,6 +17,7 @@ function setup(overflow: Overflow = "drop-oldest", mailboxSize = 4) {
   const spawn = (): Sub => {
     const sub = {
       pid: registry.nextPid(),
+      componentName: "app",
       stop: () => undefined,
       drain: () => false,
       mailbox: new Mailbox(mailboxSize),

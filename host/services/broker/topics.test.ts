@@ -19,6 +19,7 @@ describe("Broker.topics (the status page's list)", () => {
     const spawn = () => {
       const sub = {
         pid: registry.nextPid(),
+        componentName: "tail",
         stop: () => undefined,
         drain: () => false,
         mailbox: new Mailbox(4),

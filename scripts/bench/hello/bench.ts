@@ -10,9 +10,9 @@ import { startPair } from "../lib/child.ts";
 import { runMain } from "../lib/main.ts";
 import { guestPath } from "../lib/paths.ts";
 import { startPlain } from "../lib/plain.ts";
-import { beforeRows, compareRate, rateRows } from "../lib/rate.ts";
+import { accessLogRows, beforeRows, compareRate, rateRows } from "../lib/rate.ts";
 import type { BenchOptions, BenchReport } from "../lib/report.ts";
-import { BEFORE_ROOT, startRusm, type RusmServer } from "../lib/rusm.ts";
+import { BEFORE_ROOT, WITH_ACCESS_LOG, startRusm, type RusmServer } from "../lib/rusm.ts";
 
 /** The target from issue 5: hello at 0.5x plain Node or better (issue 2 asked 0.1x). */
 export const HELLO_TARGET = 0.5;
@@ -24,7 +24,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     startRusm({ components: { hello: guest }, routes: { "GET /": "hello" } }),
   );
   let before: RusmServer | null = null;
+  let accessLog: RusmServer | null = null;
   try {
+    if (WITH_ACCESS_LOG) {
+      accessLog = await startRusm({
+        components: { hello: guest },
+        routes: { "GET /": "hello" },
+        accessLog: true,
+      });
+    }
     if (BEFORE_ROOT !== null) {
       before = await startRusm({
         components: { hello: guest },
@@ -32,22 +40,27 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         root: BEFORE_ROOT,
       });
     }
-    const sides = { plain, rusm, before };
+    const sides = { plain, rusm, before, accessLog };
     const {
       plain: p,
       rusm: r,
       before: b,
+      accessLog: a,
     } = await compareRate("hello", sides, "/", options, errors);
     const ratio = r.rps / p.rps;
     const target = { text: `>= ${HELLO_TARGET}x`, meets: ratio >= HELLO_TARGET };
     const rows = rateRows("hello", r, p, target);
     return {
       bench: "hello",
-      rows: b === null ? rows : [...rows, ...beforeRows("hello", r, b)],
+      rows: [
+        ...rows,
+        ...(b === null ? [] : beforeRows("hello", r, b)),
+        ...(a === null ? [] : accessLogRows("hello", a, r)),
+      ],
       errors,
     };
   } finally {
-    await Promise.all([plain.stop(), rusm.stop(), before?.stop()]);
+    await Promise.all([plain.stop(), rusm.stop(), before?.stop(), accessLog?.stop()]);
   }
 }
 

@@ -36,13 +36,20 @@ export function fold(rounds: Array<Measured<LoadResult>>): Folded {
  */
 export async function compareRate(
   bench: string,
-  servers: { plain: PlainServer; rusm: RusmServer; before?: RusmServer | null },
+  servers: {
+    plain: PlainServer;
+    rusm: RusmServer;
+    before?: RusmServer | null;
+    /** The same rusm with `access-log = true` (RUSM_BENCH_ACCESS_LOG). */
+    accessLog?: RusmServer | null;
+  },
   path: string,
   options: BenchOptions,
   errors: string[],
-): Promise<{ plain: Folded; rusm: Folded; before: Folded | null }> {
+): Promise<{ plain: Folded; rusm: Folded; before: Folded | null; accessLog: Folded | null }> {
   const { plain, rusm } = servers;
   const before = servers.before ?? null;
+  const accessLog = servers.accessLog ?? null;
   const log = options.log;
   const [plainRaw, rusmRaw] = [await rawGet(plain.url, path), await rawGet(rusm.url, path)];
   if (plainRaw !== rusmRaw) {
@@ -62,7 +69,13 @@ export async function compareRate(
     if (beforeRaw !== rusmRaw) errors.push(`${bench}: rusm before and now answer differently`);
     await load(`${before.url}${path}`, CONNECTIONS, options.warmupSeconds);
   }
-  const [plainRounds, rusmRounds, beforeRounds] = await alternate(
+  if (accessLog !== null) {
+    if ((await rawGet(accessLog.url, path)) !== rusmRaw) {
+      errors.push(`${bench}: rusm with and without the access log answer differently`);
+    }
+    await load(`${accessLog.url}${path}`, CONNECTIONS, options.warmupSeconds);
+  }
+  const sides = await alternate(
     [
       {
         name: "plain",
@@ -83,11 +96,23 @@ export async function compareRate(
               measure: () => load(`${before.url}${path}`, CONNECTIONS, options.seconds),
             },
           ]),
+      ...(accessLog === null
+        ? []
+        : [
+            {
+              name: "rusm access-log",
+              pid: accessLog.child.pid,
+              measure: () => load(`${accessLog.url}${path}`, CONNECTIONS, options.seconds),
+            },
+          ]),
     ],
     options.rounds,
     log,
     describeLoad,
   );
+  const [plainRounds, rusmRounds] = sides;
+  const beforeRounds = before === null ? undefined : sides[2];
+  const accessRounds = accessLog === null ? undefined : sides[before === null ? 2 : 3];
   const p = fold(plainRounds!);
   const r = fold(rusmRounds!);
   for (const [name, side] of [
@@ -98,7 +123,30 @@ export async function compareRate(
       errors.push(`${bench}: ${side.failures} failed requests against ${name}`);
   }
   await checkExits(bench, rusm, options.rounds + 1, CONNECTIONS, errors, log);
-  return { plain: p, rusm: r, before: beforeRounds === undefined ? null : fold(beforeRounds) };
+  return {
+    plain: p,
+    rusm: r,
+    before: beforeRounds === undefined ? null : fold(beforeRounds),
+    accessLog: accessRounds === undefined ? null : fold(accessRounds),
+  };
+}
+
+/** The rows of the access-log side: rusm with `access-log = true` / the same rusm without. */
+export function accessLogRows(bench: string, on: Folded, off: Folded): SummaryRow[] {
+  const row = (measure: string, n: number, b: number, digits = 0): SummaryRow => ({
+    bench,
+    measure: `${measure}, access log on vs off (baseline column = off)`,
+    rusm: num(n, digits),
+    baseline: num(b, digits),
+    ratio: n / b,
+    target: "",
+    meets: null,
+  });
+  return [
+    row("req/s", on.rps, off.rps),
+    row("p50 ms", on.p50, off.p50, 2),
+    row("server CPU µs/request", on.cpuUsPerRequest, off.cpuUsPerRequest),
+  ];
 }
 
 /** The rows of the "before" side (an earlier rusm, RUSM_BENCH_BEFORE): now / before. */

@@ -38,6 +38,8 @@ export interface RusmConfig {
    * one plain Node thread, and the `workers` bench measures more.
    */
   workers?: number;
+  /** `[serve] access-log = true`: one JSON line per request on its stdout. */
+  accessLog?: boolean;
 }
 
 /**
@@ -45,6 +47,12 @@ export interface RusmConfig {
  * one's) that hello and sm-hello also measure, side by side in the same run, as "before".
  */
 export const BEFORE_ROOT = process.env.RUSM_BENCH_BEFORE?.trim() || null;
+
+/**
+ * `RUSM_BENCH_ACCESS_LOG=1`: hello also measures a rusm with `access-log = true`, side by side
+ * in the same run, and reports it against the same rusm with the access log off.
+ */
+export const WITH_ACCESS_LOG = process.env.RUSM_BENCH_ACCESS_LOG === "1";
 
 export interface RusmServer {
   readonly url: string;
@@ -60,6 +68,7 @@ function toml(config: RusmConfig): string {
   if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
   // An earlier checkout (`root`, RUSM_BENCH_BEFORE) may predate the key: it runs one thread.
   if (config.root === undefined) lines.push(`workers = ${config.workers ?? 1}`);
+  if (config.accessLog === true) lines.push("access-log = true");
   lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
   if (config.broker !== undefined) {
     lines.push("", "[broker]");
