@@ -55,7 +55,14 @@ const PROGRAMS: Program[] = [
   {
     command: "/usr/bin/chromium",
     debian: ["chromium"],
-    why: "the WebSocket browser test (test/websocket-browser.test.ts, driven by puppeteer-core)",
+    why: "the browser tests (test/websocket-browser.test.ts, test/http2-browser.test.ts, driven by puppeteer-core)",
+  },
+  {
+    command: "openssl",
+    debian: ["openssl"],
+    why: "the self-signed certificates of the TLS and HTTP/2 tests (test/helpers/tls.ts)",
+    present: () =>
+      Promise.resolve(spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0),
   },
 ];
 

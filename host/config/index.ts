@@ -11,6 +11,7 @@ export type {
   Listen,
   RouteConfig,
   SourceEngine,
+  TlsConfig,
 } from "./types.ts";
 export type { LoadConfigOptions } from "./load.ts";
 export { loadComponentConfig, loadConfig } from "./load.ts";

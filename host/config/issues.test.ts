@@ -14,7 +14,7 @@ const ERRORS: Array<[string, string, RusmErrorCode, number, number, string[]]> =
     1,
     [
       "unknown key serve.foo",
-      "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, workers, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms, max-host-memory-mb, max-in-flight, max-pipelined, drain-ms, access-log, first-byte-timeout-ms, headers-timeout-ms, keep-alive-timeout-ms, max-message-kb, ping-timeout-ms, allow-outbound, max-outbound-per-process, routes",
+      "listen, max-memory-mb, body-buffer-kb, pool-idle-seconds, workers, max-cpu-ms, preempt, time-to-head-ms, max-duration-ms, max-host-memory-mb, max-in-flight, max-pipelined, drain-ms, access-log, first-byte-timeout-ms, headers-timeout-ms, keep-alive-timeout-ms, max-message-kb, ping-timeout-ms, allow-outbound, max-outbound-per-process, tls, routes",
     ],
   ],
   [

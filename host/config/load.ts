@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { RusmError } from "../errors.ts";
 import { parseConfig } from "./parse.ts";
 import type { Config } from "./types.ts";
+import { loadTls } from "./tls.ts";
 
 export interface LoadConfigOptions {
   /** `rusm dev`: a component with a `source` is built before it is loaded, so its file may be missing. */
@@ -37,7 +38,8 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
       },
     );
   }
-  return config;
+  const tls = config.serve.tls;
+  return tls === null ? config : { ...config, serve: { ...config.serve, tls: await loadTls(tls) } };
 }
 
 /**

@@ -26,6 +26,7 @@ const SERVE_DEFAULTS = {
   accessLog: false,
   timeouts: { firstByteMs: 10_000, headersMs: 30_000, keepAliveMs: 5_000 },
   websocket: { maxMessageKb: 1024, pingTimeoutMs: 30_000 },
+  tls: null,
 };
 
 describe("parseConfig: valid files", () => {

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { configSchema, type SchemaOutput } from "./schema.ts";
 import { firstIssue } from "./issues.ts";
 import { parseToml, type TomlDocument } from "./toml.ts";
-import type { ComponentConfig, Config, RouteConfig } from "./types.ts";
+import type { ComponentConfig, Config, RouteConfig, TlsConfig } from "./types.ts";
 
 /**
  * Parses and validates routes.toml `text`. `file` names it in errors and anchors relative
@@ -54,8 +54,19 @@ function toConfig(data: SchemaOutput, doc: TomlDocument): Config {
       maxMessageKb: data.serve["max-message-kb"],
       pingTimeoutMs: data.serve["ping-timeout-ms"],
     },
+    tls: null as TlsConfig | null,
   };
   const base = dirname(doc.file);
+  const tls = data.serve.tls;
+  if (tls !== undefined) {
+    serve.tls = {
+      certFile: resolve(base, tls.cert),
+      keyFile: resolve(base, tls.key),
+      certWhere: doc.locate(["serve", "tls", "cert"], "value"),
+      keyWhere: doc.locate(["serve", "tls", "key"], "value"),
+      pem: null,
+    };
+  }
   const components = new Map<string, ComponentConfig>();
   for (const [name, c] of Object.entries(data.components)) {
     components.set(name, {

@@ -28,6 +28,7 @@
  * ping-timeout-ms = 30000     # default, 0..86400000 (0: no pings): a WebSocket client silent that long after a ping is gone
  * allow-outbound = []        # default none: origins processes may fetch, e.g. ["https://api.example.com", "http://127.0.0.1:9000", "https://*.example.org"]
  * max-outbound-per-process = 16  # default, 1..1024: outbound requests one process has open at once
+ * tls = { cert = "cert.pem", key = "key.pem" }  # optional: HTTPS, HTTP/2 and HTTP/1.1 (ALPN), paths relative to routes.toml
  * [admin]                     # optional; listen is then required
  * listen = "127.0.0.1:9464"   # a loopback address, unless allow-public = true
  * allow-public = false        # default; true: a non-loopback listen is allowed (and warned about)
@@ -92,6 +93,9 @@ export const DEFAULTS = {
   brokerOverflow: "drop-oldest",
 } as const;
 
+/** `[serve] tls`: the PEM files of the public listener (checked when the config is loaded). */
+export const TLS_HINT = `tls = { cert = "cert.pem", key = "key.pem" }: PEM files, relative to routes.toml`;
+
 /** What a custom issue carries besides its message. */
 export interface IssueParams {
   /** Point at the key (a bad route key) or at the value (default). */
@@ -150,6 +154,9 @@ export const VALUE_HINTS: Record<string, string> = {
   "allow-outbound": OUTBOUND_HINT,
   "max-outbound-per-process":
     "the outbound requests one process may have open at once, e.g. max-outbound-per-process = 16",
+  tls: TLS_HINT,
+  cert: TLS_HINT,
+  key: TLS_HINT,
   token: `a secret POST /publish must present as "Authorization: Bearer <token>", e.g. the output of \`openssl rand -hex 32\``,
 };
 
@@ -192,6 +199,12 @@ const allowOutbound = z
     return out;
   });
 const maxOutbound = intIn(1, 1024);
+
+const pemPath = z.string({ error: "a file path" }).min(1, { error: "a non-empty file path" });
+const tls = z.strictObject(
+  { cert: pemPath, key: pemPath },
+  { error: `a table { cert = "...", key = "..." }` },
+);
 
 const listen = z.string({ error: LISTEN_EXPECTED }).transform((text, ctx) => {
   const parsed = parseListen(text);
@@ -265,6 +278,7 @@ const serveShape = {
   "ping-timeout-ms": socketMs.default(DEFAULTS.pingTimeoutMs),
   "allow-outbound": allowOutbound.default([]),
   "max-outbound-per-process": maxOutbound.default(DEFAULTS.maxOutboundPerProcess),
+  tls: tls.optional(),
   routes: routes.optional(),
 };
 /** An admin token: what a Bearer token may hold in a header, long enough not to guess. */
@@ -388,6 +402,7 @@ const ACCEPTED = {
   admin: Object.keys(adminShape),
   broker: Object.keys(brokerShape),
   component: Object.keys(componentShape),
+  tls: ["cert", "key"],
 };
 
 /** The keys a strict table accepts, by the table's path; [] if not a strict table. */
@@ -396,5 +411,6 @@ export function acceptedKeys(table: KeyPath): string[] {
   if (table.length === 1 && (table[0] === "serve" || table[0] === "admin" || table[0] === "broker"))
     return ACCEPTED[table[0]];
   if (table.length === 2 && table[0] === "components") return ACCEPTED.component;
+  if (table.length === 2 && table[0] === "serve" && table[1] === "tls") return ACCEPTED.tls;
   return [];
 }

@@ -95,6 +95,18 @@ export interface RouteConfig {
   targetWhere: SourceLocation;
 }
 
+/** `[serve] tls`: the public listener serves HTTPS (HTTP/2 and HTTP/1.1, ALPN). */
+export interface TlsConfig {
+  /** Absolute: resolved against the directory of routes.toml. */
+  certFile: string;
+  keyFile: string;
+  /** The `cert` and `key` values, for errors about the files. */
+  certWhere: SourceLocation;
+  keyWhere: SourceLocation;
+  /** The PEM texts, read and checked by loadConfig (config/tls.ts); null until then. */
+  pem: { cert: string; key: string } | null;
+}
+
 /** `[admin]`. */
 export interface AdminConfig {
   /** Loopback, unless `allowPublic`. */
@@ -130,6 +142,8 @@ export interface Config {
     timeouts: SocketTimeouts;
     /** `max-message-kb` and `ping-timeout-ms`: a WebSocket's limits. */
     websocket: { maxMessageKb: number; pingTimeoutMs: number };
+    /** `tls`: HTTPS with HTTP/2 on the public listener; null: plain HTTP/1.1. */
+    tls: TlsConfig | null;
   };
   admin: AdminConfig | null;
   /** `[broker]`, defaults applied. */

@@ -20,7 +20,8 @@
  * written asynchronously (sonic-boom), and a logging failure is swallowed: it never throws on
  * a response path.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
+import type { Outgoing } from "./wire.ts";
 import type { ExitReason } from "../lifecycle/exit.ts";
 import { createAccessLogger, type Logger } from "../log/index.ts";
 
@@ -106,19 +107,23 @@ export class AccessEntry {
 /** The access log of one server. */
 export class AccessLog {
   readonly #logger: ReturnType<typeof createAccessLogger>;
-  readonly #byResponse = new WeakMap<ServerResponse, AccessEntry>();
+  readonly #byResponse = new WeakMap<Outgoing, AccessEntry>();
 
   constructor(logger = createAccessLogger()) {
     this.#logger = logger;
   }
 
   /** A line for `req` (an upgrade; the caller ends it). */
-  begin(req: IncomingMessage, route: string): AccessEntry {
+  begin(req: Pick<IncomingMessage, "method" | "url">, route: string): AccessEntry {
     return new AccessEntry(this.#logger.logger, req.method ?? "GET", req.url ?? "/", route);
   }
 
   /** A line for `req` answered on `res`, ended when `res` closes. */
-  forResponse(req: IncomingMessage, res: ServerResponse, route: string): AccessEntry {
+  forResponse(
+    req: Pick<IncomingMessage, "method" | "url">,
+    res: Outgoing,
+    route: string,
+  ): AccessEntry {
     const entry = this.begin(req, route);
     this.#byResponse.set(res, entry);
     res.once("close", () => entry.ended(res.headersSent ? res.statusCode : 0));
@@ -126,7 +131,7 @@ export class AccessLog {
   }
 
   /** The line of `res`, if it has one. */
-  of(res: ServerResponse): AccessEntry | undefined {
+  of(res: Outgoing): AccessEntry | undefined {
     return this.#byResponse.get(res);
   }
 

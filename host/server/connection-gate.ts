@@ -69,6 +69,13 @@ export class ConnectionGate {
   }
 }
 
+/** The gate of a connection whose requests do not wait for each other (an HTTP/2 stream's). */
+export const OPEN_GATE: Pick<ConnectionGate, "full" | "admit" | "done"> = {
+  full: false,
+  admit: (start) => start(),
+  done: () => undefined,
+};
+
 const gates = new WeakMap<Socket, ConnectionGate>();
 
 /** The gate of `socket`, made on its first request. */

@@ -1,12 +1,15 @@
 /**
  * @module server/exchange
- * One request/response pair of node:http, as a process sees it ({@link ProcessExchange}).
+ * One request/response pair of node:http or node:http2 (its compatibility API, one stream), as a
+ * process sees it ({@link ProcessExchange}); what differs between the wires is in server/wire.ts.
  *
  * The head goes out at the end of the event-loop turn in which the guest sets its response (with
  * the first body bytes when there are some: one socket write for a small response); the body
- * flows from the process's bounded channel, paced by `res.write()` and `drain`. It is chunked,
- * unless the guest declared a `content-length`: then that goes out and the body is held to it
- * (a body of another length is never ended as complete: the connection is cut instead).
+ * flows from the process's bounded channel, paced by `res.write()` and `drain` (over HTTP/2, per
+ * stream: a stalled stream's flow-control window parks only its own process). Over HTTP/1.1 it is
+ * chunked, unless the guest declared a `content-length`: then that goes out and the body is held
+ * to it (a body of another length is never ended as complete: the response is cut instead; over
+ * HTTP/2 a cut is a RST_STREAM of its stream only).
  * A client that goes away (close before the response ended, or a socket error) closes the
  * channel, so the guest's next write returns `closed` and a parked write wakes at once.
  *
@@ -17,6 +20,7 @@
  * answering ends this exchange only: 500 before a head, a cut connection after, one fault.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { ByteChannel, ChannelSink } from "../stream/channel.ts";
 import type { ProcessExchange } from "../process/process.ts";
 import type { FieldEntry, IncomingRequestData, RequestBodySource } from "../wasi/index.ts";
@@ -24,6 +28,7 @@ import { declaredLength } from "../wasi/http/content-length.ts";
 import { FORBIDDEN_HEADERS } from "../wasi/http/fields.ts";
 import { NodeRequestBody } from "./request-body.ts";
 import { ClientGone } from "./client-gone.ts";
+import { exchanged, type Incoming, type Outgoing, type Wire } from "./wire.ts";
 
 /**
  * Request headers a guest does not see: the forbidden ones (wasmtime's list: the connection,
@@ -44,10 +49,10 @@ const TRUNCATE_FLUSH_MS = 10_000;
 
 /** The request as WASI sees it; headers are converted on first use (most guests never ask). */
 export class NodeRequestData implements IncomingRequestData {
-  readonly #req: IncomingMessage;
+  readonly #req: Incoming;
   #headers: FieldEntry[] | undefined;
 
-  constructor(req: IncomingMessage) {
+  constructor(req: Incoming) {
     this.#req = req;
   }
 
@@ -61,11 +66,12 @@ export class NodeRequestData implements IncomingRequestData {
 
   get scheme(): "http" | "https" {
     const socket = this.#req.socket;
-    return "encrypted" in socket && socket.encrypted === true ? "https" : "http";
+    return socket !== null && "encrypted" in socket && socket.encrypted === true ? "https" : "http";
   }
 
   get authority(): string | undefined {
-    return this.#req.headers.host;
+    // HTTP/2 says it in `:authority` (RFC 9113 section 8.3.1), HTTP/1.1 in `host`.
+    return this.#req.headers.host ?? (this.#req.headers[":authority"] as string | undefined);
   }
 
   get headers(): FieldEntry[] {
@@ -74,7 +80,9 @@ export class NodeRequestData implements IncomingRequestData {
       const raw = this.#req.rawHeaders;
       for (let i = 0; i + 1 < raw.length; i += 2) {
         const name = raw[i]!.toLowerCase();
-        if (!HIDDEN.has(name)) headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
+        // HTTP/2's pseudo-headers (`:path`, ...) are the request line, not fields.
+        if (!HIDDEN.has(name) && !name.startsWith(":"))
+          headers.push([name, Buffer.from(raw[i + 1]!, "latin1")]);
       }
       this.#headers = headers;
     }
@@ -91,14 +99,15 @@ const NOTHING = new Uint8Array(0);
  * 0xe9) would reach the client as two bytes. An empty write sends it as latin1, Node's rule for
  * a head, and adds no chunk (an empty chunk is not a chunked body's end).
  */
-function flushHead(res: ServerResponse): void {
+function flushHead(res: Outgoing): void {
   res.write(NOTHING);
 }
 
 export class NodeExchange implements ProcessExchange {
   readonly request: IncomingRequestData;
-  readonly #req: IncomingMessage;
-  readonly #res: ServerResponse;
+  readonly #req: Incoming;
+  readonly #res: Outgoing;
+  readonly #wire: Wire;
   readonly #onBytes: (n: number) => void;
   #body: ByteChannel | null = null;
   #responded = false;
@@ -114,14 +123,20 @@ export class NodeExchange implements ProcessExchange {
   /** Body bytes handed to Node. */
   #sent = 0;
 
-  constructor(req: IncomingMessage, res: ServerResponse, onBytes: (n: number) => void) {
+  constructor(
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+    onBytes: (n: number) => void,
+  ) {
+    const { req, res, wire } = exchanged(request, response);
     this.#req = req;
     this.#res = res;
+    this.#wire = wire;
     this.#onBytes = onBytes;
     this.request = new NodeRequestData(req);
     res.on("close", () => {
       // A connection rusm cut itself (a truncated body, a fault) is not a client that left.
-      if (!res.writableFinished && !this.#cutByHost && !this.#faulted) this.#gone();
+      if (!wire.finished() && !this.#cutByHost && !this.#faulted) this.#gone();
     });
     // A socket error after the head also ends in 'close'; this keeps it from being thrown.
     res.on("error", () => this.#gone());
@@ -278,16 +293,15 @@ export class NodeExchange implements ProcessExchange {
     }
   }
 
-  /** Ends the connection without ending the response: the client sees a truncated body. */
+  /**
+   * Ends the response without ending it cleanly: the client sees a truncated body (HTTP/1.1: the
+   * connection ends; HTTP/2: RST_STREAM on this stream only).
+   */
   #cut(): void {
-    // No res.end(): a chunked body stops without its terminating chunk, a body with a
-    // content-length short of it. end() on the socket still flushes what was written; a client
-    // that never reads gets destroyed.
-    const socket = this.#res.socket;
-    if (socket === null) return;
+    // Set first: the cut closes the response at once over HTTP/2, and that close is rusm's.
+    const wasCut = this.#cutByHost;
     this.#cutByHost = true;
-    socket.end();
-    setTimeout(() => socket.destroy(), TRUNCATE_FLUSH_MS).unref();
+    if (!this.#wire.cut(TRUNCATE_FLUSH_MS)) this.#cutByHost = wasCut;
   }
 
   #sink(): ChannelSink {
@@ -314,7 +328,7 @@ export class NodeExchange implements ProcessExchange {
           return;
         }
         if (last !== undefined) this.#sent += last.length;
-        if (trailers !== undefined && trailers.length > 0) res.addTrailers(trailers);
+        if (trailers !== undefined && trailers.length > 0) this.#wire.addTrailers(trailers);
         if (last === undefined) res.end();
         else res.end(last);
       },

@@ -1,10 +1,13 @@
 /**
  * @module server/http
  * The public listener: each request is routed, then served by a fresh process of the route's
- * component. No route: 404. A path served under other methods: 405 with `Allow`.
+ * component. No route: 404. A path served under other methods: 405 with `Allow`. Plain HTTP/1.1,
+ * or with `[serve] tls` HTTPS with HTTP/2 and HTTP/1.1 on the same port (server/secure-server.ts);
+ * one code path serves both wires (server/wire.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Server, Socket } from "node:net";
 import { Process } from "../process/process.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
@@ -14,7 +17,9 @@ import { NodeExchange } from "./exchange.ts";
 import type { RouteTarget } from "./targets.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { threadRunQueue } from "../lifecycle/run-queue.ts";
-import { connectionGate } from "./connection-gate.ts";
+import { connectionGate, OPEN_GATE } from "./connection-gate.ts";
+import { createTlsServer, type Connections } from "./secure-server.ts";
+import { exchanged, type Incoming, type Outgoing, type Wire } from "./wire.ts";
 import { observerOf } from "./outbound-metrics.ts";
 import type { SocketTimeouts } from "../config/types.ts";
 import { shouldUpgrade, upgradeHandler, type WebSocketLimits } from "./ws-upgrade.ts";
@@ -44,6 +49,8 @@ export interface HttpDeps {
   readonly maxPipelined: number;
   /** `[serve]`'s WebSocket limits. */
   readonly websocket: WebSocketLimits;
+  /** `[serve] tls`'s PEM texts: HTTPS with HTTP/2; null: plain HTTP/1.1. */
+  readonly tls?: { readonly cert: string; readonly key: string } | null | undefined;
   /** `[serve] access-log`: one line per request (server/access-log.ts), or null. */
   readonly accessLog?: AccessLog | null | undefined;
 }
@@ -69,7 +76,7 @@ export interface ServerLoad {
 const NO_ROUTE = "(none)";
 
 function plain(
-  res: ServerResponse,
+  res: Outgoing,
   status: number,
   text: string,
   headers: Record<string, string> = {},
@@ -80,7 +87,7 @@ function plain(
   deps?.accessLog?.of(res)?.sent(Buffer.byteLength(text));
 }
 
-function observe(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, route: string): void {
+function observe(deps: HttpDeps, req: Incoming, res: Outgoing, route: string): void {
   deps.accessLog?.forResponse(req, res, route);
   const started = performance.now();
   res.once("close", () => {
@@ -93,19 +100,21 @@ function observe(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, rout
 /** A request refused before any process: 503, with when to retry and whether to keep the connection. */
 function refuse(
   deps: Pick<HttpDeps, "accessLog">,
-  res: ServerResponse,
+  res: Outgoing,
+  wire: Wire,
   why: string,
   close: boolean,
 ): void {
-  if (close) res.shouldKeepAlive = false;
+  if (close) wire.closeAfter();
   plain(res, 503, `${why}\n`, { "retry-after": "1" }, deps);
 }
 
 function handle(
   deps: HttpDeps & { load: ServerLoad; control: HttpControl },
-  req: IncomingMessage,
-  res: ServerResponse,
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
 ): void {
+  const { req, res, wire } = exchanged(request, response);
   const method = req.method ?? "GET";
   const url = req.url ?? "/";
   const match = deps.router.match(method, url);
@@ -134,31 +143,35 @@ function handle(
       res,
       426,
       `${url.split("?")[0]} is a WebSocket endpoint: connect with a WebSocket client\n`,
-      {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-version": "13",
-      },
+      // HTTP/2 has no Upgrade (nor Connection: RFC 9113 section 8.2.2): there it only says
+      // which WebSocket version to speak, over HTTP/1.1.
+      wire.version === "2"
+        ? { "sec-websocket-version": "13" }
+        : { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13" },
       deps,
     );
     return;
   }
   if (deps.control.draining) {
-    refuse(deps, res, "rusm is shutting down: retry on another node", true);
+    refuse(deps, res, wire, "rusm is shutting down: retry on another node", true);
     return;
   }
   if (deps.load.processes >= deps.maxInFlight) {
     refuse(
       deps,
       res,
+      wire,
       `rusm is at its max-in-flight (${deps.maxInFlight} requests on this worker)`,
       false,
     );
     return;
   }
-  const gate = connectionGate(req.socket, deps.maxPipelined);
+  // HTTP/1.1 answers a connection's requests in order: they wait for each other. HTTP/2 streams
+  // are independent, bounded per connection by SETTINGS_MAX_CONCURRENT_STREAMS instead.
+  const gate =
+    wire.pipeline === null ? OPEN_GATE : connectionGate(wire.pipeline, deps.maxPipelined);
   if (gate.full) {
-    refuse(deps, res, "too many pipelined requests waiting on this connection", true);
+    refuse(deps, res, wire, "too many pipelined requests waiting on this connection", true);
     return;
   }
   // Counted from now: a guest that never yields must already count as lost with it, and a
@@ -174,12 +187,12 @@ function handle(
   // Node's req/res, not a process. Then through the run queue: a burst of requests
   // instantiates a bounded number of processes per event-loop turn.
   gate.admit(() => {
-    if (res.closed) return finished(); // its client left while it waited
+    if (wire.closed()) return finished(); // its client left while it waited
     if (deps.control.draining) {
-      refuse(deps, res, "rusm is shutting down: retry on another node", true);
+      refuse(deps, res, wire, "rusm is shutting down: retry on another node", true);
       return finished();
     }
-    const process = startProcess(deps, req, res, target, match.params);
+    const process = startProcess(deps, request, response, target, match.params);
     threadRunQueue().run(() => {
       // run() never rejects: every exit is settled and counted inside.
       void process
@@ -193,8 +206,8 @@ function handle(
 /** The process that serves `req` (not yet running). */
 function startProcess(
   deps: HttpDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
   target: RouteTarget,
   params: Record<string, string>,
 ): Process {
@@ -248,10 +261,34 @@ function checkingIntervalMs(headersMs: number): number {
  *   more before closing, so a client reusing it at the last moment is not reset).
  * Node's `requestTimeout` stays 0: a request body may take as long as the guest reads it.
  */
-export function createHttpServer(deps: HttpDeps): { server: Server; control: HttpControl } {
+export function createHttpServer(deps: HttpDeps): {
+  server: Server;
+  control: HttpControl;
+  connections: Connections;
+} {
   const control: HttpControl = { draining: false };
   const withLoad = { ...deps, load: { connections: 0, processes: 0 }, control };
   const { firstByteMs, headersMs, keepAliveMs } = deps.timeouts;
+  if (deps.tls != null) {
+    const { server, connections } = createTlsServer(
+      {
+        ...deps.tls,
+        highWaterMark: deps.highWaterMark,
+        headersTimeout: headersMs,
+        keepAliveTimeout: keepAliveMs,
+        connectionsCheckingInterval: checkingIntervalMs(headersMs),
+        // Over TLS the first bytes are the handshake: first-byte-timeout-ms bounds it.
+        handshakeTimeout: firstByteMs,
+      },
+      (req, res) => handle(withLoad, req, res),
+    );
+    // node:http2 hands every HTTP/1.1 request with an Upgrade header to 'upgrade' (it does not
+    // honour shouldUpgradeCallback): one to a route that is not a WebSocket action is answered
+    // there (404 "no WebSocket route here") instead of being served as HTTP.
+    server.on("upgrade", upgradeHandler(withLoad));
+    countConnections(server, withLoad.load, deps.onLoad);
+    return { server, control, connections };
+  }
   const server = createServer(
     {
       highWaterMark: deps.highWaterMark,
@@ -277,16 +314,27 @@ export function createHttpServer(deps: HttpDeps): { server: Server; control: Htt
     });
   }
   server.on("upgrade", upgradeHandler(withLoad));
-  const onLoad = deps.onLoad;
-  if (onLoad !== undefined) {
-    server.on("connection", (socket: Socket) => {
-      withLoad.load.connections++;
-      onLoad(withLoad.load);
-      socket.once("close", () => {
-        withLoad.load.connections--;
-        onLoad(withLoad.load);
-      });
+  countConnections(server, withLoad.load, deps.onLoad);
+  const connections: Connections = {
+    closeIdle: () => server.closeIdleConnections(),
+    closeAll: () => server.closeAllConnections(),
+  };
+  return { server, control, connections };
+}
+
+/** Tells `onLoad` the open (TCP) connections on each change. */
+function countConnections(
+  server: Server,
+  load: ServerLoad,
+  onLoad: ((load: ServerLoad) => void) | undefined,
+): void {
+  if (onLoad === undefined) return;
+  server.on("connection", (socket: Socket) => {
+    load.connections++;
+    onLoad(load);
+    socket.once("close", () => {
+      load.connections--;
+      onLoad(load);
     });
-  }
-  return { server, control };
+  });
 }

@@ -170,7 +170,11 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     options.brokerBackend,
   );
   const accessLog = config.serve.accessLog ? new AccessLog() : null;
-  const { server: http, control } = createHttpServer({
+  const {
+    server: http,
+    control,
+    connections,
+  } = createHttpServer({
     router,
     registry,
     metrics,
@@ -187,6 +191,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       maxMessageBytes: config.serve.websocket.maxMessageKb * 1024,
       pingTimeoutMs: config.serve.websocket.pingTimeoutMs,
     },
+    tls: config.serve.tls?.pem ?? null,
   });
   try {
     await listen(http, config.serve.listen, "serve.listen", options.reusePort);
@@ -209,7 +214,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   }
 
   return {
-    url: urlOf(http),
+    url: urlOf(http, config.serve.tls === null ? "http" : "https"),
     adminUrl: admin === null ? null : urlOf(admin),
     registry,
     broker,
@@ -222,7 +227,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       const closed = closeServer(http).then(() => {
         allClosed = true;
       });
-      http.closeIdleConnections();
+      connections.closeIdle();
       const streamsEnded = registry.drainStreams();
       await Promise.race([registry.whenEmpty(), sleep(drainMs)]);
       const stoppedAtDeadline = registry.size;
@@ -237,10 +242,10 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       // Responses still flushing (an ended stream's last bytes) get the rest of the drain; a
       // connection closes as soon as its response is out (Node closes only idle ones).
       while (!allClosed && performance.now() < deadline) {
-        http.closeIdleConnections();
+        connections.closeIdle();
         await Promise.race([closed, sleep(50)]);
       }
-      http.closeAllConnections();
+      connections.closeAll();
       await closed;
       if (admin !== null) {
         admin.closeAllConnections();

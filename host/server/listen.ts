@@ -1,17 +1,17 @@
 /**
  * @module server/listen
  * Listening on a configured address (a failure is a RUSM_LISTEN_FAILED naming the config key),
- * the `http://host:port` a server really listens on, and closing.
+ * the `http://host:port` (or `https://`) a server really listens on, and closing.
  */
 import type { AddressInfo, Server } from "node:net";
 import type { Listen } from "../config/index.ts";
 import { RusmError } from "../errors.ts";
 
-/** `http://host:port` of a listening server (IPv6 in brackets). */
-export function urlOf(server: Server): string {
+/** `http://host:port` (or `https://`) of a listening server (IPv6 in brackets). */
+export function urlOf(server: Server, scheme: "http" | "https" = "http"): string {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
 }
 
 /**

@@ -1,24 +1,25 @@
 /**
  * @module server/request-body
- * A request body as a WASI byte source over Node's `IncomingMessage`, read in paused mode: the
+ * A request body as a WASI byte source over Node's `IncomingMessage` (or an HTTP/2
+ * stream's `Http2ServerRequest`: flow control then paces the client per stream), read in paused mode: the
  * socket is read only as fast as the guest reads (TCP back-pressure), and a guest waiting for
  * bytes is parked on one shared promise per wait, never polling.
  */
-import type { IncomingMessage } from "node:http";
+import type { Incoming } from "./wire.ts";
 import { streamFailed } from "../wasi/io/streams.ts";
 import type { FieldEntry, RequestBodySource } from "../wasi/index.ts";
 
 type Wait = { promise: Promise<void>; resolve: () => void };
 
 export class NodeRequestBody implements RequestBodySource {
-  readonly #req: IncomingMessage;
+  readonly #req: Incoming;
   #buffered: Buffer | null = null;
   #ended = false;
   #failed: string | null = null;
   #wait: Wait | null = null;
   #endWait: Wait | null = null;
 
-  constructor(req: IncomingMessage) {
+  constructor(req: Incoming) {
     this.#req = req;
     req.on("readable", () => {
       // Pull now: at the end of the body, 'readable' comes before 'end', and 'end' only comes
@@ -30,7 +31,7 @@ export class NodeRequestBody implements RequestBodySource {
       this.#ended = true;
       this.#wake();
     });
-    req.on("error", (err) => this.#fail(err.message));
+    req.on("error", (err: Error) => this.#fail(err.message));
     req.on("close", () => {
       if (!this.#ended && !req.complete)
         this.#fail("the client closed the connection before the body ended");

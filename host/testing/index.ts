@@ -63,7 +63,7 @@ export function parseLogLines(stderr: string): Array<Record<string, unknown>> {
 export function listeningAddresses(
   stdout: string,
 ): { url: string; adminUrl: string | null } | null {
-  const url = /rusm listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+  const url = /rusm listening on (https?:\/\/\S+)/.exec(stdout)?.[1];
   if (url === undefined) return null;
   return { url, adminUrl: /rusm admin listening on (http:\/\/\S+)/.exec(stdout)?.[1] ?? null };
 }

@@ -464,7 +464,7 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
   // SO_REUSEPORT until the workers listen, so that no one else takes it meanwhile.
   const check: Server = createServer();
   await listen(check, config.serve.listen, "serve.listen");
-  const url = urlOf(check);
+  const url = urlOf(check, config.serve.tls === null ? "http" : "https");
   const port = new URL(url).port;
   await closeServer(check);
   // It shares the port's accept queue with the workers (SO_REUSEPORT): a client that connects

@@ -6,7 +6,7 @@
  *     npm run bench -- [hello] [sm-hello] [sse] [process-cost] [jco-serve] [fanout] [parked]
  *                      [workers] [preempt] [rust-guest] [compile] [ts-live] [ts-build]
  *                      [ts-engines] [websocket]
- *                      [ts-engines] [outbound-proxy]
+ *                      [ts-engines] [outbound-proxy] [http2]
  *                      [--short] [--json FILE] [--seconds N] [--rounds N] [--warmup N]
  *                      [--parked 1000,5000] [--park-timeout S] [--rss-limit-mb M]
  *                      [--subscribers 1000,5000] [--parked-streams 20000]
@@ -19,6 +19,7 @@
 import { run as compile } from "./compile/bench.ts";
 import { run as fanout } from "./fanout/bench.ts";
 import { run as hello } from "./hello/bench.ts";
+import { run as http2 } from "./http2/bench.ts";
 import { run as jcoServe } from "./jco-serve/bench.ts";
 import { runBenches, type Bench } from "./lib/main.ts";
 import { run as outboundProxy } from "./outbound-proxy/bench.ts";
@@ -52,6 +53,7 @@ const BENCHES: Record<string, Bench> = {
   "ts-engines": tsEngines,
   websocket,
   "outbound-proxy": outboundProxy,
+  http2,
 };
 
 const { options, names, json } = parseArgs(process.argv.slice(2));

@@ -38,6 +38,8 @@ export interface RusmConfig {
    * one plain Node thread, and the `workers` bench measures more.
    */
   workers?: number;
+  /** `[serve] tls`: PEM files (absolute paths); the server then listens on https:// (HTTP/2). */
+  tls?: { cert: string; key: string };
   /** `[serve] access-log = true`: one JSON line per request on its stdout. */
   accessLog?: boolean;
 }
@@ -68,6 +70,11 @@ function toml(config: RusmConfig): string {
   if (config.bodyBufferKb !== undefined) lines.push(`body-buffer-kb = ${config.bodyBufferKb}`);
   // An earlier checkout (`root`, RUSM_BENCH_BEFORE) may predate the key: it runs one thread.
   if (config.root === undefined) lines.push(`workers = ${config.workers ?? 1}`);
+  if (config.tls !== undefined) {
+    lines.push(
+      `tls = { cert = ${JSON.stringify(config.tls.cert)}, key = ${JSON.stringify(config.tls.key)} }`,
+    );
+  }
   if (config.accessLog === true) lines.push("access-log = true");
   lines.push("", "[admin]", 'listen = "127.0.0.1:0"');
   if (config.broker !== undefined) {
