@@ -261,6 +261,11 @@ function program(status: { code: number }): Command {
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const status = { code: 0 };
+  // `rusm --help | head`: a reader that leaves early is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(status.code);
+  });
   try {
     if (argv.length === 0) throw usage("no command given");
     await program(status).parseAsync(argv, { from: "user" });
