@@ -23,6 +23,8 @@ export const ERROR_CODES = {
     "rusm build could not build a guest (a source error, no handler, a top-level throw)",
   RUSM_LISTEN_FAILED: "a listen address could not be bound",
   RUSM_MEMORY_LIMIT: "a component needs more memory at start than its max-memory-mb cap",
+  RUSM_ADMIN_UNREACHABLE:
+    "rusm ps could not get the status from the admin listener (nothing listening, refused token)",
   RUSM_INTERNAL: "a bug in rusm; please report it with the log",
 } as const;
 

@@ -107,7 +107,7 @@ describe("[admin] listen on a non-loopback address", () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({
         level: 40,
-        msg: "the admin listener is on a non-loopback address (allow-public = true): GET /metrics is open to anyone who can reach it, POST /publish needs the [admin] token",
+        msg: "the admin listener is on a non-loopback address (allow-public = true): GET /metrics is open to anyone who can reach it, POST /publish and the status page need the [admin] token",
       });
     } finally {
       expect(await rusm.stop()).toBe(0);

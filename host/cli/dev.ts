@@ -11,7 +11,7 @@ import { startDev } from "../dev/session.ts";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { errorText } from "./report.ts";
-import { applyListenFlags, parseWorkers } from "./serve.ts";
+import { adminLine, applyListenFlags, parseWorkers } from "./serve.ts";
 import { whenStarterGone } from "./starter.ts";
 
 export interface DevFlags {
@@ -47,9 +47,7 @@ export async function devCommand(target: string, flags: DevFlags): Promise<numbe
   const { server } = session;
   process.stdout.write(
     `rusm listening on ${server.url}\n` +
-      (server.adminUrl === null
-        ? ""
-        : `rusm admin listening on ${server.adminUrl} (GET /metrics)\n`),
+      (server.adminUrl === null ? "" : adminLine(server.adminUrl)),
   );
   process.stderr.write(`rusm dev: watching ${target} and the sources it names (Ctrl-C stops)\n`);
   await signal;

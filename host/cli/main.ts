@@ -74,6 +74,19 @@ Examples:
                          cd my-app && npm install && npm run build && npm start
 `;
 
+const PS_EXAMPLES = `
+The admin listener asked: --admin URL; else the [admin] listen of the routes.toml given; else
+http://127.0.0.1:9464. The token ([admin] token): --token; else RUSM_ADMIN_TOKEN; else the
+routes.toml's. The same data as the status page (GET / on the admin listener) and
+GET /status.json. Exit 1 with error[RUSM_ADMIN_UNREACHABLE] when it cannot be had.
+
+Examples:
+  rusm ps                                  the rusm whose admin listens on 127.0.0.1:9464
+  rusm ps routes.toml                      the rusm serving routes.toml (its [admin] listen)
+  rusm ps --admin http://127.0.0.1:9500    another admin address
+  rusm ps --json                           the snapshot as JSON (as GET /status.json)
+`;
+
 /** Exit status for a usage error (as sysexits' EX_USAGE is too obscure, 2 like most CLIs). */
 const EXIT_USAGE = 2;
 const EXIT_ERROR = 1;
@@ -215,6 +228,24 @@ function program(status: { code: number }): Command {
     );
 
   rusm
+    .command("ps")
+    .description("show a running rusm's processes, exits, broker topics and workers")
+    .argument("[routes.toml]", "the routes file the rusm serves: its [admin] listen and token")
+    .option("--admin <url>", "the admin listener's URL (default: see below)")
+    .option("--token <token>", "[admin] token, when the admin listener has one")
+    .option("--json", "print the snapshot as JSON instead of tables")
+    .addHelpText("after", PS_EXAMPLES)
+    .action(
+      async (
+        routesFile: string | undefined,
+        opts: { admin?: string; token?: string; json?: boolean },
+      ) => {
+        const { psCommand } = await import("./ps.ts");
+        status.code = await psCommand(routesFile, opts);
+      },
+    );
+
+  rusm
     .command("new")
     .description("start a guest project in <dir> (source, routes, a test)")
     .argument("<dir>", "the directory to create (new or empty)")
@@ -230,6 +261,11 @@ function program(status: { code: number }): Command {
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const status = { code: 0 };
+  // `rusm --help | head`: a reader that leaves early is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(status.code);
+  });
   try {
     if (argv.length === 0) throw usage("no command given");
     await program(status).parseAsync(argv, { from: "user" });
@@ -254,7 +290,7 @@ function commanderExit(err: CommanderError, argv: readonly string[]): number {
     .replace(/^error: /, "")
     .replace(/\s*\n\s*\(Did you mean (.+)\?\)/, " (did you mean $1?)")
     .trim();
-  const command = ["serve", "dev", "build", "check", "new"].find((c) => argv.includes(c));
+  const command = ["serve", "dev", "build", "check", "ps", "new"].find((c) => argv.includes(c));
   return report(usage(message === "" ? "no command given" : message, command));
 }
 

@@ -110,6 +110,11 @@ export function applyListenFlags(
   if (flags.accessLog === true) config.serve.accessLog = true;
 }
 
+/** The line that says where the admin listener is (read by rusm/testing and `rusm ps` users). */
+export function adminLine(url: string): string {
+  return `rusm admin listening on ${url} (GET / for the status page, /metrics, /healthz, /readyz)\n`;
+}
+
 /** Runs the server until a signal; resolves to the exit status. */
 export async function serveCommand(target: string, flags: ServeFlags): Promise<number> {
   // Handlers first: a signal that comes as soon as the listening line is out (a supervisor
@@ -131,8 +136,7 @@ export async function serveCommand(target: string, flags: ServeFlags): Promise<n
     workers: workersFlag ?? config.serve.workers ?? availableParallelism(),
     progress: (line) => process.stderr.write(`rusm: ${line}\n`),
     // The admin line as soon as it listens, before the workers load: /readyz answers 503 then.
-    onAdminListening: (url) =>
-      process.stdout.write(`rusm admin listening on ${url} (GET /metrics, /healthz, /readyz)\n`),
+    onAdminListening: (url) => process.stdout.write(adminLine(url)),
   });
   process.stdout.write(`rusm listening on ${server.url}\n`);
 

@@ -10,6 +10,7 @@
  */
 import type { Metrics } from "../metrics/index.ts";
 import { EXIT_REASONS, type Exit, type ExitReason, type Stop } from "./exit.ts";
+import type { ProcessStatus } from "./process-status.ts";
 import type { Down, MonitorRef } from "./signal.ts";
 
 /** What the registry needs to know of a process. */
@@ -24,6 +25,8 @@ export interface RegisteredProcess {
    * cleanly, and stops as `shutdown`; true when it did. Others go on until the drain deadline.
    */
   drain(): boolean;
+  /** What it shows of itself now (the status page); absent for a process that shows nothing. */
+  status?(): ProcessStatus;
 }
 
 /**
@@ -91,6 +94,16 @@ export class ProcessRegistry {
   /** Live processes parked in a blocking call. */
   get parkedCount(): number {
     return this.#parked;
+  }
+
+  /** What every live process shows of itself now (the status page, `rusm ps`). */
+  statuses(): ProcessStatus[] {
+    const out: ProcessStatus[] = [];
+    for (const process of this.#live.values()) {
+      const status = process.status?.();
+      if (status !== undefined) out.push(status);
+    }
+    return out;
   }
 
   /** Exits so far, by reason. */

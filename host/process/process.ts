@@ -17,6 +17,7 @@ import type { HandlerTarget, WebSocketUpgrade } from "../rusm-guest/index.ts";
 import { hostImports, type HostContext } from "../catalog/index.ts";
 import type { Broker } from "../services/broker/index.ts";
 import { Mailbox } from "../lifecycle/mailbox.ts";
+import type { ProcessStatus } from "../lifecycle/process-status.ts";
 import {
   IncomingRequest,
   ResponseOutparam,
@@ -126,6 +127,8 @@ export class Process implements HostContext {
   /** Armed when the process first runs after its client left ({@link DISCONNECT_GRACE_MS}). */
   #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** When it was made (`performance.now()`): its age on the status page. */
+  readonly #bornAt = performance.now();
   readonly #outboundObserver: OutboundObserver;
   #outbound: OutboundAccess | undefined;
 
@@ -155,6 +158,26 @@ export class Process implements HostContext {
     this.#stderr = new StdioCapture(() => this.#log, "stderr");
     this.#cpu = new CpuMeter(component.limits.maxCpuMs);
     this.#killFlag = component.preempt.killChecks ? threadKillFlag().writer : null;
+  }
+
+  /** The route that led here, as written in routes.toml (the status page); null: unknown. */
+  route: string | null = null;
+
+  /** What it shows of itself on the status page (lifecycle/process-status.ts). */
+  status(): ProcessStatus {
+    const now = performance.now();
+    const request = this.exchange.request;
+    return {
+      pid: this.pid,
+      component: this.component.spec.name,
+      route:
+        this.route ??
+        this.target?.route ??
+        `${request.method} ${request.pathWithQuery.split("?")[0]}`,
+      parked: this.#parking !== null,
+      cpuMs: this.#cpu.used(now),
+      ageMs: now - this.#bornAt,
+    };
   }
 
   /** The process runs (its entry, or what it waited on settled): its CPU time counts. */

@@ -13,6 +13,8 @@
  *   nodes' subscribers are not counted); `400 {"error": …}` for a bad topic, `413` for a body
  *   too large. With `[admin] token`, it needs `Authorization: Bearer <token>` (compared in
  *   constant time): `401 {"error": …}` without it or with another token.
+ * - `GET /`, `GET /status.json`, `GET /status/events`: the live status page, its snapshot and
+ *   its stream (server/admin-status.ts); with `[admin] token`, they need it too.
  *
  * The listener is meant for a loopback address: config/schema refuses any other unless
  * `allow-public = true`, and {@link publicAdminWarning} is what the node then logs once.
@@ -23,9 +25,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { isLoopback, type AdminConfig } from "../config/index.ts";
+import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
 import { isHealthPath, serveHealth, type Readiness } from "./admin-health.ts";
+import { STATUS_PATHS, StatusRoutes } from "./admin-status.ts";
+import { ExitWindow } from "./exit-window.ts";
+import { mergeStatus, serverStatus, type StatusSnapshot } from "./status-snapshot.ts";
 
 /** What the admin listener serves. */
 export interface AdminSource {
@@ -35,6 +41,10 @@ export interface AdminSource {
   publish(topic: string, data: string): Published | Promise<Published>;
   /** What `GET /readyz` says (server/admin-health.ts); absent: ready once listening. */
   readiness?(): Readiness;
+  /** The node's status now (server/status-snapshot.ts). */
+  status(): Promise<StatusSnapshot>;
+  /** Stops what it runs for the listener (called when the listener closes). */
+  close?(): void;
 }
 
 /** A source with no readiness of its own: ready as soon as its admin listener answers. */
@@ -46,14 +56,38 @@ const alwaysReady = (): Readiness => ({
   waiting: [],
 });
 
-/** One server's own metrics and broker. */
-export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
+/** How often the exits' rolling window samples the exit counts. */
+export const EXIT_SAMPLE_MS = 1_000;
+
+/** One server's own metrics, broker and processes. */
+export function localAdmin(
+  metrics: Metrics,
+  broker: Broker,
+  registry: ProcessRegistry,
+): AdminSource {
+  const startedAt = Date.now();
+  const window = new ExitWindow();
+  const totals = (): Record<string, number> => Object.fromEntries(registry.exits());
+  window.sample(totals());
+  const sampler = setInterval(() => window.sample(totals()), EXIT_SAMPLE_MS).unref();
   return {
     metrics: async () => ({
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
     }),
     publish: (topic, data) => broker.publish(topic, data),
+    status: () => {
+      window.sample(totals());
+      const snapshot = mergeStatus([{ worker: 0, status: serverStatus(registry, broker) }], {
+        startedAt,
+        exitsByMinute: window.minutes(),
+        exitsTotal: totals(),
+        workers: [],
+        watchdogRestarts: {},
+      });
+      return Promise.resolve(snapshot);
+    },
+    close: () => clearInterval(sampler),
   };
 }
 
@@ -61,7 +95,7 @@ export function localAdmin(metrics: Metrics, broker: Broker): AdminSource {
 export const MAX_PUBLISH_BYTES = 1024 * 1024;
 
 const USAGE =
-  "rusm admin: GET /metrics, GET /healthz, GET /readyz, POST /publish/<topic> (the body is the message)\n";
+  "rusm admin: GET / (the status page), GET /status.json, GET /status/events, GET /metrics, GET /healthz, GET /readyz, POST /publish/<topic> (the body is the message)\n";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
@@ -161,14 +195,17 @@ function servePublish(
 
 /**
  * Creates the admin server (not yet listening). `admin.token`, when set, is required by
- * `POST /publish` (`GET /metrics` stays open).
+ * `POST /publish` and the status routes (`GET /metrics` stays open).
  */
 export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, "token">): Server {
   const token = admin.token === null ? null : sha256(admin.token);
-  return createServer((req, res) => {
+  const status = new StatusRoutes(() => source.status(), token);
+  const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (isHealthPath(path)) {
       serveHealth(path, req, res, () => source.readiness?.() ?? alwaysReady());
+    } else if (STATUS_PATHS.has(path)) {
+      status.serve(path, req, res);
     } else if (path === "/metrics") {
       serveMetrics(source, req, res);
     } else if (path.startsWith("/publish/")) {
@@ -178,6 +215,11 @@ export function createAdminServer(source: AdminSource, admin: Pick<AdminConfig, 
       text(res, 404, USAGE);
     }
   });
+  server.once("close", () => {
+    status.close();
+    source.close?.();
+  });
+  return server;
 }
 
 /**
@@ -188,7 +230,7 @@ export function publicAdminWarning(admin: AdminConfig): string | null {
   if (isLoopback(admin.listen)) return null;
   const publish =
     admin.token === null
-      ? "so is POST /publish (no [admin] token): anyone who reaches it can publish"
-      : "POST /publish needs the [admin] token";
+      ? "so are POST /publish and the status page (no [admin] token): anyone who reaches it can publish and see the processes"
+      : "POST /publish and the status page need the [admin] token";
   return `the admin listener is on a non-loopback address (allow-public = true): GET /metrics is open to anyone who can reach it, ${publish}`;
 }

@@ -235,6 +235,8 @@ function startProcess(
     deps.broker,
     observerOf(deps.metrics),
   );
+  // A route to a component by name has no handler target: its route, for the status page.
+  process.route = target.pattern;
   access?.served(process.pid);
   return process;
 }

@@ -202,7 +202,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   }
   let admin: Server | null = null;
   if (config.admin !== null && options.admin !== false) {
-    admin = createAdminServer(localAdmin(metrics, broker), config.admin);
+    admin = createAdminServer(localAdmin(metrics, broker, registry), config.admin);
     try {
       await listen(admin, config.admin.listen, "admin.listen");
     } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * @module workers/handle
  * The supervisor's handle on one worker thread: starts it, routes its messages (hub traffic to
- * the hub, answers to whoever asked), and asks it for metrics, to swap components, or to close.
+ * the hub, answers to whoever asked), and asks it for metrics, its status, to swap components,
+ * or to close.
  */
 import { Worker } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
@@ -11,6 +12,7 @@ import { createKillFlag } from "../preempt/kill-flag.ts";
 import { createExitTally, ExitTallyReader } from "./exit-tally.ts";
 import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
 import type { Hub } from "./hub.ts";
+import type { ServerStatus } from "../server/status-snapshot.ts";
 import type { FromWorker, MetricsJson, ToWorker, WireError, WorkerData } from "./protocol.ts";
 
 /** worker.ts, or worker.js when rusm runs compiled (installed from its package). */
@@ -56,6 +58,7 @@ export class WorkerHandle {
   readonly exited: Promise<number>;
   #nextId = 1;
   readonly #scrapes = new Map<number, (metrics: MetricsJson) => void>();
+  readonly #statusAsks = new Map<number, (status: ServerStatus) => void>();
   readonly #swaps = new Map<number, (answer: Swapped | Error) => void>();
   #onClosed: ((closed: Closed) => void) | null = null;
 
@@ -129,6 +132,23 @@ export class WorkerHandle {
     });
   }
 
+  /** Its part of the status page now, or null when it does not answer within `timeoutMs`. */
+  status(timeoutMs: number): Promise<ServerStatus | null> {
+    const id = this.#nextId++;
+    return new Promise((done) => {
+      const timer = setTimeout(() => {
+        this.#statusAsks.delete(id);
+        done(null);
+      }, timeoutMs);
+      this.#statusAsks.set(id, (status) => {
+        clearTimeout(timer);
+        done(status);
+      });
+      void this.exited.then(() => done(null));
+      this.post({ type: "status", id });
+    });
+  }
+
   /**
    * Asks it to serve `config`'s components and routes, loading those in `reload` (`rusm dev`);
    * resolves with what it did, rejects with its load error (nothing changed on it then) or when
@@ -189,6 +209,10 @@ export class WorkerHandle {
       case "metrics":
         this.#scrapes.get(message.id)?.(message.metrics);
         this.#scrapes.delete(message.id);
+        break;
+      case "status":
+        this.#statusAsks.get(message.id)?.(message.status);
+        this.#statusAsks.delete(message.id);
         break;
       case "swapped":
         this.#swaps.get(message.id)?.({ loaded: message.loaded, removed: message.removed });

@@ -7,6 +7,7 @@
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { Config } from "../config/index.ts";
 import type { RusmErrorCode, SourceLocation } from "../errors.ts";
+import type { ServerStatus } from "../server/status-snapshot.ts";
 
 /** What the supervisor hands a worker at its start (`workerData`). */
 export interface WorkerData {
@@ -57,6 +58,8 @@ export type FromWorker =
   /** The answer to a `deliver` with an id: subscribers reached on this worker. */
   | { readonly type: "delivered"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number; readonly metrics: MetricsJson }
+  /** The answer to a `status`: this worker's part of the status page (bounded in size). */
+  | { readonly type: "status"; readonly id: number; readonly status: ServerStatus }
   /** The answer to a `swap`: what it loaded and removed, or why nothing changed. */
   | {
       readonly type: "swapped";
@@ -88,6 +91,8 @@ export type ToWorker =
   /** The answer to a `publish` with an id: subscribers reached on the other workers. */
   | { readonly type: "published"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number }
+  /** Answer `status` with this worker's part of the status page (server/status-snapshot.ts). */
+  | { readonly type: "status"; readonly id: number }
   /**
    * Serve `config`'s components and routes (`rusm dev`): load those named in `reload` and any
    * new one, then swap them in at once (server/index.ts `swap`); answer `swapped` or

@@ -25,8 +25,10 @@ import {
   type Metrics,
   type SupervisorMetrics,
 } from "../metrics/index.ts";
-import { createAdminServer, publicAdminWarning } from "../server/admin.ts";
+import { createAdminServer, EXIT_SAMPLE_MS, publicAdminWarning } from "../server/admin.ts";
 import type { Readiness } from "../server/admin-health.ts";
+import { ExitWindow } from "../server/exit-window.ts";
+import type { StatusSnapshot } from "../server/status-snapshot.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
 import type { Swapped } from "../server/index.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
@@ -34,6 +36,7 @@ import { WorkerHandle, type Closed } from "./handle.ts";
 import { Hub } from "./hub.ts";
 import { MetricsAggregator } from "./metrics.ts";
 import { STALL_SIGNALS, type Silence } from "./silence.ts";
+import { nodeStatus } from "./status.ts";
 import { STALL_LIMITS, Watchdog, type Stall, type Watched } from "./watchdog.ts";
 
 export interface SupervisorOptions {
@@ -106,6 +109,11 @@ class Supervisor {
   /** The tallies of replaced workers; `final` once the thread is gone (its live ones lost). */
   readonly #retired: Array<{ readonly tally: ExitTallyReader; final: boolean }> = [];
   #closing = false;
+  /** For the status page: when it started, its exits by minute, its watchdog restarts. */
+  readonly #startedAt = Date.now();
+  readonly #exitWindow = new ExitWindow();
+  readonly #restarts: Record<string, number> = Object.fromEntries(STALL_SIGNALS.map((s) => [s, 0]));
+  #exitSampler: NodeJS.Timeout | null = null;
   /** Until every first worker listens (`/readyz` says `starting`). */
   #starting = true;
   /** Indices of workers being replaced (by the watchdog, or after an unexpected end). */
@@ -228,6 +236,33 @@ class Supervisor {
     return { contentType: merged.contentType, body: await merged.metrics() };
   }
 
+  /** Exits by reason over the node's life (every tally, as {@link #setExits} counts them). */
+  exitTotals(): Record<string, number> {
+    const exits = this.#retiredExits();
+    for (const handle of this.workers.values()) addExitsBy(exits, handle.tally.exits());
+    return byReason(exits);
+  }
+
+  /** Samples the exits for the status page's window every {@link EXIT_SAMPLE_MS} until close. */
+  sampleExits(): void {
+    this.#exitWindow.sample(this.exitTotals());
+    this.#exitSampler = setInterval(
+      () => this.#exitWindow.sample(this.exitTotals()),
+      EXIT_SAMPLE_MS,
+    ).unref();
+  }
+
+  /** The status page's snapshot: every worker's part, merged (workers/status.ts). */
+  status(): Promise<StatusSnapshot> {
+    this.#exitWindow.sample(this.exitTotals());
+    return nodeStatus([...this.workers.values()], {
+      startedAt: this.#startedAt,
+      exitsByMinute: this.#exitWindow.minutes(),
+      exitsTotal: this.exitTotals(),
+      watchdogRestarts: { ...this.#restarts },
+    });
+  }
+
   /**
    * `rusm_process_exits_total` from every tally: the workers' now (their threads share it), the
    * replaced ones', and the processes lost with those as `killed`. Each exit once.
@@ -293,6 +328,7 @@ class Supervisor {
   /** Drains every worker (server/index.ts `close`) for up to `drainMs`; what they did, summed. */
   async close(drainMs: number): Promise<Closed> {
     this.#closing = true;
+    if (this.#exitSampler !== null) clearInterval(this.#exitSampler);
     // Kill flags stay watched while the workers close: a spinner's budget still ends it.
     this.#watchdog.stopStallChecks();
     const handles = [...this.workers.values()];
@@ -354,6 +390,7 @@ class Supervisor {
       "watchdog: a worker's event loop stalled; replacing the worker (its connections are cut, its processes lost)",
     );
     this.#own.watchdogRestarts.inc({ signal: stall.signal });
+    this.#restarts[stall.signal] = (this.#restarts[stall.signal] ?? 0) + 1;
     this.#own.watchdogConnectionsCut.inc({ signal: stall.signal }, connections);
     this.#replace(handle);
   }
@@ -447,11 +484,13 @@ export async function startNode(config: Config, options: SupervisorOptions): Pro
   try {
     // The admin listener first: /readyz answers 503 while the workers load.
     if (config.admin !== null) {
+      supervisor.sampleExits();
       const server = createAdminServer(
         {
           metrics: () => supervisor.scrape(),
           publish: (topic, data) => supervisor.hub.publish(topic, data),
           readiness: () => supervisor.readiness(),
+          status: () => supervisor.status(),
         },
         config.admin,
       );

@@ -3,13 +3,14 @@
  * A worker thread's entry: one single-thread server (server/index.ts) on the shared public
  * port (`SO_REUSEPORT`), with its own processes, metrics registry and broker; the broker's
  * backend is the supervisor's hub. It beats the watchdog's heartbeat, answers the supervisor's
- * scrapes, swaps in new component versions when asked (`rusm dev`), and closes when asked (kill processes, grace, reclaim), answering its exit counts.
+ * scrapes and status requests, swaps in new component versions when asked (`rusm dev`), and closes when asked (kill processes, grace, reclaim), answering its exit counts.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { installKillFlag } from "../preempt/runtime.ts";
 import { startServer, type RunningServer } from "../server/index.ts";
+import { serverStatus } from "../server/status-snapshot.ts";
 import { ExitTallyWriter } from "./exit-tally.ts";
 import { HeartbeatWriter } from "./heartbeat.ts";
 import { HubLink } from "./hub-link.ts";
@@ -57,6 +58,13 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
       void server.metrics.registry
         .getMetricsAsJSON()
         .then((metrics) => post({ type: "metrics", id: message.id, metrics }));
+    } else if (message.type === "status") {
+      // One pass over its live processes and a sort, bounded output (server/status-snapshot.ts).
+      post({
+        type: "status",
+        id: message.id,
+        status: serverStatus(server.registry, server.broker),
+      });
     } else if (message.type === "swap") {
       server.swap(message.config, new Set(message.reload)).then(
         (swapped) => post({ type: "swapped", id: message.id, ...swapped }),

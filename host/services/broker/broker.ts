@@ -92,6 +92,12 @@ export interface BrokerOptions {
   readonly overflow: Overflow;
 }
 
+/** A topic (or pattern) and its subscribers on one broker. */
+export interface TopicSubscribers {
+  readonly topic: string;
+  readonly subscribers: number;
+}
+
 export class Broker {
   readonly mailboxSize: number;
   readonly overflow: Overflow;
@@ -127,6 +133,20 @@ export class Broker {
       return n;
     }
     return (this.#exact.get(key) ?? this.#patterns.get(key)?.pids)?.size ?? 0;
+  }
+
+  /**
+   * The topics and patterns with subscribers here, and how many, most subscribed first, at most
+   * `limit` of them (the status page).
+   */
+  topics(limit: number): TopicSubscribers[] {
+    const all: TopicSubscribers[] = [];
+    for (const [topic, pids] of this.#exact) all.push({ topic, subscribers: pids.size });
+    for (const [topic, entry] of this.#patterns) {
+      all.push({ topic, subscribers: entry.pids.size });
+    }
+    all.sort((a, b) => b.subscribers - a.subscribers || (a.topic < b.topic ? -1 : 1));
+    return all.slice(0, limit);
   }
 
   /** Subscribes `subscriber` to a topic or pattern; monitors it on its first subscription. */

@@ -9,7 +9,14 @@ import { Broker, type BrokerBackend, type Overflow } from "./broker.ts";
 import { RedisBackend } from "./redis.ts";
 
 export { Broker, TopicError, OVERFLOW_POLICIES, DROP_REASONS } from "./broker.ts";
-export type { Overflow, DropReason, Subscriber, BrokerBackend, Published } from "./broker.ts";
+export type {
+  Overflow,
+  DropReason,
+  Subscriber,
+  BrokerBackend,
+  Published,
+  TopicSubscribers,
+} from "./broker.ts";
 export { topicProblem, TOPIC_EXPECTED, MAX_TOPIC_LENGTH } from "./topic.ts";
 
 /** `[broker]`, validated. */
