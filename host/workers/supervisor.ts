@@ -139,10 +139,11 @@ class Supervisor {
 
   /** Starts worker `index`; resolves once it listens (and is watched and in the hub). */
   async spawn(index: number, progress: boolean): Promise<WorkerHandle> {
+    const startedWith = this.#config;
     const handle = new WorkerHandle(
       index,
       {
-        config: this.#config,
+        config: startedWith,
         cacheDir: this.#options.cacheDir,
         progress,
         peers: this.#options.workers - 1,
@@ -172,12 +173,37 @@ class Supervisor {
         "watchdog: this system does not show a thread's CPU time (/proc/self/task/<tid>/schedstat); a worker is judged on the whole process's",
       );
     }
+    await this.#catchUp(handle, startedWith);
     handle.serving = true;
     this.#replacing.delete(index);
     this.hub.join(handle);
     void handle.exited.then((code) => this.#exited(handle, code));
     this.#own.workers.set(this.#serving().length);
     return handle;
+  }
+
+  /**
+   * A worker that loaded while a swap went to the serving ones (`rusm dev`, a replacement
+   * started under load) was given the config before it, and loaded its files as they were
+   * then: it reloads every component of the config now before it counts as serving, so no
+   * worker goes on serving a version the others left. A failure leaves it on what it loaded
+   * (logged), as a swap that fails on one worker does.
+   */
+  async #catchUp(handle: WorkerHandle, startedWith: Config): Promise<void> {
+    let loadedWith = startedWith;
+    while (loadedWith !== this.#config) {
+      const now = this.#config;
+      try {
+        await handle.swap(now, new Set(now.components.keys()));
+      } catch (err) {
+        this.#log.error(
+          { worker: handle.index, err },
+          "a worker started before a swap could not load the swapped version: it serves the version it loaded",
+        );
+        return;
+      }
+      loadedWith = now;
+    }
   }
 
   /** Every first worker listens. */
@@ -312,7 +338,8 @@ class Supervisor {
     const answers = await Promise.allSettled(handles.map((h) => h.swap(next, reload)));
     const failed = answers.flatMap((a) => (a.status === "rejected" ? [a.reason as unknown] : []));
     const done = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
-    if (done.length > 0) this.#config = next;
+    // With no worker serving (all being replaced), the replacements take it up (#catchUp).
+    if (done.length > 0 || handles.length === 0) this.#config = next;
     if (failed.length > 0) {
       if (done.length > 0) {
         this.#log.error(
