@@ -4,10 +4,11 @@
  * fail, saying why; the JUnit XML says the same; a route that is not in the file is a usage
  * error.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, guest, removeTempDirs, runRusm, writeRoutes } from "./helpers/rusm.ts";
+import { makeCert } from "./helpers/tls.ts";
 
 afterAll(removeTempDirs);
 
@@ -51,6 +52,20 @@ describe("rusm check", () => {
     expect(rows(run.stdout, "GET /hello").every((l) => l.startsWith("ok  "))).toBe(true);
     expect(run.stdout).toMatch(/^FAILED: 2 routes, \d+ rows, \d+ passed, [1-9]\d* failed$/m);
     expect(await readFile(junit, "utf8")).toMatch(/<failure message="[^"]+"/);
+  }, 300_000);
+
+  it("an app served over [serve] tls (a self-signed certificate) is checked over HTTPS", async () => {
+    // The certificate beside routes.toml, named relative to it.
+    const file = await writeRoutes("");
+    makeCert(dirname(file));
+    await writeFile(
+      file,
+      `[serve]\ntls = { cert = "cert.pem", key = "key.pem" }\n\n[components]\nfeed = ${JSON.stringify(guest("sse-endless"))}\nhello = ${JSON.stringify(guest("http-hello"))}\n\n[serve.routes]\n"GET /feed" = "feed"\n"GET /hello" = "hello"\n`,
+    );
+    const run = await runRusm(["check", file], { timeoutMs: 300_000 });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(rows(run.stdout, "GET /feed")[1]).toMatch(/disconnect +exit disconnected in \d+ ms/);
+    expect(run.stdout).toMatch(/^passed: 2 routes, 5 rows, 5 passed, 0 failed$/m);
   }, 300_000);
 
   it("only the routes named; an unknown one is a usage error naming the routes there are", async () => {

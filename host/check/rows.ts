@@ -82,7 +82,10 @@ interface Open {
 }
 
 async function open(server: CheckedServer, route: RouteRequest): Promise<Open> {
-  const client = new Client(server.url, { pipelining: 1 });
+  // `[serve] tls`: the app's own certificate names its public host, not the 127.0.0.1 the check
+  // runs it on, and may be self-signed; the check is about lifecycles, not identity.
+  const tls = server.url.startsWith("https:") ? { connect: { rejectUnauthorized: false } } : {};
+  const client = new Client(server.url, { pipelining: 1, ...tls });
   try {
     const res = await client.request({
       method: route.method,
