@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ClientHttp2Session } from "node:http2";
 import { WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
 import { guest, routes, rusmForSuite, startRusm } from "./helpers/rusm.ts";
@@ -274,5 +275,60 @@ describe("HTTP/2 drain on shutdown", () => {
     expect(codes).toEqual([NGHTTP2_NO_ERROR, NGHTTP2_NO_ERROR]);
     expect(streams.map((s) => s.ended)).toEqual([true, true]);
     session.destroy();
+  });
+});
+
+describe("HTTP/2 idle connections: keep-alive-timeout-ms", () => {
+  const IDLE_MS = 1000;
+  const rusm = rusmForSuite(
+    routes(
+      `
+[components]
+finite = "${guest("sse-finite")}"
+endless = { path = "${guest("sse-endless")}", body-buffer-kb = ${BODY_BUFFER_KB} }
+
+[serve.routes]
+"GET /finite" = "finite"
+"GET /endless" = "endless"
+`,
+      `workers = 1\nkeep-alive-timeout-ms = ${IDLE_MS}\ntls = { cert = "${pair.cert}", key = "${pair.key}" }\n`,
+    ),
+  );
+
+  it("a connection with no stream open is closed once idle; one whose stream is stalled is kept", async () => {
+    const before = await rusm.exits();
+    const busy = await connectH2(rusm.url);
+    const closed = new Set<string>();
+    busy.once("close", () => closed.add("busy"));
+    let idle: ClientHttp2Session | null = null;
+    try {
+      const s = get(busy, "/endless");
+      await rusm.until("the first event", () => s.bytes > 0);
+      s.stream.pause(); // no frames on this connection from now on: only its open stream
+      await untilStalled(rusm);
+
+      // A finished request, then nothing: the server closes the connection.
+      idle = await connectH2(rusm.url);
+      idle.once("close", () => closed.add("idle"));
+      const done = get(idle, "/finite");
+      expect(await done.closed).toBe(NGHTTP2_NO_ERROR);
+      await rusm.until("the idle connection closed by rusm", () => closed.has("idle"));
+
+      // The stalled stream's connection stays, well past the timeout, and its stream goes on.
+      await sleep(3 * IDLE_MS);
+      expect(closed.has("busy")).toBe(false);
+      const stalledAt = s.bytes;
+      s.stream.resume();
+      await rusm.until("bytes past the stall", () => s.bytes > stalledAt + 64 * 1024);
+
+      // Its stream ended, that connection is idle too.
+      s.stream.close(NGHTTP2_CANCEL);
+      await rusm.until("the emptied connection closed by rusm", () => closed.has("busy"));
+    } finally {
+      idle?.destroy();
+      busy.destroy();
+    }
+    await expectExits(rusm, before, { normal: 1, disconnected: 1 });
+    await untilNoProcesses(rusm);
   });
 });

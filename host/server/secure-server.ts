@@ -79,12 +79,15 @@ export function createTlsServer(
     handler,
   );
   const sessions = new Set<Http2Session>();
+  /** Requests in progress on each HTTP/2 connection (its open streams). */
+  const open = new WeakMap<Http2Session, number>();
   server.on("session", (session: Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
     // A session error (a protocol error, a reset socket) ends that connection only; its
     // streams' 'close' tells their exchanges. Handled so that it is never thrown.
     session.on("error", () => undefined);
+    if (options.keepAliveTimeout > 0) closeWhenIdle(session, options.keepAliveTimeout, open);
   });
   const http1: Http1Busy = new Map();
   server.on("secureConnection", (socket: TLSSocket) => {
@@ -93,7 +96,13 @@ export function createTlsServer(
     socket.once("close", () => http1.delete(socket));
   });
   server.on("request", (req: IncomingMessage | Http2ServerRequest, res: ServerResponse) => {
-    if ("stream" in req) return;
+    if ("stream" in req) {
+      const session = req.stream.session;
+      if (session === undefined) return;
+      open.set(session, (open.get(session) ?? 0) + 1);
+      req.stream.once("close", () => open.set(session, (open.get(session) ?? 1) - 1));
+      return;
+    }
     const socket = req.socket as TLSSocket;
     http1.set(socket, (http1.get(socket) ?? 0) + 1);
     res.once("close", () => {
@@ -115,4 +124,24 @@ export function createTlsServer(
       },
     },
   };
+}
+
+/**
+ * `keep-alive-timeout-ms` for an HTTP/2 connection: once it has had no frame for `ms` with no
+ * stream open, it is sent GOAWAY and closed, as an idle HTTP/1.1 keep-alive connection is.
+ * A connection whose streams are quiet (a live feed between events, a parked tail) is not
+ * idle: the check is re-armed, and only an open connection with nothing in progress costs a
+ * socket past the timeout.
+ */
+function closeWhenIdle(
+  session: Http2Session,
+  ms: number,
+  open: WeakMap<Http2Session, number>,
+): void {
+  session.setTimeout(ms);
+  session.on("timeout", () => {
+    if (session.closed || session.destroyed) return;
+    if ((open.get(session) ?? 0) === 0) session.close();
+    else session.setTimeout(ms);
+  });
 }
