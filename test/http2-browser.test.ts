@@ -6,17 +6,17 @@
  * processes as `disconnected`. Debian's `chromium`, driven by puppeteer-core, and `openssl` for
  * the self-signed certificate, all installed by scripts/test-deps.ts.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
 import { publish, untilSubscriptions } from "./helpers/broker.ts";
 import { makeCert } from "./helpers/tls.ts";
+import { launchChromium } from "./helpers/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** More than HTTP/1.1's 6 connections per origin. */
 const FEEDS = 20;
 const pair = makeCert(mkdtempSync(join(tmpdir(), "rusm-h2-browser-")));
@@ -38,21 +38,8 @@ tail = "${guest("live-tail")}"
   let tab: Page;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (Debian chromium; node scripts/test-deps.ts)`).toBe(
-      true,
-    );
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container: chromium's sandbox needs user namespaces it may not have. The
-      // certificate is the test's own, self-signed.
-      args: [
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--ignore-certificate-errors",
-      ],
-    });
+    // The certificate is the test's own, self-signed.
+    browser = await launchChromium(["--ignore-certificate-errors"]);
     tab = await browser.newPage();
   });
   afterAll(async () => {

@@ -5,14 +5,12 @@
  * status: 403 })`) closes the EventSource for good (no reconnect). Debian's `chromium`,
  * driven by puppeteer-core, both installed by scripts/test-deps.ts.
  */
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import puppeteer, { type Browser } from "puppeteer-core";
+import type { Browser } from "puppeteer-core";
 import { ENGINES, guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { untilNoProcesses } from "./helpers/exits.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
+import { launchChromium } from "./helpers/browser.ts";
 
 /** What the page's EventSource saw: its first message, or how it failed. */
 type Seen = { message: string } | { error: true; readyState: number };
@@ -33,9 +31,6 @@ handlers = { path = "${guest("ts-handlers", engine)}", max-memory-mb = 128 }
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (Debian chromium; node scripts/test-deps.ts)`).toBe(
-      true,
-    );
     // The page's own origin: another port, so every request to rusm is cross-origin.
     page = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
@@ -43,12 +38,7 @@ handlers = { path = "${guest("ts-handlers", engine)}", max-memory-mb = 128 }
     });
     await new Promise<void>((done) => page.listen(0, "127.0.0.1", done));
     origin = `http://127.0.0.1:${(page.address() as { port: number }).port}`;
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container: chromium's sandbox needs user namespaces it may not have.
-      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,17 +7,16 @@
  * connected, saved in a temp dir left for a look (its path is printed), and checked: a PNG of
  * the viewport's size, decoded (by chromium, from the file's bytes), not blank.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import { openFeed } from "./helpers/clients.ts";
 import { untilNoProcesses } from "./helpers/exits.ts";
 import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
+import { launchChromium } from "./helpers/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const WIDTH = 1200;
 const HEIGHT = 900;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -64,15 +63,7 @@ tail = "${guest("live-tail")}"
   let page: Page;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (Debian chromium; node scripts/test-deps.ts)`).toBe(
-      true,
-    );
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container: chromium's sandbox needs user namespaces it may not have.
-      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.setViewport({ width: WIDTH, height: HEIGHT, deviceScaleFactor: 1 });
   });

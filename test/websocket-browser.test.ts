@@ -4,13 +4,10 @@
  * messages, and then the tab is closed; the process must end `disconnected`. chromium is
  * installed by scripts/test-deps.ts (`npm test` runs it first).
  */
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import puppeteer from "puppeteer-core";
 import { guest, routes, rusmForSuite } from "./helpers/rusm.ts";
 import { expectExits, untilNoProcesses } from "./helpers/exits.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
+import { launchChromium } from "./helpers/browser.ts";
 
 describe("a browser tab talks to a WebSocket action, then closes", () => {
   const rusm = rusmForSuite(
@@ -24,15 +21,7 @@ w = { path = "${guest("ts-ws")}", max-memory-mb = 128 }
   );
 
   it("chromium exchanges messages over ws#echo; closing the tab ends the process disconnected", async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (Debian chromium; node scripts/test-deps.ts)`).toBe(
-      true,
-    );
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container: chromium's sandbox needs user namespaces it may not have.
-      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    });
+    const browser = await launchChromium();
     try {
       const before = await rusm.exits();
       const page = await browser.newPage();
