@@ -30,7 +30,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["abi", "preempt"],
   ["lifecycle"],
   ["services"],
-  ["rusm-guest", "rusm-pubsub"],
+  ["rusm-guest", "rusm-pubsub", "admin"],
   ["catalog"],
   ["component"],
   ["process"],

@@ -13,7 +13,7 @@ import { untilNoProcesses } from "./helpers/exits.ts";
 import { RawHttp } from "./helpers/raw-http.ts";
 import { guest, routes, rusmForSuite, runRusm, writeRoutes, type Rusm } from "./helpers/rusm.ts";
 
-/** The parts of the snapshot this test reads (server/status-snapshot.ts, pinned here). */
+/** The parts of the snapshot this test reads (admin/status-snapshot.ts, pinned here). */
 interface Snapshot {
   processes: { live: number; parked: number; running: number };
   routes: Array<{ component: string; route: string; parked: number; running: number }>;

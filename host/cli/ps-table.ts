@@ -1,9 +1,9 @@
 /**
  * @module cli/ps-table
- * `rusm ps`'s text: a status snapshot (server/status-snapshot.ts) as plain tables, the same
+ * `rusm ps`'s text: a status snapshot (admin/status-snapshot.ts) as plain tables, the same
  * sections as the status page. Pure.
  */
-import type { StatusSnapshot } from "../server/status-snapshot.ts";
+import type { StatusSnapshot } from "../admin/status-snapshot.ts";
 
 const REASONS = ["normal", "disconnected", "trap", "oom", "killed", "timeout", "cpu", "shutdown"];
 

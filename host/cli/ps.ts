@@ -10,7 +10,7 @@
  */
 import { RusmError } from "../errors.ts";
 import { loadConfig } from "../config/index.ts";
-import type { StatusSnapshot } from "../server/status-snapshot.ts";
+import type { StatusSnapshot } from "../admin/status-snapshot.ts";
 import { formatStatus } from "./ps-table.ts";
 
 /** The admin URL without a routes file or `--admin`: `[admin] listen`'s usual address. */

@@ -1,6 +1,6 @@
 /**
  * @module lifecycle/process-status
- * What one live process shows of itself to the status page and `rusm ps` (server/status-*.ts):
+ * What one live process shows of itself to the status page and `rusm ps` (admin/status*.ts):
  * plain data, read when asked, never kept.
  */
 

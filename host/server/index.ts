@@ -17,7 +17,7 @@ import type { Config } from "../config/index.ts";
 import { ProcessRegistry, type ProcessTally } from "../lifecycle/registry.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics, type Metrics } from "../metrics/index.ts";
-import { createAdminServer, localAdmin } from "./admin.ts";
+import { createAdminServer, localAdmin } from "../admin/server.ts";
 import { closeServer, listen, urlOf } from "./listen.ts";
 import { createHttpServer, type ServerLoad } from "./http.ts";
 import { AccessLog } from "./access-log.ts";

@@ -12,7 +12,7 @@ import { createKillFlag } from "../preempt/kill-flag.ts";
 import { createExitTally, ExitTallyReader } from "./exit-tally.ts";
 import { createHeartbeat, HeartbeatReader } from "./heartbeat.ts";
 import type { Hub } from "./hub.ts";
-import type { ServerStatus } from "../server/status-snapshot.ts";
+import type { ServerStatus } from "../admin/status-snapshot.ts";
 import type { FromWorker, MetricsJson, ToWorker, WireError, WorkerData } from "./protocol.ts";
 
 /** worker.ts, or worker.js when rusm runs compiled (installed from its package). */

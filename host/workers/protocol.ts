@@ -7,7 +7,7 @@
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { Config } from "../config/index.ts";
 import type { RusmErrorCode, SourceLocation } from "../errors.ts";
-import type { ServerStatus } from "../server/status-snapshot.ts";
+import type { ServerStatus } from "../admin/status-snapshot.ts";
 
 /** What the supervisor hands a worker at its start (`workerData`). */
 export interface WorkerData {
@@ -91,7 +91,7 @@ export type ToWorker =
   /** The answer to a `publish` with an id: subscribers reached on the other workers. */
   | { readonly type: "published"; readonly id: number; readonly delivered: number }
   | { readonly type: "metrics"; readonly id: number }
-  /** Answer `status` with this worker's part of the status page (server/status-snapshot.ts). */
+  /** Answer `status` with this worker's part of the status page (admin/status-snapshot.ts). */
   | { readonly type: "status"; readonly id: number }
   /**
    * Serve `config`'s components and routes (`rusm dev`): load those named in `reload` and any

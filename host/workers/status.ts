@@ -1,7 +1,7 @@
 /**
  * @module workers/status
  * The status page's snapshot for a node of worker threads: the supervisor asks every serving
- * worker for its part over the worker protocol (`status`, answered by server/status-snapshot.ts
+ * worker for its part over the worker protocol (`status`, answered by admin/status-snapshot.ts
  * `serverStatus`: one pass over its processes, a bounded answer), waits at most
  * {@link STATUS_TIMEOUT_MS} for each, and merges them with what it knows itself (its workers,
  * the exits from their tallies, the watchdog's restarts). A worker that does not answer in time
@@ -12,7 +12,7 @@ import {
   type NodeFacts,
   type ServerStatus,
   type StatusSnapshot,
-} from "../server/status-snapshot.ts";
+} from "../admin/status-snapshot.ts";
 import type { WorkerHandle } from "./handle.ts";
 
 /** How long a snapshot waits for a worker's part. */

@@ -25,10 +25,10 @@ import {
   type Metrics,
   type SupervisorMetrics,
 } from "../metrics/index.ts";
-import { createAdminServer, EXIT_SAMPLE_MS, publicAdminWarning } from "../server/admin.ts";
-import type { Readiness } from "../server/admin-health.ts";
-import { ExitWindow } from "../server/exit-window.ts";
-import type { StatusSnapshot } from "../server/status-snapshot.ts";
+import { createAdminServer, EXIT_SAMPLE_MS, publicAdminWarning } from "../admin/server.ts";
+import type { Readiness } from "../admin/health.ts";
+import { ExitWindow } from "../admin/exit-window.ts";
+import type { StatusSnapshot } from "../admin/status-snapshot.ts";
 import { closeServer, listen, urlOf } from "../server/listen.ts";
 import type { Swapped } from "../server/index.ts";
 import type { ExitTallyReader } from "./exit-tally.ts";
@@ -211,7 +211,7 @@ class Supervisor {
     this.#starting = false;
   }
 
-  /** What `GET /readyz` says (server/admin-health.ts). */
+  /** What `GET /readyz` says (admin/health.ts). */
   readiness(): Readiness {
     const expected = this.#options.workers;
     const listening = this.#serving().length;

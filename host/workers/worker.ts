@@ -10,7 +10,7 @@ import { RusmError } from "../errors.ts";
 import { createLogger } from "../log/index.ts";
 import { installKillFlag } from "../preempt/runtime.ts";
 import { startServer, type RunningServer } from "../server/index.ts";
-import { serverStatus } from "../server/status-snapshot.ts";
+import { serverStatus } from "../admin/status-snapshot.ts";
 import { ExitTallyWriter } from "./exit-tally.ts";
 import { HeartbeatWriter } from "./heartbeat.ts";
 import { HubLink } from "./hub-link.ts";
@@ -59,7 +59,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WorkerData): Prom
         .getMetricsAsJSON()
         .then((metrics) => post({ type: "metrics", id: message.id, metrics }));
     } else if (message.type === "status") {
-      // One pass over its live processes and a sort, bounded output (server/status-snapshot.ts).
+      // One pass over its live processes and a sort, bounded output (admin/status-snapshot.ts).
       post({
         type: "status",
         id: message.id,

@@ -1,8 +1,8 @@
 /**
- * @module server/admin
+ * @module admin/server
  * The admin listener, meant for a private address:
  *
- * - `GET /healthz`, `GET /readyz`: the probes (server/admin-health.ts), open without the token.
+ * - `GET /healthz`, `GET /readyz`: the probes (admin/health.ts), open without the token.
  * - `GET /metrics`: Prometheus text (under `rusm serve`: every worker thread's, summed, see
  *   workers/metrics.ts).
  * - `POST /publish/<topic>`: publishes the request body (UTF-8 text, at most
@@ -14,7 +14,7 @@
  *   too large. With `[admin] token`, it needs `Authorization: Bearer <token>` (compared in
  *   constant time): `401 {"error": …}` without it or with another token.
  * - `GET /`, `GET /status.json`, `GET /status/events`: the live status page, its snapshot and
- *   its stream (server/admin-status.ts); with `[admin] token`, they need it too.
+ *   its stream (admin/status.ts); with `[admin] token`, they need it too.
  *
  * The listener is meant for a loopback address: config/schema refuses any other unless
  * `allow-public = true`, and {@link publicAdminWarning} is what the node then logs once.
@@ -28,8 +28,8 @@ import { isLoopback, type AdminConfig } from "../config/index.ts";
 import type { ProcessRegistry } from "../lifecycle/registry.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { TopicError, type Broker, type Published } from "../services/broker/index.ts";
-import { isHealthPath, serveHealth, type Readiness } from "./admin-health.ts";
-import { STATUS_PATHS, StatusRoutes } from "./admin-status.ts";
+import { isHealthPath, serveHealth, type Readiness } from "./health.ts";
+import { STATUS_PATHS, StatusRoutes } from "./status.ts";
 import { ExitWindow } from "./exit-window.ts";
 import { mergeStatus, serverStatus, type StatusSnapshot } from "./status-snapshot.ts";
 
@@ -39,9 +39,9 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Publishes on this node. Throws (or rejects with) a TopicError for a bad topic. */
   publish(topic: string, data: string): Published | Promise<Published>;
-  /** What `GET /readyz` says (server/admin-health.ts); absent: ready once listening. */
+  /** What `GET /readyz` says (admin/health.ts); absent: ready once listening. */
   readiness?(): Readiness;
-  /** The node's status now (server/status-snapshot.ts). */
+  /** The node's status now (admin/status-snapshot.ts). */
   status(): Promise<StatusSnapshot>;
   /** Stops what it runs for the listener (called when the listener closes). */
   close?(): void;

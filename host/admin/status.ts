@@ -1,9 +1,9 @@
 /**
- * @module server/admin-status
- * The admin listener's status routes (server/admin.ts hands them over):
+ * @module admin/status
+ * The admin listener's status routes (admin/server.ts hands them over):
  *
- * - `GET /`: the status page (server/status-page.ts), one self-contained HTML page;
- * - `GET /status.json`: the node's snapshot (server/status-snapshot.ts) as JSON;
+ * - `GET /`: the status page (admin/status-page.ts), one self-contained HTML page;
+ * - `GET /status.json`: the node's snapshot (admin/status-snapshot.ts) as JSON;
  * - `GET /status/events`: the same snapshot as a text/event-stream (sse/event.ts framing), one
  *   `status` event at once and then every {@link STATUS_INTERVAL_MS}, which the page reads.
  *

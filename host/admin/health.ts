@@ -1,5 +1,5 @@
 /**
- * @module server/admin-health
+ * @module admin/health
  * The admin listener's probes, for load balancers and orchestrators (Kubernetes' liveness and
  * readiness probes, a systemd watchdog script). Neither needs the `[admin] token`: probes carry
  * no credentials, and neither reveals more than what is loading.

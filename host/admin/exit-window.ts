@@ -1,5 +1,5 @@
 /**
- * @module server/exit-window
+ * @module admin/exit-window
  * Exits by reason over the last few minutes, one bucket per minute, from cumulative counts
  * sampled now and then (a registry's, or the supervisor's tallies): each sample's growth since
  * the last one goes to the minute it was seen in. Pure; the caller samples.

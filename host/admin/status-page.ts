@@ -1,9 +1,9 @@
 /**
- * @module server/status-page
+ * @module admin/status-page
  * The admin listener's status page (`GET /`): one self-contained HTML page, no external asset
  * and no build step. Its script opens an EventSource on `status/events` (with the page's own
  * query, so that `?token=` goes along) and redraws its tables from each `status` event
- * (server/status-snapshot.ts `StatusSnapshot`). Every value is set as text, never as HTML.
+ * (admin/status-snapshot.ts `StatusSnapshot`). Every value is set as text, never as HTML.
  */
 
 const STYLE = `

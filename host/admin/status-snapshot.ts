@@ -1,5 +1,5 @@
 /**
- * @module server/status-snapshot
+ * @module admin/status-snapshot
  * The status page's data (`GET /status.json`, `GET /status/events`, `rusm ps`): what one server
  * (a worker thread) shows of itself, bounded in size ({@link serverStatus}), and the node's
  * snapshot made of its servers' parts ({@link mergeStatus}). Plain, structured-clonable data.

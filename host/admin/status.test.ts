@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdminServer, type AdminSource } from "./admin.ts";
+import { createAdminServer, type AdminSource } from "./server.ts";
 
 describe("admin status routes when a snapshot fails", () => {
   let fail = true;
