@@ -131,41 +131,48 @@ export async function compareRate(
   };
 }
 
-/** The rows of the access-log side: rusm with `access-log = true` / the same rusm without. */
-export function accessLogRows(bench: string, on: Folded, off: Folded): SummaryRow[] {
-  const row = (measure: string, n: number, b: number, digits = 0): SummaryRow => ({
+/**
+ * Rows comparing two runs of rusm side by side (`side` against `base`), each measure labelled
+ * `<measure>, <versus> (baseline column = <baseName>)`.
+ */
+function sideRows(
+  bench: string,
+  versus: string,
+  baseName: string,
+  side: Folded,
+  base: Folded,
+  measures: ReadonlyArray<"rps" | "p50" | "p99" | "cpuUsPerRequest">,
+): SummaryRow[] {
+  const label = {
+    rps: "req/s",
+    p50: "p50 ms",
+    p99: "p99 ms",
+    cpuUsPerRequest: "server CPU µs/request",
+  };
+  return measures.map((m) => ({
     bench,
-    measure: `${measure}, access log on vs off (baseline column = off)`,
-    rusm: num(n, digits),
-    baseline: num(b, digits),
-    ratio: n / b,
+    measure: `${label[m]}, ${versus} (baseline column = ${baseName})`,
+    rusm: num(side[m], m === "p50" || m === "p99" ? 2 : 0),
+    baseline: num(base[m], m === "p50" || m === "p99" ? 2 : 0),
+    ratio: side[m] / base[m],
     target: "",
     meets: null,
-  });
-  return [
-    row("req/s", on.rps, off.rps),
-    row("p50 ms", on.p50, off.p50, 2),
-    row("server CPU µs/request", on.cpuUsPerRequest, off.cpuUsPerRequest),
-  ];
+  }));
+}
+
+/** The rows of the access-log side: rusm with `access-log = true` / the same rusm without. */
+export function accessLogRows(bench: string, on: Folded, off: Folded): SummaryRow[] {
+  return sideRows(bench, "access log on vs off", "off", on, off, ["rps", "p50", "cpuUsPerRequest"]);
 }
 
 /** The rows of the "before" side (an earlier rusm, RUSM_BENCH_BEFORE): now / before. */
 export function beforeRows(bench: string, now: Folded, before: Folded): SummaryRow[] {
-  const row = (measure: string, n: number, b: number, digits = 0): SummaryRow => ({
-    bench,
-    measure: `${measure}, rusm now vs before (baseline column = before)`,
-    rusm: num(n, digits),
-    baseline: num(b, digits),
-    ratio: n / b,
-    target: "",
-    meets: null,
-  });
-  return [
-    row("req/s", now.rps, before.rps),
-    row("p50 ms", now.p50, before.p50, 2),
-    row("p99 ms", now.p99, before.p99, 2),
-    row("server CPU µs/request", now.cpuUsPerRequest, before.cpuUsPerRequest),
-  ];
+  return sideRows(bench, "rusm now vs before", "before", now, before, [
+    "rps",
+    "p50",
+    "p99",
+    "cpuUsPerRequest",
+  ]);
 }
 
 /** The req/s, p50, p99 and CPU rows; `reqTarget` fills the req/s row's target and verdict. */
